@@ -1,0 +1,93 @@
+/* BPF-side helpers every monitor shares: filters, event output, loss counts.
+ *
+ * Filters are switched on by -D macros whose values are map capacities
+ * (numbers validated in user space); the sets themselves live in maps that
+ * user space fills after compiling, so no user text reaches the source. */
+#ifndef EBPFMON_COMMON_BPF_H
+#define EBPFMON_COMMON_BPF_H
+
+#include "common.h"
+
+BPF_PERCPU_ARRAY(ebpfmon_losses, u64, EBPFMON_LOSS_STAGES);
+
+static __always_inline void ebpfmon_count_loss(int stage) {
+  u64 *n = ebpfmon_losses.lookup(&stage);
+  if (n)
+    *n += 1; /* per-CPU slot: no atomic needed */
+}
+
+/* libbcc rewrites map calls only outside macros, hence a function. */
+#ifdef EBPFMON_RINGBUF_PAGES
+BPF_RINGBUF_OUTPUT(events, EBPFMON_RINGBUF_PAGES);
+static __always_inline void ebpfmon_emit(void *ctx, void *data, u32 size) {
+  if (events.ringbuf_output(data, size, 0) != 0)
+    ebpfmon_count_loss(EBPFMON_LOSS_KERNEL_BUFFER);
+}
+#else
+/* The perf buffer reports its own losses to user space (lost callback);
+ * counting the failed submit here as well would count them twice. */
+BPF_PERF_OUTPUT(events);
+static __always_inline void ebpfmon_emit(void *ctx, void *data, u32 size) {
+  events.perf_submit(ctx, data, size);
+}
+#endif
+
+#ifdef EBPFMON_FILTER_PIDS
+BPF_HASH(ebpfmon_filter_pids, u32, u8, EBPFMON_FILTER_PIDS);
+#endif
+#ifdef EBPFMON_FILTER_UIDS
+BPF_HASH(ebpfmon_filter_uids, u32, u8, EBPFMON_FILTER_UIDS);
+#endif
+#ifdef EBPFMON_FILTER_COMMS
+BPF_HASH(ebpfmon_filter_comms, struct ebpfmon_comm, u8, EBPFMON_FILTER_COMMS);
+#endif
+
+static __always_inline bool ebpfmon_pid_allowed(u32 tgid) {
+#ifdef EBPFMON_IGNORE_TGID
+  if (tgid == EBPFMON_IGNORE_TGID)
+    return false;
+#endif
+#ifdef EBPFMON_FILTER_PIDS
+  return ebpfmon_filter_pids.lookup(&tgid) != NULL;
+#else
+  return true;
+#endif
+}
+
+static __always_inline bool ebpfmon_uid_allowed(u32 uid) {
+#ifdef EBPFMON_FILTER_UIDS
+  return ebpfmon_filter_uids.lookup(&uid) != NULL;
+#else
+  return true;
+#endif
+}
+
+static __always_inline bool ebpfmon_comm_allowed(const char *comm) {
+#ifdef EBPFMON_FILTER_COMMS
+  struct ebpfmon_comm key = {};
+  __builtin_memcpy(key.name, comm, EBPFMON_COMM_LEN);
+  return ebpfmon_filter_comms.lookup(&key) != NULL;
+#else
+  return true;
+#endif
+}
+
+/* The thread group id and uid of the current task. */
+static __always_inline u32 ebpfmon_current_tgid(void) {
+  return bpf_get_current_pid_tgid() >> 32;
+}
+static __always_inline u32 ebpfmon_current_uid(void) {
+  return (u32)bpf_get_current_uid_gid();
+}
+
+/* tgid of the real parent: the ppid that ps shows. */
+static __always_inline u32 ebpfmon_current_ppid(void) {
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  struct task_struct *parent = NULL;
+  u32 ppid = 0;
+  bpf_probe_read_kernel(&parent, sizeof(parent), &task->real_parent);
+  bpf_probe_read_kernel(&ppid, sizeof(ppid), &parent->tgid);
+  return ppid;
+}
+
+#endif

@@ -1,0 +1,117 @@
+#include "app/event_loop.h"
+
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace ebpfmon {
+namespace {
+
+Error sys_error(const char* what) {
+  return Error::runtime(std::string(what) + " failed: " + std::strerror(errno));
+}
+
+int make_timer(std::chrono::milliseconds period, bool repeat) {
+  const int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (fd < 0) return -1;
+  itimerspec spec{};
+  spec.it_value.tv_sec = period.count() / 1000;
+  spec.it_value.tv_nsec = (period.count() % 1000) * 1000000;
+  if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;
+  if (repeat) spec.it_interval = spec.it_value;
+  timerfd_settime(fd, 0, &spec, nullptr);
+  return fd;
+}
+
+void drain_timer(int fd) {
+  uint64_t expirations;
+  [[maybe_unused]] ssize_t n = read(fd, &expirations, sizeof expirations);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EventLoop>> EventLoop::create() {
+  std::unique_ptr<EventLoop> loop(new EventLoop());
+  loop->epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  if (loop->epoll_fd_ < 0) return sys_error("epoll_create1");
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGTERM);
+  if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) return sys_error("sigprocmask");
+  loop->signal_fd_ = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (loop->signal_fd_ < 0) return sys_error("signalfd");
+  EventLoop* raw = loop.get();
+  auto added = loop->add(loop->signal_fd_, false, [raw] {
+    signalfd_siginfo info{};
+    while (read(raw->signal_fd_, &info, sizeof info) == sizeof info) {
+      raw->last_signal_ = static_cast<int>(info.ssi_signo);
+      raw->stop_ = true;
+    }
+  });
+  if (!added) return added.error();
+  return loop;
+}
+
+EventLoop::~EventLoop() {
+  for (auto& w : watches_)
+    if (w->owned) close(w->fd);
+  if (signal_fd_ >= 0) close(signal_fd_);
+  if (epoll_fd_ >= 0) close(epoll_fd_);
+}
+
+Result<void> EventLoop::add(int fd, bool owned, std::function<void()> on_ready) {
+  watches_.push_back(std::make_unique<Watch>(Watch{fd, owned, std::move(on_ready)}));
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.ptr = watches_.back().get();
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    if (owned) close(fd);
+    watches_.pop_back();
+    return sys_error("epoll_ctl");
+  }
+  return {};
+}
+
+Result<void> EventLoop::watch(int fd, std::function<void()> on_ready) {
+  return add(fd, false, std::move(on_ready));
+}
+
+Result<void> EventLoop::every(std::chrono::milliseconds period, std::function<void()> tick) {
+  const int fd = make_timer(period, true);
+  if (fd < 0) return sys_error("timerfd_create");
+  return add(fd, true, [fd, tick = std::move(tick)] {
+    drain_timer(fd);
+    tick();
+  });
+}
+
+EventLoop::StopReason EventLoop::run() {
+  if (duration_.count() > 0) {
+    const int fd = make_timer(duration_, false);
+    if (fd < 0 || !add(fd, true, [this, fd] {
+          drain_timer(fd);
+          stop_ = true;
+          last_signal_ = 0;
+        }))
+      return StopReason::Error;
+  }
+  epoll_event events[16];
+  while (!stop_ && !failed_) {
+    const int n = epoll_wait(epoll_fd_, events, 16, -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return StopReason::Error;
+    }
+    for (int i = 0; i < n; ++i) static_cast<Watch*>(events[i].data.ptr)->on_ready();
+  }
+  if (failed_) return StopReason::Error;
+  return last_signal_ != 0 ? StopReason::Signal : StopReason::Duration;
+}
+
+}  // namespace ebpfmon

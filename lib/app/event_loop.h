@@ -1,0 +1,54 @@
+// The one event loop of a run: event buffers, signals and timers, all on a
+// single epoll fd in one thread.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "core/result.h"
+
+namespace ebpfmon {
+
+class EventLoop {
+ public:
+  enum class StopReason { Signal, Duration, Error };
+
+  // Blocks SIGINT and SIGTERM (they arrive through a signalfd instead).
+  static Result<std::unique_ptr<EventLoop>> create();
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  // `on_ready` runs when fd is readable.
+  Result<void> watch(int fd, std::function<void()> on_ready);
+  // `tick` runs every `period` while the loop runs.
+  Result<void> every(std::chrono::milliseconds period, std::function<void()> tick);
+  // Stops the loop this long after run() starts; 0 = never.
+  void stop_after(std::chrono::milliseconds duration) { duration_ = duration; }
+  // Makes run() return StopReason::Error at its next turn.
+  void fail() { failed_ = true; }
+
+  StopReason run();
+  int last_signal() const { return last_signal_; }
+
+ private:
+  EventLoop() = default;
+  struct Watch {
+    int fd;
+    bool owned;
+    std::function<void()> on_ready;
+  };
+  Result<void> add(int fd, bool owned, std::function<void()> on_ready);
+
+  int epoll_fd_ = -1;
+  int signal_fd_ = -1;
+  std::vector<std::unique_ptr<Watch>> watches_;
+  std::chrono::milliseconds duration_{0};
+  bool stop_ = false;
+  bool failed_ = false;
+  int last_signal_ = 0;
+};
+
+}  // namespace ebpfmon

@@ -1,0 +1,172 @@
+#include "app/options.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <iostream>
+
+#include "core/log.h"
+
+namespace po = boost::program_options;
+
+namespace ebpfmon {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+po::options_description common_options() {
+  po::options_description d("Common options");
+  d.add_options()
+      ("config,c", po::value<std::string>()->value_name("FILE"),
+       "YAML config (default: ./monitor_config.yaml, then /etc/ebpfmon/monitor_config.yaml)")
+      ("comm,p", po::value<std::string>()->value_name("LIST"),
+       "only these process names (comma list, exact comm, at most 15 bytes each)")
+      ("user,u", po::value<std::string>()->value_name("LIST"),
+       "only these users (names or numeric uids, comma list)")
+      ("pid", po::value<std::string>()->value_name("LIST"), "only these process ids (comma list)")
+      ("output-dir,o", po::value<std::string>()->value_name("DIR"),
+       "where event files go (default: output/)")
+      ("format", po::value<std::string>()->value_name("csv|jsonl"), "event file format (default: csv)")
+      ("quiet,q", "no live console table")
+      ("duration,d", po::value<std::string>()->value_name("SECONDS"),
+       "stop after this many seconds, exactly as on Ctrl-C")
+      ("verbose,v", "debug logging on stderr")
+      ("help,h", "show this help and exit")
+      ("version", "show the version and exit");
+  return d;
+}
+
+Result<void> apply_common(const po::variables_map& vm, Config& config) {
+  auto text = [&](const char* name) { return vm[name].as<std::string>(); };
+  if (vm.count("comm")) {
+    auto v = parse_comm_list(text("comm"), "--comm");
+    if (!v) return v.error();
+    config.filters.comms = *v;
+  }
+  if (vm.count("user")) {
+    auto v = parse_user_list(text("user"), "--user");
+    if (!v) return v.error();
+    config.filters.uids = *v;
+  }
+  if (vm.count("pid")) {
+    auto v = parse_pid_list(text("pid"), "--pid");
+    if (!v) return v.error();
+    config.filters.pids = *v;
+  }
+  if (vm.count("output-dir")) {
+    if (text("output-dir").empty()) return Error::usage("--output-dir: the directory name is empty");
+    config.output.directory = text("output-dir");
+  }
+  if (vm.count("format")) {
+    const std::string f = text("format");
+    if (f == "csv")
+      config.output.format = FileFormat::Csv;
+    else if (f == "jsonl")
+      config.output.format = FileFormat::Jsonl;
+    else
+      return Error::usage("--format: expected csv or jsonl, got '" + f + "'");
+  }
+  if (vm.count("quiet")) config.output.quiet = true;
+  if (vm.count("duration")) {
+    auto d = parse_seconds(text("duration"), "--duration");
+    if (!d) return d.error();
+    config.duration = *d;
+  }
+  return {};
+}
+
+void print_help(const ToolInfo& tool, const po::options_description& all) {
+  std::cout << "Usage: " << tool.usage << "\n\n" << tool.summary << "\n\n" << all << "\n";
+  if (!tool.examples.empty()) std::cout << "Examples:\n" << tool.examples << "\n";
+  std::cout << "Exit codes: 0 success, 1 runtime failure, 2 bad usage or config.\n";
+}
+
+int usage_error(const ToolInfo& tool, const std::string& message) {
+  std::cerr << tool.name << ": " << message << "\nTry '" << tool.name << " --help' for more information.\n";
+  return 2;
+}
+
+}  // namespace
+
+Result<uint64_t> parse_unsigned(const std::string& text, const std::string& what, uint64_t min,
+                                uint64_t max) {
+  const std::string range = " (" + std::to_string(min) + ".." + std::to_string(max) + ")";
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
+    return Error::usage(what + ": '" + text + "' is not a whole number" + range);
+  errno = 0;
+  const unsigned long long v = std::strtoull(text.c_str(), nullptr, 10);
+  if (errno == ERANGE || v < min || v > max)
+    return Error::usage(what + ": " + text + " is out of range" + range);
+  return static_cast<uint64_t>(v);
+}
+
+Result<double> parse_seconds(const std::string& text, const std::string& what) {
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(v) ||
+      text.find_first_of("xXpP") != std::string::npos)
+    return Error::usage(what + ": '" + text + "' is not a number of seconds");
+  if (v <= 0 || v > 31536000)
+    return Error::usage(what + ": " + text + " is out of range (more than 0, at most 31536000 seconds)");
+  return v;
+}
+
+CommandLine parse_command_line(int argc, char** argv, const ToolInfo& tool, ToolOptions* extra) {
+  CommandLine result;
+  set_program_name(tool.name);
+  po::options_description all = common_options();
+  if (extra != nullptr) all.add(extra->options);
+  po::positional_options_description positional;
+  if (extra != nullptr && !extra->positional.empty()) {
+    all.add_options()(extra->positional.c_str(), po::value<std::vector<std::string>>());
+    positional.add(extra->positional.c_str(), -1);
+  }
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv)
+                  .options(all)
+                  .positional(positional)
+                  .style(po::command_line_style::default_style &
+                         ~po::command_line_style::allow_guessing)
+                  .run(),
+              vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    result.exit_code = usage_error(tool, e.what());
+    return result;
+  }
+  if (vm.count("help")) {
+    print_help(tool, all);
+    result.exit_code = 0;
+    return result;
+  }
+  if (vm.count("version")) {
+    std::cout << tool.name << " (ebpfmon) " << kVersion << "\n";
+    result.exit_code = 0;
+    return result;
+  }
+  if (vm.count("verbose")) set_stderr_log_level(LogLevel::Debug);
+
+  std::optional<std::filesystem::path> config_path;
+  if (vm.count("config")) config_path = vm["config"].as<std::string>();
+  auto config = load_config(config_path);
+  if (!config) {
+    result.exit_code = usage_error(tool, config.error().to_string());
+    return result;
+  }
+  result.config = std::move(*config);
+  if (vm.count("verbose")) result.config.logging.level = "DEBUG";
+  Result<void> applied = apply_common(vm, result.config);
+  if (applied && extra != nullptr && extra->apply) applied = extra->apply(vm, result.config);
+  if (!applied) {
+    result.exit_code = usage_error(tool, applied.error().to_string());
+    return result;
+  }
+  if (extra != nullptr && !extra->positional.empty() && vm.count(extra->positional))
+    result.positional = vm[extra->positional].as<std::vector<std::string>>();
+  log_debug("configuration: " + result.config.source);
+  return result;
+}
+
+}  // namespace ebpfmon

@@ -1,0 +1,170 @@
+#include "app/runner.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+
+#include "app/event_loop.h"
+#include "bpf/capabilities.h"
+#include "bpf/kernel_headers.h"
+#include "bpf/system.h"
+#include "core/log.h"
+#include "sinks/console_sink.h"
+#include "sinks/event_file.h"
+
+namespace ebpfmon {
+namespace {
+
+struct MonitorOutput {
+  std::unique_ptr<Monitor> monitor;
+  std::unique_ptr<FileSink> file;
+  std::unique_ptr<ConsoleSink> console;
+
+  void write(const Event& event) {
+    file->write(event);
+    if (console) console->write(event);
+  }
+};
+
+std::filesystem::path cache_dir() {
+  const char* env = std::getenv("EBPFMON_CACHE_DIR");
+  return env != nullptr && *env != '\0' ? env : "/var/cache/ebpfmon";
+}
+
+int fail(const Error& error) {
+  log_error(error.to_string());
+  return error.exit_code();
+}
+
+std::string tracing_line(const std::vector<MonitorOutput>& outputs) {
+  std::ostringstream line;
+  line << "Tracing ";
+  if (outputs.size() == 1) {
+    line << outputs[0].monitor->what() << " (" << outputs[0].monitor->name() << ")";
+  } else {
+    for (size_t i = 0; i < outputs.size(); ++i)
+      line << (i ? ", " : "") << outputs[i].monitor->name();
+  }
+  line << "... Ctrl-C to end.";
+  return line.str();
+}
+
+// Reads whatever the kernel still holds; false on a read error.
+bool drain(MonitorOutput& out) {
+  for (EventBuffer* buffer : out.monitor->buffers()) {
+    for (;;) {
+      auto n = buffer->consume();
+      if (!n) {
+        log_error(out.monitor->name() + ": " + n.error().message);
+        return false;
+      }
+      if (*n == 0) break;
+    }
+  }
+  return true;
+}
+
+void print_summary(const std::vector<MonitorOutput>& outputs) {
+  for (const auto& out : outputs) {
+    const KernelLosses l = out.monitor->losses();
+    std::cerr << out.monitor->name() << ": lost by stage: kernel buffer " << l.kernel_buffer
+              << ", kernel map " << l.kernel_map << ", rate limit " << l.rate_limit
+              << ", user space " << l.user_space << ", write errors " << out.file->dropped()
+              << "; file " << out.file->path().string() << "\n";
+  }
+  for (const auto& out : outputs) {
+    const uint64_t lost = out.monitor->losses().total() + out.file->dropped();
+    std::cerr << out.monitor->name() << ": " << out.file->written() << " events written, " << lost
+              << " lost\n";
+  }
+}
+
+}  // namespace
+
+int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> monitors) {
+  signal(SIGPIPE, SIG_IGN);  // a closed stdout pipe is an error to report, not a death
+  if (auto r = check_bpf_privileges(program_name()); !r) return fail(r.error());
+  if (auto r = ensure_trace_filesystems(); !r) return fail(r.error());
+  auto headers = locate_kernel_headers(cache_dir());
+  if (!headers) return fail(headers.error());
+  log_debug("kernel struct layouts from " + headers->describe());
+
+  // Signals are blocked from here on; one that arrives while we compile ends
+  // the run as soon as it starts.
+  auto loop = EventLoop::create();
+  if (!loop) return fail(loop.error());
+
+  Capabilities caps;
+  std::vector<MonitorOutput> outputs;
+  outputs.reserve(monitors.size());
+  for (auto& monitor : monitors) {
+    outputs.push_back(MonitorOutput{std::move(monitor), nullptr, nullptr});
+    MonitorOutput* out = &outputs.back();
+    if (auto r = out->monitor->start(config, caps, [out](const Event& e) { out->write(e); }); !r)
+      return fail(r.error());
+  }
+
+  const bool console = outputs.size() == 1 && !config.output.quiet;
+  for (auto& out : outputs) {
+    FileSinkOptions options;
+    options.directory = config.output.directory;
+    options.monitor = out.monitor->name();
+    options.format = config.output.format;
+    options.delimiter = config.output.csv_delimiter;
+    options.include_header = config.output.include_header;
+    options.buffer_events = config.output.buffer_size;
+    options.max_file_bytes = uint64_t{config.output.max_file_mb} << 20;
+    auto file = FileSink::open(options, out.monitor->schema());
+    if (!file) return fail(file.error());
+    out.file = std::move(*file);
+    if (console)
+      out.console = std::make_unique<ConsoleSink>(std::cout, out.monitor->schema(),
+                                                   out.monitor->console_columns());
+  }
+
+  const bool live = console && isatty(STDOUT_FILENO);
+  bool write_failed = false;
+  auto flush_all = [&] {
+    for (auto& out : outputs) {
+      if (auto r = out.file->flush(); !r && !write_failed) {
+        write_failed = true;
+        log_error(r.error().to_string());
+      }
+      if (out.console) (void)out.console->flush();
+    }
+    if (write_failed) (*loop)->fail();
+  };
+  for (auto& out : outputs) {
+    for (EventBuffer* buffer : out.monitor->buffers()) {
+      MonitorOutput* o = &out;
+      auto watched = (*loop)->watch(buffer->epoll_fd(), [o, buffer, live, &loop] {
+        auto n = buffer->consume();
+        if (!n) {
+          log_error(o->monitor->name() + ": " + n.error().message);
+          (*loop)->fail();
+        }
+        if (live) (void)o->console->flush();
+      });
+      if (!watched) return fail(watched.error());
+    }
+  }
+  const auto flush_ms = std::chrono::milliseconds(static_cast<int64_t>(config.output.flush_interval * 1000));
+  if (auto r = (*loop)->every(flush_ms, flush_all); !r) return fail(r.error());
+  (*loop)->stop_after(std::chrono::milliseconds(static_cast<int64_t>(config.duration * 1000)));
+
+  std::cerr << tracing_line(outputs) << std::endl;
+  const EventLoop::StopReason reason = (*loop)->run();
+
+  bool ok = reason != EventLoop::StopReason::Error;
+  for (auto& out : outputs) out.monitor->stop();
+  for (auto& out : outputs) ok = drain(out) && ok;
+  flush_all();
+  std::cout.flush();
+  print_summary(outputs);
+  return ok && !write_failed ? 0 : 1;
+}
+
+}  // namespace ebpfmon

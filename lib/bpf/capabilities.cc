@@ -1,0 +1,178 @@
+#include "bpf/capabilities.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <linux/perf_event.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "bpf/system.h"
+
+namespace ebpfmon {
+namespace {
+
+// Closes on scope exit; probes leave nothing attached behind them.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  bool ok() const { return fd_ >= 0; }
+
+ private:
+  int fd_;
+};
+
+// r0 = 0; exit
+const bpf_insn kReturnZero[] = {
+    {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},
+    {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+};
+
+int load_trivial(bpf_prog_type type, const bpf_prog_load_opts* opts = nullptr) {
+  return bpf_prog_load(type, nullptr, "GPL", kReturnZero, 2, opts);
+}
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+int perf_event_open(perf_event_attr* attr) {
+  return static_cast<int>(syscall(SYS_perf_event_open, attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC));
+}
+
+FeatureStatus probe_tracepoint() {
+  const std::string dir = tracepoint_dir("sched:sched_process_exec");
+  std::ifstream id_file(dir + "/id");
+  unsigned long long id = 0;
+  if (dir.empty() || !(id_file >> id))
+    return {false, "tracefs has no tracepoint events (is tracefs mounted at /sys/kernel/tracing?)"};
+  Fd prog(load_trivial(BPF_PROG_TYPE_TRACEPOINT));
+  if (!prog.ok()) return {false, "loading a tracepoint program failed: " + errno_text(errno)};
+  perf_event_attr attr{};
+  attr.type = PERF_TYPE_TRACEPOINT;
+  attr.size = sizeof attr;
+  attr.config = id;
+  Fd event(perf_event_open(&attr));
+  if (!event.ok()) return {false, "perf_event_open on a tracepoint failed: " + errno_text(errno)};
+  if (ioctl(event.get(), PERF_EVENT_IOC_SET_BPF, prog.get()) != 0)
+    return {false, "attaching a program to a tracepoint failed: " + errno_text(errno)};
+  return {true, "sched:sched_process_exec attached"};
+}
+
+FeatureStatus probe_raw_tracepoint() {
+  Fd prog(load_trivial(BPF_PROG_TYPE_RAW_TRACEPOINT));
+  if (!prog.ok()) return {false, "loading a raw tracepoint program failed: " + errno_text(errno)};
+  Fd link(bpf_raw_tracepoint_open("sched_process_exec", prog.get()));
+  if (!link.ok()) return {false, "attaching a raw tracepoint failed: " + errno_text(errno)};
+  return {true, "sched_process_exec attached"};
+}
+
+FeatureStatus probe_ring_buffer() {
+  Fd map(bpf_map_create(BPF_MAP_TYPE_RINGBUF, nullptr, 0, 0, 4096, nullptr));
+  if (!map.ok())
+    return {false, "creating a ring buffer map failed (" + errno_text(errno) +
+                       "); needs Linux 5.8 or later, the perf buffer is used instead"};
+  return {true, "ring buffer map created"};
+}
+
+FeatureStatus probe_kprobe() {
+  std::ifstream type_file("/sys/bus/event_source/devices/kprobe/type");
+  unsigned type = 0;
+  if (!(type_file >> type))
+    return {false, "this kernel was built without kprobes (CONFIG_KPROBES is off: no kprobe "
+                   "PMU in /sys/bus/event_source/devices); a kernel with CONFIG_KPROBES=y enables it"};
+  Fd prog(load_trivial(BPF_PROG_TYPE_KPROBE));
+  if (!prog.ok()) return {false, "loading a kprobe program failed: " + errno_text(errno)};
+  static const char kTarget[] = "vfs_read";
+  perf_event_attr attr{};
+  attr.type = type;
+  attr.size = sizeof attr;
+  attr.config1 = reinterpret_cast<uint64_t>(kTarget);
+  Fd event(perf_event_open(&attr));
+  if (!event.ok()) return {false, "creating a kprobe on vfs_read failed: " + errno_text(errno)};
+  if (ioctl(event.get(), PERF_EVENT_IOC_SET_BPF, prog.get()) != 0)
+    return {false, "attaching a kprobe program failed: " + errno_text(errno)};
+  return {true, "kprobe on vfs_read attached"};
+}
+
+FeatureStatus probe_fentry() {
+  std::unique_ptr<btf, void (*)(btf*)> vmlinux(btf__load_vmlinux_btf(), btf__free);
+  if (!vmlinux) return {false, "fentry needs kernel BTF (/sys/kernel/btf/vmlinux), which is missing"};
+  const int id = btf__find_by_name_kind(vmlinux.get(), "vfs_read", BTF_KIND_FUNC);
+  if (id < 0) return {false, "vfs_read is not in the kernel's BTF"};
+  bpf_prog_load_opts opts{};
+  opts.sz = sizeof opts;
+  opts.expected_attach_type = BPF_TRACE_FENTRY;
+  opts.attach_btf_id = static_cast<__u32>(id);
+  Fd prog(load_trivial(BPF_PROG_TYPE_TRACING, &opts));
+  if (!prog.ok()) {
+    const int err = errno;
+    if (err == EPERM || err == EOPNOTSUPP || err == 524 /* ENOTSUPP */)
+      return {false, "the kernel refused an fentry program (" + errno_text(err) +
+                         "): BPF trampolines need ftrace function tracing "
+                         "(CONFIG_FUNCTION_TRACER and CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS), "
+                         "which this kernel does not allow"};
+    return {false, "loading an fentry program failed: " + errno_text(err)};
+  }
+  Fd link(bpf_raw_tracepoint_open(nullptr, prog.get()));
+  if (!link.ok())
+    return {false, "attaching an fentry program to vfs_read failed (" + errno_text(errno) +
+                       "): BPF trampolines need ftrace function tracing, which this kernel refuses"};
+  return {true, "fentry on vfs_read attached"};
+}
+
+}  // namespace
+
+const char* feature_name(Feature f) {
+  switch (f) {
+    case Feature::Tracepoint: return "tracepoint";
+    case Feature::RawTracepoint: return "raw tracepoint";
+    case Feature::RingBuffer: return "ring buffer";
+    case Feature::Kprobe: return "kprobe";
+    case Feature::Fentry: return "fentry";
+  }
+  return "?";
+}
+
+Capabilities::Capabilities() {
+  const char* disabled = std::getenv("EBPFMON_DISABLE_FEATURES");
+  if (disabled == nullptr) return;
+  std::istringstream in(disabled);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    for (int i = 0; i < kFeatureCount; ++i) {
+      std::string name = feature_name(static_cast<Feature>(i));
+      for (auto& c : name)
+        if (c == ' ') c = '_';
+      if (item == name || (item == "ringbuf" && static_cast<Feature>(i) == Feature::RingBuffer))
+        cache_[i] = FeatureStatus{false, "disabled by EBPFMON_DISABLE_FEATURES"};
+    }
+  }
+}
+
+const FeatureStatus& Capabilities::status(Feature f) {
+  auto& slot = cache_[static_cast<int>(f)];
+  if (!slot) {
+    switch (f) {
+      case Feature::Tracepoint: slot = probe_tracepoint(); break;
+      case Feature::RawTracepoint: slot = probe_raw_tracepoint(); break;
+      case Feature::RingBuffer: slot = probe_ring_buffer(); break;
+      case Feature::Kprobe: slot = probe_kprobe(); break;
+      case Feature::Fentry: slot = probe_fentry(); break;
+    }
+  }
+  return *slot;
+}
+
+}  // namespace ebpfmon

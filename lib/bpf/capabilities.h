@@ -1,0 +1,34 @@
+// What this kernel lets us do, found out by doing it: each hook type is
+// tried for real with a two-instruction program (as libbpf-tools and
+// bpftrace's BPFfeature do), once, and the answer cached.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+
+namespace ebpfmon {
+
+enum class Feature { Tracepoint, RawTracepoint, RingBuffer, Kprobe, Fentry };
+constexpr int kFeatureCount = 5;
+
+const char* feature_name(Feature f);  // "tracepoint", "raw tracepoint", ...
+
+struct FeatureStatus {
+  bool available = false;
+  std::string detail;  // why not, in one sentence, with what would enable it
+};
+
+class Capabilities {
+ public:
+  // EBPFMON_DISABLE_FEATURES=ringbuf,fentry,... forces answers to "no" so
+  // the fallbacks can be exercised on a kernel that has everything.
+  Capabilities();
+  const FeatureStatus& status(Feature f);
+  bool has(Feature f) { return status(f).available; }
+
+ private:
+  std::array<std::optional<FeatureStatus>, kFeatureCount> cache_;
+};
+
+}  // namespace ebpfmon

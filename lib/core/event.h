@@ -1,0 +1,46 @@
+// A format-neutral event: the values of one record, in the order of its
+// monitor's schema. Monitors build events; sinks render them (CSV, JSON
+// lines, console) without knowing where they came from.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace ebpfmon {
+
+// Wall-clock time of an event, nanoseconds since the Unix epoch.
+struct Timestamp {
+  int64_t ns = 0;
+};
+
+using Value = std::variant<int64_t, uint64_t, double, bool, std::string,
+                           std::vector<std::string>, Timestamp>;
+
+enum class ValueType { Int, UInt, Float, Bool, String, StringList, Time };
+
+struct Field {
+  std::string name;
+  ValueType type;
+};
+
+// The columns of a monitor's event files, in order.
+struct Schema {
+  std::vector<Field> fields;
+  size_t index_of(std::string_view name) const;  // fields.size() if absent
+};
+
+struct Event {
+  std::vector<Value> values;  // one per schema field
+};
+
+// A live console table: which fields to show, under which heading and width.
+struct ConsoleColumn {
+  std::string heading;
+  size_t field;   // index into the schema
+  int width;      // 0 = rest of the line
+};
+
+}  // namespace ebpfmon

@@ -1,0 +1,175 @@
+#include "core/filters.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ebpfmon {
+namespace {
+
+// The kernel's task comm is char[16] including the terminating NUL.
+constexpr size_t kCommMaxBytes = 15;
+// (uid_t)-1 means "no change" to chown(2) and friends, so it names nobody.
+constexpr uint64_t kUidMax = 4294967294u;
+// PID_MAX_LIMIT on 64-bit kernels; /proc/sys/kernel/pid_max cannot exceed it.
+constexpr uint64_t kPidMax = 4194304;
+
+std::string_view trim(std::string_view s) {
+  const auto is_space = [](char c) { return c == ' ' || c == '\t'; };
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Quotes a value for a one-line message; control bytes would otherwise break
+// the line or the terminal.
+std::string shown(std::string_view s) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out = "'";
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += "'";
+  return out;
+}
+
+Error usage(std::string_view where, const std::string& what) {
+  return Error::usage(std::string(where) + ": " + what);
+}
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Digits only: no sign, no spaces, no hex. Values too large for uint64 count
+// as out of range rather than malformed.
+std::optional<uint64_t> parse_decimal(std::string_view s, bool& overflow) {
+  overflow = false;
+  if (!all_digits(s)) return std::nullopt;
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec == std::errc::result_out_of_range) {
+    overflow = true;
+    return std::nullopt;
+  }
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// Splits on commas, trims each item and hands it to `parse_one`; keeps the
+// first of any duplicates so the order the user gave survives.
+template <class T, class ParseOne>
+Result<std::vector<T>> parse_list(std::string_view text, std::string_view where,
+                                  std::string_view item_name, ParseOne parse_one) {
+  std::vector<T> out;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = text.find(',', start);
+    const std::string_view item =
+        trim(text.substr(start, comma == std::string_view::npos ? text.npos : comma - start));
+    if (item.empty()) {
+      return usage(where, "empty " + std::string(item_name) + " in " + shown(text));
+    }
+    Result<T> one = parse_one(item, where);
+    if (!one) return one.error();
+    if (std::find(out.begin(), out.end(), one.value()) == out.end()) {
+      out.push_back(std::move(one.value()));
+    }
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+// getpwnam_r needs a caller-supplied buffer whose size is only a hint.
+Result<uint32_t> lookup_user(std::string_view name, std::string_view where) {
+  const std::string key(name);
+  long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
+  std::vector<char> buf(hint > 0 ? static_cast<size_t>(hint) : 16384);
+  while (true) {
+    passwd pw{};
+    passwd* found = nullptr;
+    const int rc = getpwnam_r(key.c_str(), &pw, buf.data(), buf.size(), &found);
+    if (rc == ERANGE && buf.size() < (1u << 20)) {
+      buf.resize(buf.size() * 2);
+      continue;
+    }
+    if (found != nullptr) return static_cast<uint32_t>(pw.pw_uid);
+    // POSIX lets these mean "not found" as well as the rc == 0 case.
+    if (rc == 0 || rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM) {
+      return usage(where, "unknown user " + shown(name));
+    }
+    return usage(where, "cannot look up user " + shown(name) + ": " + std::strerror(rc));
+  }
+}
+
+}  // namespace
+
+Result<std::string> parse_comm(std::string_view item, std::string_view where) {
+  item = trim(item);
+  if (item.empty()) return usage(where, "empty name");
+  const bool has_control = std::any_of(item.begin(), item.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+  });
+  if (has_control) {
+    return usage(where, shown(item) + " contains a control character; a process name cannot");
+  }
+  if (item.size() > kCommMaxBytes) {
+    return usage(where, shown(item) + " is " + std::to_string(item.size()) +
+                            " bytes; a process name (comm) is at most 15 bytes");
+  }
+  return std::string(item);
+}
+
+Result<uint32_t> parse_user(std::string_view item, std::string_view where) {
+  item = trim(item);
+  if (item.empty()) return usage(where, "empty user name");
+  if (!all_digits(item)) return lookup_user(item, where);
+  bool overflow = false;
+  const std::optional<uint64_t> uid = parse_decimal(item, overflow);
+  if (!uid || *uid > kUidMax) {
+    return usage(where, "uid " + shown(item) + " is out of range (0..4294967294)");
+  }
+  return static_cast<uint32_t>(*uid);
+}
+
+Result<uint32_t> parse_pid(std::string_view item, std::string_view where) {
+  item = trim(item);
+  if (item.empty()) return usage(where, "empty process id");
+  bool overflow = false;
+  const std::optional<uint64_t> pid = parse_decimal(item, overflow);
+  if (!pid && !overflow) return usage(where, shown(item) + " is not a process id");
+  if (!pid || *pid < 1 || *pid > kPidMax) {
+    return usage(where, "process id " + shown(item) + " is out of range (1..4194304)");
+  }
+  return static_cast<uint32_t>(*pid);
+}
+
+Result<std::vector<std::string>> parse_comm_list(std::string_view text, std::string_view where) {
+  return parse_list<std::string>(text, where, "name", parse_comm);
+}
+
+Result<std::vector<uint32_t>> parse_user_list(std::string_view text, std::string_view where) {
+  return parse_list<uint32_t>(text, where, "user name", parse_user);
+}
+
+Result<std::vector<uint32_t>> parse_pid_list(std::string_view text, std::string_view where) {
+  return parse_list<uint32_t>(text, where, "process id", parse_pid);
+}
+
+}  // namespace ebpfmon

@@ -1,0 +1,35 @@
+// Process filters (-p/--comm, -u/--user, --pid), validated into numbers and
+// fixed-size names before they get anywhere near a BPF program.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace ebpfmon {
+
+struct Filters {
+  std::vector<std::string> comms;  // exact comm, 1..15 bytes, no NUL
+  std::vector<uint32_t> uids;
+  std::vector<uint32_t> pids;      // thread group ids, > 0
+
+  bool empty() const { return comms.empty() && uids.empty() && pids.empty(); }
+};
+
+// Each takes a comma-separated list (empty items rejected) and names `where`
+// (a flag such as "--comm" or "file:line:col: filters.comm") in its errors,
+// which are usage errors.
+Result<std::vector<std::string>> parse_comm_list(std::string_view text, std::string_view where);
+// Users are names (looked up in the system's user database) or numeric uids.
+Result<std::vector<uint32_t>> parse_user_list(std::string_view text, std::string_view where);
+Result<std::vector<uint32_t>> parse_pid_list(std::string_view text, std::string_view where);
+
+// Single-item forms used by the config loader for YAML sequences.
+Result<std::string> parse_comm(std::string_view item, std::string_view where);
+Result<uint32_t> parse_user(std::string_view item, std::string_view where);
+Result<uint32_t> parse_pid(std::string_view item, std::string_view where);
+
+}  // namespace ebpfmon

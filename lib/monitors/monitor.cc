@@ -1,0 +1,120 @@
+#include "monitors/monitor.h"
+
+#include <unistd.h>
+
+#include "bpf/map_access.h"
+#include "bpf/system.h"
+#include "ebpf/common.h"
+#include "core/log.h"
+
+namespace ebpfmon {
+namespace {
+
+// Defines every program gets: how to emit events, the filters in use and
+// which process to ignore (our own).
+std::vector<std::pair<std::string, int64_t>> common_defines(const Filters& filters, bool ring,
+                                                            size_t ring_bytes) {
+  std::vector<std::pair<std::string, int64_t>> defines;
+  if (ring)
+    defines.emplace_back("EBPFMON_RINGBUF_PAGES",
+                         static_cast<int64_t>(ring_bytes / static_cast<size_t>(getpagesize())));
+  defines.emplace_back("EBPFMON_NR_CPUS", possible_cpus());
+  defines.emplace_back("EBPFMON_IGNORE_TGID", getpid());
+  // The value is the map's capacity: the number of distinct items given.
+  if (!filters.pids.empty()) defines.emplace_back("EBPFMON_FILTER_PIDS", filters.pids.size());
+  if (!filters.uids.empty()) defines.emplace_back("EBPFMON_FILTER_UIDS", filters.uids.size());
+  if (!filters.comms.empty()) defines.emplace_back("EBPFMON_FILTER_COMMS", filters.comms.size());
+  return defines;
+}
+
+}  // namespace
+
+Result<void> BpfMonitor::start(const Config& config, Capabilities& caps, EventConsumer consumer) {
+  auto plan = this->plan(config, caps);
+  if (!plan) return plan.error();
+  ProgramSpec spec{name(), plan->source,
+                   common_defines(config.filters, caps.has(Feature::RingBuffer),
+                                  plan->ring_buffer_bytes)};
+  spec.defines.insert(spec.defines.end(), plan->defines.begin(), plan->defines.end());
+
+  auto program = BpfProgram::compile(spec);
+  if (!program) return program.error();
+  program_ = std::move(*program);
+  if (auto r = fill_filter_maps(config.filters); !r) return r;
+
+  consumer_ = std::move(consumer);
+  auto buffer = program_->open_events(
+      [this](const void* data, size_t size) {
+        if (decode(data, size, scratch_))
+          consumer_(scratch_);
+        else
+          ++malformed_;
+      },
+      plan->perf_pages_per_cpu);
+  if (!buffer) return buffer.error();
+  buffer_ = *buffer;
+
+  for (const HookSpec& hook : plan->hooks) {
+    if (auto r = program_->attach(hook); !r) {
+      program_->detach_all();
+      return r;
+    }
+    log_debug(name() + ": attached " + hook.describe());
+  }
+  return {};
+}
+
+Result<void> BpfMonitor::fill_filter_maps(const Filters& filters) {
+  const uint8_t yes = 1;
+  for (uint32_t pid : filters.pids) {
+    auto fd = program_->map_fd("ebpfmon_filter_pids");
+    if (!fd) return fd.error();
+    if (auto r = map_update(*fd, &pid, &yes, "ebpfmon_filter_pids"); !r) return r;
+  }
+  for (uint32_t uid : filters.uids) {
+    auto fd = program_->map_fd("ebpfmon_filter_uids");
+    if (!fd) return fd.error();
+    if (auto r = map_update(*fd, &uid, &yes, "ebpfmon_filter_uids"); !r) return r;
+  }
+  for (const std::string& comm : filters.comms) {
+    auto fd = program_->map_fd("ebpfmon_filter_comms");
+    if (!fd) return fd.error();
+    ebpfmon_comm key{};
+    comm.copy(key.name, sizeof key.name - 1);
+    if (auto r = map_update(*fd, &key, &yes, "ebpfmon_filter_comms"); !r) return r;
+  }
+  return {};
+}
+
+void BpfMonitor::stop() {
+  if (program_) program_->detach_all();
+}
+
+std::vector<EventBuffer*> BpfMonitor::buffers() const {
+  if (buffer_ == nullptr) return {};
+  return {buffer_};
+}
+
+std::vector<HookSpec> BpfMonitor::hooks() const {
+  return program_ ? program_->attached() : std::vector<HookSpec>{};
+}
+
+KernelLosses BpfMonitor::losses() const {
+  KernelLosses losses;
+  losses.user_space = malformed_;
+  if (!program_) return losses;
+  if (buffer_ != nullptr) losses.kernel_buffer = buffer_->lost();
+  auto fd = program_->map_fd("ebpfmon_losses");
+  if (!fd) return losses;
+  auto read = [&](uint32_t stage) {
+    auto n = percpu_u64_sum(*fd, stage, "ebpfmon_losses");
+    if (!n) log_warning(n.error().message);
+    return n ? *n : 0;
+  };
+  losses.kernel_buffer += read(EBPFMON_LOSS_KERNEL_BUFFER);
+  losses.kernel_map = read(EBPFMON_LOSS_KERNEL_MAP);
+  losses.rate_limit = read(EBPFMON_LOSS_RATE_LIMIT);
+  return losses;
+}
+
+}  // namespace ebpfmon

@@ -1,0 +1,90 @@
+// A monitor turns kernel records into events. The shared machinery (compile
+// with filters, attach, open the event buffer, count losses) lives in
+// BpfMonitor; a concrete monitor only says what to compile, where to attach
+// and how to decode one record.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bpf/capabilities.h"
+#include "bpf/hook.h"
+#include "bpf/program.h"
+#include "core/config.h"
+#include "core/event.h"
+#include "core/result.h"
+#include "core/time_format.h"
+
+namespace ebpfmon {
+
+// Events lost before they reached a sink, by stage. Write errors are the
+// sinks' to count.
+struct KernelLosses {
+  uint64_t kernel_buffer = 0;  // ring buffer full, or perf buffer overrun
+  uint64_t kernel_map = 0;     // in-flight tracking map full
+  uint64_t rate_limit = 0;     // dropped by max_events_per_second
+  uint64_t user_space = 0;     // records user space could not decode
+  uint64_t total() const { return kernel_buffer + kernel_map + rate_limit + user_space; }
+};
+
+using EventConsumer = std::function<void(const Event&)>;
+
+class Monitor {
+ public:
+  virtual ~Monitor() = default;
+  virtual std::string name() const = 0;
+  virtual const Schema& schema() const = 0;
+  virtual std::vector<ConsoleColumn> console_columns() const = 0;
+  // What the Tracing line says is being traced: "process executions".
+  virtual std::string what() const = 0;
+
+  // Compiles, fills the filter maps and attaches. Events go to `consumer`
+  // once the event loop polls buffers().
+  virtual Result<void> start(const Config& config, Capabilities& caps, EventConsumer consumer) = 0;
+  // Detaches every hook; buffers stay readable for draining.
+  virtual void stop() = 0;
+  virtual std::vector<EventBuffer*> buffers() const = 0;
+  virtual std::vector<HookSpec> hooks() const = 0;
+  virtual KernelLosses losses() const = 0;
+};
+
+class BpfMonitor : public Monitor {
+ public:
+  Result<void> start(const Config& config, Capabilities& caps, EventConsumer consumer) final;
+  void stop() final;
+  std::vector<EventBuffer*> buffers() const final;
+  std::vector<HookSpec> hooks() const final;
+  KernelLosses losses() const final;
+
+ protected:
+  struct Plan {
+    std::string_view source;
+    std::vector<std::pair<std::string, int64_t>> defines;  // monitor-specific
+    std::vector<HookSpec> hooks;
+    size_t ring_buffer_bytes = 4u << 20;  // power of two
+    size_t perf_pages_per_cpu = 64;       // power of two
+  };
+  // What to compile and attach for this config; errors are usage errors
+  // (bad settings) or runtime errors (a hook this kernel lacks).
+  virtual Result<Plan> plan(const Config& config, Capabilities& caps) = 0;
+  // Decodes one record into `event`; false when the record is malformed
+  // (counted as a user-space loss).
+  virtual bool decode(const void* data, size_t size, Event& event) = 0;
+
+  const MonotonicClock& clock() const { return clock_; }
+
+ private:
+  Result<void> fill_filter_maps(const Filters& filters);
+
+  std::unique_ptr<BpfProgram> program_;
+  EventBuffer* buffer_ = nullptr;
+  EventConsumer consumer_;
+  Event scratch_;
+  MonotonicClock clock_;
+  uint64_t malformed_ = 0;
+};
+
+}  // namespace ebpfmon

@@ -1,0 +1,83 @@
+#include "sinks/console_sink.h"
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "sinks/formats.h"
+
+namespace ebpfmon {
+namespace {
+
+// Terminal columns taken by UTF-8 text, counted as code points: continuation
+// bytes take no column of their own. (Wide CJK glyphs are not accounted for.)
+size_t display_width(std::string_view text) {
+  size_t width = 0;
+  for (const char c : text)
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++width;
+  return width;
+}
+
+// Control characters would move the cursor or recolour the terminal.
+void append_escaped(std::string& out, std::string_view text) {
+  static constexpr char kHexDigits[] = "0123456789abcdef";
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte != 0x7f) {
+      out.push_back(c);
+    } else if (c == '\n') {
+      out.append("\\n");
+    } else if (c == '\t') {
+      out.append("\\t");
+    } else if (c == '\r') {
+      out.append("\\r");
+    } else {
+      const char escape[] = {'\\', 'x', kHexDigits[byte >> 4], kHexDigits[byte & 0xF]};
+      out.append(escape, sizeof escape);
+    }
+  }
+}
+
+// Left-aligned cells joined by one space. The last cell is not padded, so
+// lines carry no trailing blanks; width 0 means "the rest of the line".
+void append_cell(std::string& out, std::string_view text, int width, bool last) {
+  const size_t cell_start = out.size();
+  append_escaped(out, text);
+  if (last) return;
+  const size_t shown = display_width(std::string_view(out).substr(cell_start));
+  if (width > 0 && shown < static_cast<size_t>(width))
+    out.append(static_cast<size_t>(width) - shown, ' ');
+  out.push_back(' ');
+}
+
+}  // namespace
+
+ConsoleSink::ConsoleSink(std::ostream& out, const Schema& schema,
+                         std::vector<ConsoleColumn> columns)
+    : out_(out), schema_(schema), columns_(std::move(columns)) {
+  std::string heading;
+  for (size_t i = 0; i < columns_.size(); ++i)
+    append_cell(heading, columns_[i].heading, columns_[i].width, i + 1 == columns_.size());
+  heading.push_back('\n');
+  out_ << heading;
+}
+
+void ConsoleSink::write(const Event& event) {
+  std::string line;
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    const ConsoleColumn& column = columns_[i];
+    const bool present = column.field < schema_.fields.size() && column.field < event.values.size();
+    const std::string text = present ? value_to_text(event.values[column.field]) : std::string();
+    append_cell(line, text, column.width, i + 1 == columns_.size());
+  }
+  line.push_back('\n');
+  out_ << line;
+  ++written_;
+}
+
+Result<void> ConsoleSink::flush() {
+  out_.flush();
+  return {};
+}
+
+}  // namespace ebpfmon

@@ -1,0 +1,68 @@
+// An event file: created safely, written whole lines at a time, never left
+// with a partial last line.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+#include "sinks/formats.h"
+#include "sinks/sink.h"
+
+namespace ebpfmon {
+
+struct FileSinkOptions {
+  std::filesystem::path directory = "output";
+  std::string monitor;              // file name prefix: exec, func, syscall
+  FileFormat format = FileFormat::Csv;
+  char delimiter = ',';
+  bool include_header = true;
+  size_t buffer_events = 2000;      // flush when this many events are buffered
+  uint64_t max_file_bytes = 0;      // 0 = no rollover
+};
+
+// Writes events to <directory>/<monitor>_<YYYYmmdd_HHMMSS>.<ext>. Files are
+// created 0640 with O_EXCL|O_NOFOLLOW (a name that exists, or is a symlink,
+// gets a numeric suffix instead of being followed or clobbered). On a write
+// error the file is truncated back to its last complete line, the error is
+// returned by flush() and the events that did not reach the disk are counted
+// as dropped.
+class FileSink final : public Sink {
+ public:
+  static Result<std::unique_ptr<FileSink>> open(const FileSinkOptions& options, const Schema& schema);
+  ~FileSink() override;
+
+  void write(const Event& event) override;
+  Result<void> flush() override;
+  uint64_t dropped() const override { return dropped_; }
+  uint64_t written() const override { return written_; }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  FileSink(const FileSinkOptions& options, const Schema& schema);
+  FileSink(const FileSink&) = delete;  // owns fd_
+  FileSink& operator=(const FileSink&) = delete;
+  Result<void> open_new_file();
+  Result<void> write_all(const std::string& bytes);
+  bool line_exceeds_size_limit() const;
+  Result<void> roll_over();
+  void fail(const Error& error);
+  void close_file();
+
+  FileSinkOptions options_;
+  const Schema& schema_;
+  std::filesystem::path path_;
+  int fd_ = -1;
+  uint64_t file_bytes_ = 0;     // committed bytes in the current file
+  std::string buffer_;
+  size_t buffered_events_ = 0;
+  uint64_t written_ = 0;
+  uint64_t dropped_ = 0;
+  uint64_t records_in_file_ = 0;  // committed records in the current file
+  bool failed_ = false;
+  Error error_;                   // the first write error, once failed_
+};
+
+}  // namespace ebpfmon

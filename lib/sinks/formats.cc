@@ -1,0 +1,271 @@
+#include "sinks/formats.h"
+
+#include <charconv>
+#include <cmath>
+#include <type_traits>
+
+#include "core/time_format.h"
+
+namespace ebpfmon {
+namespace {
+
+// Fixed notation of DBL_MAX needs 309 integer digits, '-', '.' and 6 decimals.
+using NumberBuffer = char[320];
+
+template <class... Handlers>
+struct Overloaded : Handlers... {
+  using Handlers::operator()...;
+};
+template <class... Handlers>
+Overloaded(Handlers...) -> Overloaded<Handlers...>;
+
+template <class Integer>
+std::string_view integer_text(NumberBuffer& buf, Integer value) {
+  const auto result = std::to_chars(std::begin(buf), std::end(buf), value);
+  return {buf, static_cast<size_t>(result.ptr - buf)};
+}
+
+// Integral values keep one decimal ("15.0") so that the column reads as a
+// float; others get at most 6 decimals with the trailing zeros dropped
+// ("0.015"), which avoids the binary noise of shortest round-trip output
+// for values such as durations computed from nanoseconds.
+std::string_view double_text(NumberBuffer& buf, double value) {
+  auto result = std::to_chars(std::begin(buf), std::end(buf), value, std::chars_format::fixed, 6);
+  if (result.ec != std::errc{}) result = std::to_chars(std::begin(buf), std::end(buf), value);
+  if (!std::isfinite(value)) return {buf, static_cast<size_t>(result.ptr - buf)};
+  const char* end = result.ptr;
+  while (end[-1] == '0' && end[-2] != '.') --end;
+  return {buf, static_cast<size_t>(end - buf)};
+}
+
+std::string_view bool_text(bool value) { return value ? "true" : "false"; }
+
+bool needs_csv_quotes(std::string_view field, char delimiter) {
+  for (const char c : field)
+    if (c == delimiter || c == '"' || c == '\r' || c == '\n') return true;
+  return false;
+}
+
+void append_doubling_quotes(std::string& out, std::string_view text) {
+  size_t start = 0;
+  for (size_t quote = text.find('"'); quote != std::string_view::npos;
+       quote = text.find('"', quote + 1)) {
+    out.append(text.data() + start, quote + 1 - start);
+    out.push_back('"');
+    start = quote + 1;
+  }
+  out.append(text.data() + start, text.size() - start);
+}
+
+// A string list is one field, its items joined by single spaces. Quoting is
+// decided on the joined text without building it.
+void append_csv_string_list(std::string& out, const std::vector<std::string>& items,
+                            char delimiter) {
+  bool quoted = delimiter == ' ' && items.size() > 1;
+  for (size_t i = 0; i < items.size() && !quoted; ++i)
+    quoted = needs_csv_quotes(items[i], delimiter);
+
+  if (quoted) out.push_back('"');
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out.push_back(' ');
+    if (quoted)
+      append_doubling_quotes(out, items[i]);
+    else
+      out.append(items[i]);
+  }
+  if (quoted) out.push_back('"');
+}
+
+// Numbers go through append_csv_field too: the delimiter may be '.' or '-'.
+void append_csv_value(std::string& out, const Value& value, char delimiter) {
+  NumberBuffer buf;
+  std::visit(
+      Overloaded{
+          [&](int64_t v) { append_csv_field(out, integer_text(buf, v), delimiter); },
+          [&](uint64_t v) { append_csv_field(out, integer_text(buf, v), delimiter); },
+          [&](double v) { append_csv_field(out, double_text(buf, v), delimiter); },
+          [&](bool v) { append_csv_field(out, bool_text(v), delimiter); },
+          [&](const std::string& v) { append_csv_field(out, v, delimiter); },
+          [&](const std::vector<std::string>& v) { append_csv_string_list(out, v, delimiter); },
+          [&](Timestamp v) { append_csv_field(out, format_unix_seconds(v), delimiter); },
+      },
+      value);
+}
+
+struct Utf8Sequence {
+  size_t length;  // of the sequence, or of its longest valid prefix (>= 1)
+  bool valid;
+};
+
+// Table 3-7 of the Unicode standard: the second byte's range excludes
+// overlongs (E0, F0), surrogates (ED) and code points above U+10FFFF (F4).
+// An invalid sequence is replaced as one unit up to the first byte that
+// cannot continue it ("maximal subpart"), as Unicode recommends.
+Utf8Sequence scan_utf8_sequence(const unsigned char* bytes, size_t available) {
+  const unsigned char lead = bytes[0];
+  size_t length = 0;
+  unsigned char low = 0x80;
+  unsigned char high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;
+    if (lead == 0xED) high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;
+  } else {
+    return {1, false};
+  }
+  for (size_t i = 1; i < length; ++i) {
+    if (i >= available || bytes[i] < low || bytes[i] > high) return {i, false};
+    low = 0x80;
+    high = 0xBF;
+  }
+  return {length, true};
+}
+
+void append_json_escape(std::string& out, unsigned char c) {
+  static constexpr char kHexDigits[] = "0123456789abcdef";
+  switch (c) {
+    case '"': out.append("\\\""); return;
+    case '\\': out.append("\\\\"); return;
+    case '\b': out.append("\\b"); return;
+    case '\f': out.append("\\f"); return;
+    case '\n': out.append("\\n"); return;
+    case '\r': out.append("\\r"); return;
+    case '\t': out.append("\\t"); return;
+    default: {
+      const char escape[] = {'\\', 'u', '0', '0', kHexDigits[c >> 4], kHexDigits[c & 0xF]};
+      out.append(escape, sizeof escape);
+    }
+  }
+}
+
+void append_json_value(std::string& out, const Value& value) {
+  NumberBuffer buf;
+  std::visit(Overloaded{
+                 [&](int64_t v) { out.append(integer_text(buf, v)); },
+                 [&](uint64_t v) { out.append(integer_text(buf, v)); },
+                 [&](double v) { out.append(std::isfinite(v) ? double_text(buf, v) : "null"); },
+                 [&](bool v) { out.append(bool_text(v)); },
+                 [&](const std::string& v) { append_json_string(out, v); },
+                 [&](const std::vector<std::string>& v) {
+                   out.push_back('[');
+                   for (size_t i = 0; i < v.size(); ++i) {
+                     if (i > 0) out.push_back(',');
+                     append_json_string(out, v[i]);
+                   }
+                   out.push_back(']');
+                 },
+                 // Written as text: a double would lose the microseconds.
+                 [&](Timestamp v) { out.append(format_unix_seconds(v)); },
+             },
+             value);
+}
+
+}  // namespace
+
+std::string_view file_extension(FileFormat f) { return f == FileFormat::Csv ? "csv" : "jsonl"; }
+
+void append_csv_field(std::string& out, std::string_view field, char delimiter) {
+  if (!needs_csv_quotes(field, delimiter)) {
+    out.append(field);
+    return;
+  }
+  out.push_back('"');
+  append_doubling_quotes(out, field);
+  out.push_back('"');
+}
+
+std::string csv_header(const Schema& schema, char delimiter) {
+  std::string header;
+  for (size_t i = 0; i < schema.fields.size(); ++i) {
+    if (i > 0) header.push_back(delimiter);
+    append_csv_field(header, schema.fields[i].name, delimiter);
+  }
+  header.push_back('\n');
+  return header;
+}
+
+void append_csv_record(std::string& out, const Schema& schema, const Event& event, char delimiter) {
+  // The schema decides the column count, so a short event still yields a
+  // well-formed row (empty trailing fields).
+  for (size_t i = 0; i < schema.fields.size(); ++i) {
+    if (i > 0) out.push_back(delimiter);
+    if (i < event.values.size()) append_csv_value(out, event.values[i], delimiter);
+  }
+  out.push_back('\n');
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(s.data());
+  out.reserve(out.size() + s.size() + 2);
+  out.push_back('"');
+  // Bytes that pass through unchanged are copied in runs, not one by one.
+  size_t run_start = 0;
+  size_t pos = 0;
+  while (pos < s.size()) {
+    const unsigned char c = bytes[pos];
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+      ++pos;
+      continue;
+    }
+    if (c >= 0x80) {
+      const Utf8Sequence sequence = scan_utf8_sequence(bytes + pos, s.size() - pos);
+      if (sequence.valid) {
+        pos += sequence.length;
+        continue;
+      }
+      out.append(s.data() + run_start, pos - run_start);
+      out.append("\\ufffd");
+      pos += sequence.length;
+    } else {
+      out.append(s.data() + run_start, pos - run_start);
+      append_json_escape(out, c);
+      ++pos;
+    }
+    run_start = pos;
+  }
+  out.append(s.data() + run_start, s.size() - run_start);
+  out.push_back('"');
+}
+
+void append_jsonl_record(std::string& out, const Schema& schema, const Event& event) {
+  out.push_back('{');
+  for (size_t i = 0; i < schema.fields.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    append_json_string(out, schema.fields[i].name);
+    out.push_back(':');
+    if (i < event.values.size())
+      append_json_value(out, event.values[i]);
+    else
+      out.append("null");
+  }
+  out.append("}\n");
+}
+
+std::string value_to_text(const Value& value) {
+  NumberBuffer buf;
+  return std::visit(Overloaded{
+                        [&](int64_t v) { return std::string(integer_text(buf, v)); },
+                        [&](uint64_t v) { return std::string(integer_text(buf, v)); },
+                        [&](double v) { return std::string(double_text(buf, v)); },
+                        [&](bool v) { return std::string(bool_text(v)); },
+                        [&](const std::string& v) { return v; },
+                        [&](const std::vector<std::string>& v) {
+                          std::string joined;
+                          for (size_t i = 0; i < v.size(); ++i) {
+                            if (i > 0) joined.push_back(' ');
+                            joined.append(v[i]);
+                          }
+                          return joined;
+                        },
+                        [&](Timestamp v) { return format_unix_seconds(v); },
+                    },
+                    value);
+}
+
+}  // namespace ebpfmon

@@ -1,0 +1,103 @@
+"""Shared by the end-to-end tests: run a real tool as root, wait for its
+Tracing line, stop it like a user would, and read what it wrote."""
+import csv
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+
+SKIP = 77
+BUILD_DIR = os.environ.get("EBPFMON_BUILD_DIR", "build")
+SOURCE_DIR = os.environ.get("EBPFMON_SOURCE_DIR", ".")
+FAILURES = []
+PASSED = [0]
+
+
+def tool(name):
+    return os.path.join(BUILD_DIR, name)
+
+
+def skip(reason):
+    print("SKIP: " + reason)
+    sys.exit(SKIP)
+
+
+def require_root():
+    if os.geteuid() != 0:
+        skip("needs root to load BPF programs (run the suite with sudo)")
+
+
+def check(condition, what):
+    if condition:
+        PASSED[0] += 1
+    else:
+        FAILURES.append(what)
+        print("FAIL: " + what, flush=True)
+
+
+def finish():
+    print("%d checks passed, %d failed" % (PASSED[0], len(FAILURES)))
+    sys.exit(1 if FAILURES else 0)
+
+
+class Tracer:
+    """A tool running in the background until stop()."""
+
+    def __init__(self, args, timeout=120):
+        self.args = args
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.stderr = b""
+        deadline = time.monotonic() + timeout
+        while b"Ctrl-C to end." not in self.stderr:
+            left = deadline - time.monotonic()
+            if left <= 0 or self.proc.poll() is not None:
+                self.stderr += self.proc.stderr.read() if self.proc.poll() is not None else b""
+                raise RuntimeError("%s did not start tracing: %s" % (args, self.stderr.decode(errors="replace")))
+            ready, _, _ = select.select([self.proc.stderr], [], [], left)
+            if ready:
+                chunk = os.read(self.proc.stderr.fileno(), 65536)
+                if not chunk:
+                    continue
+                self.stderr += chunk
+
+    def stop(self, sig=signal.SIGINT, timeout=120):
+        # Give the ring buffer a moment: events of the last exec may still be
+        # on their way when we signal (the tool drains after detaching, but the
+        # exec itself must have happened before the probes go).
+        time.sleep(0.3)
+        self.proc.send_signal(sig)
+        out, err = self.proc.communicate(timeout=timeout)
+        self.stdout = out
+        self.stderr += err
+        return self.proc.returncode
+
+    def stderr_text(self):
+        return self.stderr.decode(errors="replace")
+
+
+def output_files(directory, monitor, ext):
+    return sorted(os.path.join(directory, f) for f in os.listdir(directory)
+                  if re.fullmatch(r"%s_\d{8}_\d{6}(_\d+)?\.%s" % (monitor, ext), f))
+
+
+def read_csv(path):
+    with open(path, newline="", encoding="utf-8", errors="surrogateescape") as f:
+        return list(csv.reader(f))
+
+
+def read_jsonl(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def summary_counts(stderr_text, monitor):
+    m = re.search(r"^%s: (\d+) events written, (\d+) lost$" % monitor, stderr_text, re.M)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def run(args, **kw):
+    return subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)

@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""execmon end to end: the real binary, as root, against execs whose truth
+this test knows (pid, ppid, uid, comm, ret, argv), read back from CSV and
+JSON lines."""
+import os
+import shutil
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (Tracer, check, finish, output_files, read_csv, read_jsonl, require_root, run,
+                     summary_counts, tool)
+
+EXEC_COLUMNS = ["timestamp", "time_str", "comm", "uid", "pid", "ppid", "ret", "argv", "filename",
+                "argc", "truncated"]
+TRUE = shutil.which("true") or "/bin/true"
+NOBODY = 65534
+MY_COMM = open("/proc/self/comm").read().strip()
+
+
+def spawn(argv, path=None, via_fd=False, uid=None, comm=None, wait_fd=None):
+    """Forks a child that execs argv; returns its pid once it has exited."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            if wait_fd is not None:
+                os.read(wait_fd, 1)
+            if comm:
+                with open("/proc/self/comm", "w") as f:
+                    f.write(comm)
+            if uid is not None:
+                os.setgid(uid)
+                os.setuid(uid)
+            if via_fd:
+                fd = os.open(path, os.O_RDONLY)
+                os.execve(fd, argv, {})  # fexecve: execveat(fd, "", ..., AT_EMPTY_PATH)
+            os.execv(path or argv[0], argv)
+        except OSError:
+            os._exit(127)
+    return pid
+
+
+def reap(pid):
+    os.waitpid(pid, 0)
+    return pid
+
+
+def as_text(arg):
+    return os.fsdecode(arg) if isinstance(arg, bytes) else arg
+
+
+def as_json_text(arg):
+    return arg.decode("utf-8", errors="replace") if isinstance(arg, bytes) else arg
+
+
+CASES = [
+    ("plain", [TRUE, "plain"], {}),
+    ("quoting", [TRUE, "with space", 'quote"inside', "single'q", "comma,here", "semi;colon",
+                 "new\nline", "cr\rhere", "tab\there", "", "ünïcødé ✓ 日本"], {}),
+    ("non-utf8", [TRUE, b"raw\xff\xfebytes"], {}),
+    ("many args", [TRUE] + ["arg%d" % i for i in range(40)], {}),
+    ("long arg", [TRUE, "x" * 3000, "after"], {}),
+    ("missing binary", ["/nonexistent/ebpfmon-no-such-binary", "a", "b c"], {"ret": -2}),
+    ("execveat", ["fexecve-true", "via", "fd"], {"via_fd": True, "path": TRUE}),
+]
+
+
+def run_workload():
+    """Execs every case once; returns {name: (pid, argv, options)}."""
+    done = {}
+    for name, argv, opts in CASES:
+        kw = {k: v for k, v in opts.items() if k in ("via_fd", "path")}
+        pid = reap(spawn(argv, **kw))
+        done[name] = (pid, argv, opts)
+    return done
+
+
+def test_workload_csv_and_jsonl(tmp):
+    csv_dir, json_dir = os.path.join(tmp, "csv"), os.path.join(tmp, "jsonl")
+    csv_run = Tracer([tool("execmon"), "-q", "-o", csv_dir])
+    json_run = Tracer([tool("execmon"), "-q", "-o", json_dir, "--format", "jsonl"])
+    check("Tracing process executions (exec)... Ctrl-C to end." in csv_run.stderr_text(),
+          "the Tracing line is printed")
+    done = run_workload()
+    rc_csv, rc_json = csv_run.stop(), json_run.stop()
+    check(rc_csv == 0 and rc_json == 0, "execmon exits 0 on SIGINT (got %s, %s)" % (rc_csv, rc_json))
+
+    files = output_files(csv_dir, "exec", "csv")
+    check(len(files) == 1, "one CSV file exec_YYYYmmdd_HHMMSS.csv (got %s)" % files)
+    rows = read_csv(files[0])
+    check(rows[0] == EXEC_COLUMNS, "CSV header is %s (got %s)" % (EXEC_COLUMNS, rows[0]))
+    records = [dict(zip(rows[0], r)) for r in rows[1:]]
+    check(all(len(r) == len(EXEC_COLUMNS) for r in rows), "every CSV row has every column")
+    counts = summary_counts(csv_run.stderr_text(), "exec")
+    check(counts is not None and counts[0] == len(records) and counts[1] == 0,
+          "summary 'exec: N events written, 0 lost' matches the file (%s vs %d rows)" % (counts, len(records)))
+    check("lost by stage: kernel buffer 0, kernel map 0, rate limit 0, user space 0, write errors 0"
+          in csv_run.stderr_text(), "the summary breaks losses down by stage")
+
+    jfiles = output_files(json_dir, "exec", "jsonl")
+    check(len(jfiles) == 1, "one JSON lines file (got %s)" % jfiles)
+    jrecords = read_jsonl(jfiles[0])
+
+    me = os.getpid()
+    for name, (pid, argv, opts) in done.items():
+        ret = opts.get("ret", 0)
+        mine = [r for r in records if r["pid"] == str(pid)]
+        check(len(mine) == 1, "%s: exactly one CSV row for pid %d (got %d)" % (name, pid, len(mine)))
+        if not mine:
+            continue
+        r = mine[0]
+        comm = "true" if ret == 0 else MY_COMM
+        text_args = [as_text(a) for a in argv]
+        check(r["ppid"] == str(me), "%s: ppid %s == %d" % (name, r["ppid"], me))
+        check(r["uid"] == "0", "%s: uid 0 (got %s)" % (name, r["uid"]))
+        check(r["comm"] == comm, "%s: comm %r (got %r)" % (name, comm, r["comm"]))
+        check(r["ret"] == str(ret), "%s: ret %d (got %s)" % (name, ret, r["ret"]))
+        check(r["argv"] == " ".join(text_args), "%s: argv %r (got %r)" % (name, " ".join(text_args)[:80], r["argv"][:80]))
+        check(r["argc"] == str(len(argv)), "%s: argc %d (got %s)" % (name, len(argv), r["argc"]))
+        check(r["truncated"] == "false", "%s: truncated false (got %s)" % (name, r["truncated"]))
+        ts = float(r["timestamp"])
+        check(len(r["timestamp"].split(".")[1]) == 6 and ts > 1.6e9, "%s: timestamp with 6 decimals" % name)
+        check(r["time_str"].startswith("[") and r["time_str"].endswith("]") and len(r["time_str"]) == 25,
+              "%s: time_str like [YYYY-mm-dd HH:MM:SS.mmm] (got %s)" % (name, r["time_str"]))
+        if opts.get("via_fd"):
+            check(r["filename"].startswith("/dev/fd/"), "%s: filename /dev/fd/N (got %s)" % (name, r["filename"]))
+        else:
+            check(r["filename"] == as_text(argv[0]), "%s: filename %s (got %s)" % (name, argv[0], r["filename"]))
+
+        jmine = [j for j in jrecords if j["pid"] == pid]
+        check(len(jmine) == 1, "%s: exactly one JSON record for pid %d" % (name, pid))
+        if jmine:
+            j = jmine[0]
+            check(j["argv"] == [as_json_text(a) for a in argv], "%s: JSON argv is the exact list" % name)
+            check(j["ret"] == ret and j["ppid"] == me and j["uid"] == 0 and j["comm"] == comm,
+                  "%s: JSON ret/ppid/uid/comm have native types and right values" % name)
+            check(j["argc"] == len(argv) and j["truncated"] is False, "%s: JSON argc/truncated" % name)
+            check(isinstance(j["timestamp"], float), "%s: JSON timestamp is a number" % name)
+
+
+def test_limits(tmp):
+    out = os.path.join(tmp, "limits")
+    t = Tracer([tool("execmon"), "-q", "-o", out, "--max-args", "5", "--max-arg-bytes", "256"])
+    many = reap(spawn([TRUE] + ["a%d" % i for i in range(40)]))
+    long_one = reap(spawn([TRUE, "y" * 3000]))
+    failed_many = reap(spawn(["/nonexistent/ebpfmon-x"] + ["f%d" % i for i in range(40)]))
+    check(t.stop() == 0, "limits run exits 0")
+    records = [dict(zip(EXEC_COLUMNS, r)) for r in read_csv(output_files(out, "exec", "csv")[0])[1:]]
+    by_pid = {r["pid"]: r for r in records}
+    r = by_pid.get(str(many))
+    check(r is not None and r["argv"].split(" ") == [TRUE] + ["a%d" % i for i in range(4)]
+          and r["argc"] == "41" and r["truncated"] == "true",
+          "--max-args 5 keeps 5 arguments, argc 41, truncated true (got %s)" % (r and (r["argv"], r["argc"], r["truncated"])))
+    r = by_pid.get(str(long_one))
+    check(r is not None and r["argc"] == "2" and r["truncated"] == "true" and len(r["argv"]) <= 256,
+          "--max-arg-bytes 256 cuts a 3000-byte argument and says so (got %s)" % (r and (len(r["argv"]), r["argc"], r["truncated"])))
+    r = by_pid.get(str(failed_many))
+    check(r is not None and r["ret"] == "-2" and r["argc"] == "41" and r["truncated"] == "true"
+          and len(r["argv"].split(" ")) == 5,
+          "a failed exec is cut to the same limits with its real argc (got %s)" % (r and (r["argv"], r["argc"])))
+
+
+def test_filters(tmp):
+    marker_dir = os.path.join(tmp, "bin")
+    os.makedirs(marker_dir)
+    marker = os.path.join(marker_dir, "emon_marker")
+    shutil.copy(TRUE, marker)
+
+    # -p: a comm matches before or after the exec.
+    out = os.path.join(tmp, "comm")
+    t = Tracer([tool("execmon"), "-q", "-o", out, "-p", "emon_marker,emon_before"])
+    after = reap(spawn([marker, "after"]))
+    before = reap(spawn([TRUE, "before"], comm="emon_before"))
+    other = reap(spawn([TRUE, "other"]))
+    check(t.stop() == 0, "comm run exits 0")
+    records = [dict(zip(EXEC_COLUMNS, r)) for r in read_csv(output_files(out, "exec", "csv")[0])[1:]]
+    pids = {r["pid"] for r in records}
+    check(str(after) in pids, "-p keeps an exec into a matching name")
+    check(str(before) in pids, "-p keeps an exec by a process whose name matched before the exec")
+    check(str(other) not in pids, "-p drops other processes")
+    check(all(r["comm"] in ("emon_marker", "true") for r in records), "-p rows only come from matching processes")
+
+    # -u: only that user's execs.
+    out = os.path.join(tmp, "user")
+    t = Tracer([tool("execmon"), "-q", "-o", out, "-u", "nobody"])
+    theirs = reap(spawn([TRUE, "as-nobody"], uid=NOBODY))
+    mine = reap(spawn([TRUE, "as-root"]))
+    check(t.stop() == 0, "user run exits 0")
+    records = [dict(zip(EXEC_COLUMNS, r)) for r in read_csv(output_files(out, "exec", "csv")[0])[1:]]
+    check(any(r["pid"] == str(theirs) and r["uid"] == str(NOBODY) for r in records), "-u nobody keeps nobody's exec")
+    check(all(r["uid"] == str(NOBODY) for r in records), "-u nobody keeps nothing else (uids %s)" % {r["uid"] for r in records})
+    check(str(mine) not in {r["pid"] for r in records}, "-u nobody drops root's exec")
+
+    # --pid: the pid is known before the child execs.
+    out = os.path.join(tmp, "pid")
+    rfd, wfd = os.pipe()
+    target = spawn([TRUE, "target"], wait_fd=rfd)
+    t = Tracer([tool("execmon"), "-q", "-o", out, "--pid", str(target)])
+    os.write(wfd, b"go")
+    reap(target)
+    other = reap(spawn([TRUE, "not-target"]))
+    check(t.stop() == 0, "pid run exits 0")
+    records = [dict(zip(EXEC_COLUMNS, r)) for r in read_csv(output_files(out, "exec", "csv")[0])[1:]]
+    check([r["pid"] for r in records] == [str(target)], "--pid keeps exactly the target's exec (got %s)" % [r["pid"] for r in records])
+
+
+def test_usage_and_privileges(tmp):
+    r = run([tool("execmon"), "--duration", "abc"])
+    check(r.returncode == 2 and "--duration" in r.stderr and len(r.stderr.strip().splitlines()) <= 2,
+          "a malformed --duration is a one-line usage error, exit 2 (%d: %s)" % (r.returncode, r.stderr))
+    r = run([tool("execmon"), "-p", "a_name_longer_than_15"])
+    check(r.returncode == 2 and "15 bytes" in r.stderr, "a comm over 15 bytes is rejected, exit 2")
+    r = run([tool("execmon"), "-u", "no_such_user_ebpfmon"])
+    check(r.returncode == 2 and "no_such_user_ebpfmon" in r.stderr, "an unknown user is rejected, exit 2")
+    r = run([tool("execmon"), "--no-such-flag"])
+    check(r.returncode == 2 and "no-such-flag" in r.stderr, "an unknown flag is rejected, exit 2")
+    r = run([tool("execmon"), "--help"])
+    check(r.returncode == 0 and "--max-args" in r.stdout and "--comm" in r.stdout, "--help lists the options, exit 0")
+    setpriv = shutil.which("setpriv")
+    if setpriv:
+        r = run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                 tool("execmon"), "-q", "-o", os.path.join(tmp, "nonroot")], cwd="/")
+        check(r.returncode == 1 and "needs root" in r.stderr and len(r.stderr.strip().splitlines()) == 1,
+              "not root: one clear line, exit 1 (%d: %s)" % (r.returncode, r.stderr))
+    else:
+        print("note: setpriv missing, the not-root case was not run")
+
+
+def main():
+    require_root()
+    tmp = tempfile.mkdtemp(prefix="execmon-e2e-")
+    os.chmod(tmp, 0o755)  # the nobody child must be able to exec from it
+    try:
+        test_usage_and_privileges(tmp)
+        test_workload_csv_and_jsonl(tmp)
+        test_limits(tmp)
+        test_filters(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    finish()
+
+
+if __name__ == "__main__":
+    main()
