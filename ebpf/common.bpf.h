@@ -72,6 +72,13 @@ static __always_inline bool ebpfmon_comm_allowed(const char *comm) {
 #endif
 }
 
+/* Reads a kernel struct member. The address is computed with offsetof, not
+ * &ptr->member: libbcc's rewriter gets the latter wrong for members of
+ * anonymous structs (measured: &mm->arg_start read mm->arg_end). */
+#define ebpfmon_read_kernel(dst, ptr, type, member)                        \
+  bpf_probe_read_kernel(&(dst), sizeof(dst),                               \
+                        (const char *)(ptr) + offsetof(type, member))
+
 /* The thread group id and uid of the current task. */
 static __always_inline u32 ebpfmon_current_tgid(void) {
   return bpf_get_current_pid_tgid() >> 32;
@@ -85,8 +92,8 @@ static __always_inline u32 ebpfmon_current_ppid(void) {
   struct task_struct *task = (struct task_struct *)bpf_get_current_task();
   struct task_struct *parent = NULL;
   u32 ppid = 0;
-  bpf_probe_read_kernel(&parent, sizeof(parent), &task->real_parent);
-  bpf_probe_read_kernel(&ppid, sizeof(ppid), &parent->tgid);
+  ebpfmon_read_kernel(parent, task, struct task_struct, real_parent);
+  ebpfmon_read_kernel(ppid, parent, struct task_struct, tgid);
   return ppid;
 }
 

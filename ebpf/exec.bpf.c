@@ -176,8 +176,8 @@ RAW_TRACEPOINT_PROBE(sched_process_exec) {
 
   const char *filename = NULL;
   int argc = 0;
-  bpf_probe_read_kernel(&filename, sizeof(filename), &bprm->filename);
-  bpf_probe_read_kernel(&argc, sizeof(argc), &bprm->argc);
+  ebpfmon_read_kernel(filename, bprm, struct linux_binprm, filename);
+  ebpfmon_read_kernel(argc, bprm, struct linux_binprm, argc);
   if (bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), filename) < 0) {
     e->filename[0] = 0;
     e->flags |= EXEC_F_FILENAME_UNREADABLE;
@@ -186,9 +186,9 @@ RAW_TRACEPOINT_PROBE(sched_process_exec) {
 
   struct mm_struct *mm = NULL;
   unsigned long arg_start = 0, arg_end = 0;
-  bpf_probe_read_kernel(&mm, sizeof(mm), &task->mm);
-  bpf_probe_read_kernel(&arg_start, sizeof(arg_start), &mm->arg_start);
-  bpf_probe_read_kernel(&arg_end, sizeof(arg_end), &mm->arg_end);
+  ebpfmon_read_kernel(mm, task, struct task_struct, mm);
+  ebpfmon_read_kernel(arg_start, mm, struct mm_struct, arg_start);
+  ebpfmon_read_kernel(arg_end, mm, struct mm_struct, arg_end);
   u64 len = arg_end > arg_start ? arg_end - arg_start : 0;
   if (len > EXEC_ARGS_BYTES) {
     len = EXEC_ARGS_BYTES;

@@ -98,9 +98,12 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return d[a.size()][b.size()];
 }
 
-// A quoted scalar is a string in YAML even when it looks like a number or a
-// boolean; Python's loader would hand the tool a str, so we refuse it too.
-bool is_plain_scalar(const YAML::Node& node) { return node.IsScalar() && node.Tag() != "!"; }
+// A quoted (or !!str) scalar is a string in YAML even when it looks like a
+// number or a boolean; Python's loader would hand the tool a str, so we refuse
+// it where a number or a boolean belongs.
+bool is_plain_scalar(const YAML::Node& node) {
+  return node.IsScalar() && node.Tag() != "!" && node.Tag() != "tag:yaml.org,2002:str";
+}
 
 // Decimal digits with an optional '+'. No hex, octal or '_' separators: a
 // config value should read the same to every YAML implementation.
@@ -650,7 +653,9 @@ Result<void> ConfigParser::set_patterns(const Slot& slot) {
 
 // Numbers or names, kept as written: the syscall monitor resolves them
 // against the running kernel's table.
-bool is_syscall_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }
+bool is_syscall_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
 
 Result<void> ConfigParser::set_high_priority(const Slot& slot) {
   if (!slot.node.IsSequence()) {

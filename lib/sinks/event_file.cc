@@ -62,7 +62,7 @@ FileSink::FileSink(const FileSinkOptions& options, const Schema& schema)
     : options_(options), schema_(schema) {}
 
 FileSink::~FileSink() {
-  (void)flush();  // an error was already reported by an earlier flush, or cannot be any more
+  (void)flush();  // a destructor cannot report; callers who care call flush() first
   close_file();
 }
 

@@ -150,14 +150,14 @@ def test_limits(tmp):
     r = by_pid.get(str(many))
     check(r is not None and r["argv"].split(" ") == [TRUE] + ["a%d" % i for i in range(4)]
           and r["argc"] == "41" and r["truncated"] == "true",
-          "--max-args 5 keeps 5 arguments, argc 41, truncated true (got %s)" % (r and (r["argv"], r["argc"], r["truncated"])))
+          "--max-args 5 keeps 5 arguments, argc 41, truncated true (got %s)" % ((r and (r["argv"], r["argc"], r["truncated"])),))
     r = by_pid.get(str(long_one))
     check(r is not None and r["argc"] == "2" and r["truncated"] == "true" and len(r["argv"]) <= 256,
-          "--max-arg-bytes 256 cuts a 3000-byte argument and says so (got %s)" % (r and (len(r["argv"]), r["argc"], r["truncated"])))
+          "--max-arg-bytes 256 cuts a 3000-byte argument and says so (got %s)" % ((r and (len(r["argv"]), r["argc"], r["truncated"])),))
     r = by_pid.get(str(failed_many))
     check(r is not None and r["ret"] == "-2" and r["argc"] == "41" and r["truncated"] == "true"
           and len(r["argv"].split(" ")) == 5,
-          "a failed exec is cut to the same limits with its real argc (got %s)" % (r and (r["argv"], r["argc"])))
+          "a failed exec is cut to the same limits with its real argc (got %s)" % ((r and (r["argv"], r["argc"])),))
 
 
 def test_filters(tmp):

@@ -286,6 +286,7 @@ TEST_CASE("scalars in their YAML spellings") {
   CHECK(parse_ok("output: {quiet: On}").output.quiet);
   CHECK_FALSE(parse_ok("output: {include_header: off}").output.include_header);
   CHECK(parse_ok("output: {buffer_size: +7}").output.buffer_size == 7);
+  CHECK(parse_ok("output: {buffer_size: !!int 8}").output.buffer_size == 8);
   CHECK(parse_ok("output: {flush_interval: 1e1}").output.flush_interval == 10.0);
   CHECK(parse_ok("output: {flush_interval: .5}").output.flush_interval == 0.5);
   CHECK(parse_ok("output: {flush_interval: 3600}").output.flush_interval == 3600.0);
@@ -466,6 +467,7 @@ TEST_CASE("bad values: output and duration") {
       {"output: {buffer_size: 1000001}", "got '1000001'"},
       {"output: {buffer_size: 2.5}", "output.buffer_size: expected an integer from 1 to 1000000"},
       {"output: {buffer_size: '2000'}", "output.buffer_size: expected an integer"},
+      {"output: {buffer_size: !!str 2000}", "output.buffer_size: expected an integer"},
       {"output: {buffer_size: -1}", "got '-1'"},
       {"output: {buffer_size: 0x10}", "got '0x10'"},
       {"output: {buffer_size: 1_000}", "got '1_000'"},

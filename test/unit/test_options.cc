@@ -94,5 +94,7 @@ TEST_CASE("tool options are parsed and range-checked") {
   CHECK_FALSE(parse_unsigned("1025", "--max-args", 1, 1024));
   CHECK_FALSE(parse_unsigned("-3", "--max-args", 1, 1024));
   CHECK_FALSE(parse_unsigned("", "--max-args", 1, 1024));
-  CHECK(parse_unsigned("abc", "--max-args", 1, 1024).error().message.find("--max-args") == 0);
+  auto bad = parse_unsigned("abc", "--max-args", 1, 1024);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message.find("--max-args") == 0);
 }
