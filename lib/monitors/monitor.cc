@@ -64,26 +64,34 @@ Result<void> BpfMonitor::start(const Config& config, Capabilities& caps, EventCo
   return {};
 }
 
-Result<void> BpfMonitor::fill_filter_maps(const Filters& filters) {
+namespace {
+
+// Puts each item's key into the named set map (value 1 = "allowed").
+template <class Items, class ToKey>
+Result<void> fill_set(const BpfProgram& program, const std::string& map, const Items& items,
+                      ToKey to_key) {
+  if (items.empty()) return {};
+  auto fd = program.map_fd(map);
+  if (!fd) return fd.error();
   const uint8_t yes = 1;
-  for (uint32_t pid : filters.pids) {
-    auto fd = program_->map_fd("ebpfmon_filter_pids");
-    if (!fd) return fd.error();
-    if (auto r = map_update(*fd, &pid, &yes, "ebpfmon_filter_pids"); !r) return r;
-  }
-  for (uint32_t uid : filters.uids) {
-    auto fd = program_->map_fd("ebpfmon_filter_uids");
-    if (!fd) return fd.error();
-    if (auto r = map_update(*fd, &uid, &yes, "ebpfmon_filter_uids"); !r) return r;
-  }
-  for (const std::string& comm : filters.comms) {
-    auto fd = program_->map_fd("ebpfmon_filter_comms");
-    if (!fd) return fd.error();
-    ebpfmon_comm key{};
-    comm.copy(key.name, sizeof key.name - 1);
-    if (auto r = map_update(*fd, &key, &yes, "ebpfmon_filter_comms"); !r) return r;
+  for (const auto& item : items) {
+    const auto key = to_key(item);
+    if (auto r = map_update(*fd, &key, &yes, map); !r) return r;
   }
   return {};
+}
+
+}  // namespace
+
+Result<void> BpfMonitor::fill_filter_maps(const Filters& filters) {
+  const auto same = [](uint32_t id) { return id; };
+  if (auto r = fill_set(*program_, "ebpfmon_filter_pids", filters.pids, same); !r) return r;
+  if (auto r = fill_set(*program_, "ebpfmon_filter_uids", filters.uids, same); !r) return r;
+  return fill_set(*program_, "ebpfmon_filter_comms", filters.comms, [](const std::string& comm) {
+    ebpfmon_comm key{};
+    comm.copy(key.name, sizeof key.name - 1);
+    return key;
+  });
 }
 
 void BpfMonitor::stop() {
