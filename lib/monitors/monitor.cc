@@ -53,6 +53,7 @@ Result<void> BpfMonitor::start(const Config& config, Capabilities& caps, EventCo
       plan->perf_pages_per_cpu);
   if (!buffer) return buffer.error();
   buffer_ = *buffer;
+  log_debug(name() + ": events through the " + (buffer_->is_ring() ? "ring buffer" : "perf buffer"));
 
   for (const HookSpec& hook : plan->hooks) {
     if (auto r = program_->attach(hook); !r) {

@@ -47,9 +47,10 @@ def finish():
 class Tracer:
     """A tool running in the background until stop()."""
 
-    def __init__(self, args, timeout=120):
+    def __init__(self, args, timeout=120, env=None):
         self.args = args
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        full_env = dict(os.environ, **(env or {}))
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env)
         self.stderr = b""
         deadline = time.monotonic() + timeout
         while b"Ctrl-C to end." not in self.stderr:

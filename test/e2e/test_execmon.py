@@ -204,6 +204,22 @@ def test_filters(tmp):
     check([r["pid"] for r in records] == [str(target)], "--pid keeps exactly the target's exec (got %s)" % [r["pid"] for r in records])
 
 
+def test_perf_buffer_fallback(tmp):
+    """Where ring buffers are missing the perf buffer carries the same events."""
+    out = os.path.join(tmp, "perf")
+    t = Tracer([tool("execmon"), "-q", "-v", "-o", out], env={"EBPFMON_DISABLE_FEATURES": "ringbuf"})
+    pids = [reap(spawn([TRUE, "perf", str(i)])) for i in range(20)]
+    check(t.stop() == 0, "perf buffer run exits 0")
+    check("events through the perf buffer" in t.stderr_text(), "the perf buffer was the one used")
+    records = {r[4]: dict(zip(EXEC_COLUMNS, r)) for r in read_csv(output_files(out, "exec", "csv")[0])[1:]}
+    for i, pid in enumerate(pids):
+        r = records.get(str(pid))
+        check(r is not None and r["argv"] == "%s perf %d" % (TRUE, i) and r["ppid"] == str(os.getpid()),
+              "perf buffer: exec %d arrives with its argv and ppid" % i)
+    counts = summary_counts(t.stderr_text(), "exec")
+    check(counts is not None and counts[1] == 0, "perf buffer: nothing lost (%s)" % (counts,))
+
+
 def test_usage_and_privileges(tmp):
     r = run([tool("execmon"), "--duration", "abc"])
     check(r.returncode == 2 and "--duration" in r.stderr and len(r.stderr.strip().splitlines()) <= 2,
@@ -234,6 +250,7 @@ def main():
         test_usage_and_privileges(tmp)
         test_workload_csv_and_jsonl(tmp)
         test_limits(tmp)
+        test_perf_buffer_fallback(tmp)
         test_filters(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
