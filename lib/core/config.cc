@@ -1,4 +1,5 @@
 #include "core/config.h"
+#include "core/text.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -24,37 +25,15 @@ namespace fs = std::filesystem;
 
 constexpr uint32_t kU32Max = std::numeric_limits<uint32_t>::max();
 constexpr double kNoMax = std::numeric_limits<double>::infinity();
-constexpr size_t kMaxShownValue = 80;
 
 // ---------------------------------------------------------------------------
 // Message helpers
 
-// Quotes a value for a one-line message: control bytes are escaped so a
-// multi-line scalar cannot break the line, and long values are cut short.
-std::string shown(std::string_view s) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out = "'";
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (i == kMaxShownValue) {
-      out += "...";
-      break;
-    }
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c == 0x7f) {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "'";
-}
 
 std::string describe(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Scalar:
-      return shown(node.Scalar());
+      return quote_for_message(node.Scalar());
     case YAML::NodeType::Sequence:
       return "a sequence";
     case YAML::NodeType::Map:
@@ -252,7 +231,7 @@ Result<void> ConfigParser::walk_map(const Slot& slot, const std::vector<Key>& ke
     }
     const std::string path = join(slot.path, key.Scalar());
     // yaml-cpp keeps both entries of a repeated key; Python would keep the last.
-    if (!seen.insert(key.Scalar()).second) return error(key.Mark(), "duplicate key " + shown(path));
+    if (!seen.insert(key.Scalar()).second) return error(key.Mark(), "duplicate key " + quote_for_message(path));
     const Slot child{value, value.IsNull() ? key.Mark() : value.Mark(), path};
     const auto known = std::find_if(keys.begin(), keys.end(),
                                     [&](const Key& k) { return k.name == key.Scalar(); });
@@ -266,7 +245,7 @@ Result<void> ConfigParser::walk_map(const Slot& slot, const std::vector<Key>& ke
 
 Error ConfigParser::unknown_key(const YAML::Mark& mark, const std::string& path,
                                 std::string_view key, const std::vector<Key>& keys) const {
-  std::string message = "unknown key " + shown(path);
+  std::string message = "unknown key " + quote_for_message(path);
   const std::string typed = lower(key);
   size_t best = 3;  // suggest only within two edits
   const Key* suggestion = nullptr;

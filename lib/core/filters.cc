@@ -1,4 +1,5 @@
 #include "core/filters.h"
+#include "core/text.h"
 
 #include <pwd.h>
 #include <unistd.h>
@@ -29,23 +30,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Quotes a value for a one-line message; control bytes would otherwise break
-// the line or the terminal.
-std::string shown(std::string_view s) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out = "'";
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += "'";
-  return out;
-}
 
 Error usage(std::string_view where, const std::string& what) {
   return Error::usage(std::string(where) + ": " + what);
@@ -82,7 +66,7 @@ Result<std::vector<T>> parse_list(std::string_view text, std::string_view where,
     const std::string_view item =
         trim(text.substr(start, comma == std::string_view::npos ? text.npos : comma - start));
     if (item.empty()) {
-      return usage(where, "empty " + std::string(item_name) + " in " + shown(text));
+      return usage(where, "empty " + std::string(item_name) + " in " + quote_for_message(text));
     }
     Result<T> one = parse_one(item, where);
     if (!one) return one.error();
@@ -111,9 +95,9 @@ Result<uint32_t> lookup_user(std::string_view name, std::string_view where) {
     if (found != nullptr) return static_cast<uint32_t>(pw.pw_uid);
     // POSIX lets these mean "not found" as well as the rc == 0 case.
     if (rc == 0 || rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM) {
-      return usage(where, "unknown user " + shown(name));
+      return usage(where, "unknown user " + quote_for_message(name));
     }
-    return usage(where, "cannot look up user " + shown(name) + ": " + std::strerror(rc));
+    return usage(where, "cannot look up user " + quote_for_message(name) + ": " + std::strerror(rc));
   }
 }
 
@@ -127,10 +111,10 @@ Result<std::string> parse_comm(std::string_view item, std::string_view where) {
     return u < 0x20 || u == 0x7f;
   });
   if (has_control) {
-    return usage(where, shown(item) + " contains a control character; a process name cannot");
+    return usage(where, quote_for_message(item) + " contains a control character; a process name cannot");
   }
   if (item.size() > kCommMaxBytes) {
-    return usage(where, shown(item) + " is " + std::to_string(item.size()) +
+    return usage(where, quote_for_message(item) + " is " + std::to_string(item.size()) +
                             " bytes; a process name (comm) is at most 15 bytes");
   }
   return std::string(item);
@@ -143,7 +127,7 @@ Result<uint32_t> parse_user(std::string_view item, std::string_view where) {
   bool overflow = false;
   const std::optional<uint64_t> uid = parse_decimal(item, overflow);
   if (!uid || *uid > kUidMax) {
-    return usage(where, "uid " + shown(item) + " is out of range (0..4294967294)");
+    return usage(where, "uid " + quote_for_message(item) + " is out of range (0..4294967294)");
   }
   return static_cast<uint32_t>(*uid);
 }
@@ -153,9 +137,9 @@ Result<uint32_t> parse_pid(std::string_view item, std::string_view where) {
   if (item.empty()) return usage(where, "empty process id");
   bool overflow = false;
   const std::optional<uint64_t> pid = parse_decimal(item, overflow);
-  if (!pid && !overflow) return usage(where, shown(item) + " is not a process id");
+  if (!pid && !overflow) return usage(where, quote_for_message(item) + " is not a process id");
   if (!pid || *pid < 1 || *pid > kPidMax) {
-    return usage(where, "process id " + shown(item) + " is out of range (1..4194304)");
+    return usage(where, "process id " + quote_for_message(item) + " is out of range (1..4194304)");
   }
   return static_cast<uint32_t>(*pid);
 }
