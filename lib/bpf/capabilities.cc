@@ -51,23 +51,31 @@ int perf_event_open(perf_event_attr* attr) {
   return static_cast<int>(syscall(SYS_perf_event_open, attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC));
 }
 
+// Loads a two-instruction program of `type`, opens the perf event `attr`
+// describes and attaches the one to the other; both are closed on return.
+FeatureStatus attach_through_perf_event(bpf_prog_type type, perf_event_attr& attr,
+                                        const std::string& what) {
+  Fd prog(load_trivial(type));
+  if (!prog.ok()) return {false, "loading a " + what + " program failed: " + errno_text(errno)};
+  attr.size = sizeof attr;
+  Fd event(perf_event_open(&attr));
+  if (!event.ok()) return {false, "creating a " + what + " event failed: " + errno_text(errno)};
+  if (ioctl(event.get(), PERF_EVENT_IOC_SET_BPF, prog.get()) != 0)
+    return {false, "attaching a " + what + " program failed: " + errno_text(errno)};
+  return {true, what + " attached"};
+}
+
 FeatureStatus probe_tracepoint() {
   const std::string dir = tracepoint_dir("sched:sched_process_exec");
   std::ifstream id_file(dir + "/id");
   unsigned long long id = 0;
   if (dir.empty() || !(id_file >> id))
     return {false, "tracefs has no tracepoint events (is tracefs mounted at /sys/kernel/tracing?)"};
-  Fd prog(load_trivial(BPF_PROG_TYPE_TRACEPOINT));
-  if (!prog.ok()) return {false, "loading a tracepoint program failed: " + errno_text(errno)};
   perf_event_attr attr{};
   attr.type = PERF_TYPE_TRACEPOINT;
-  attr.size = sizeof attr;
   attr.config = id;
-  Fd event(perf_event_open(&attr));
-  if (!event.ok()) return {false, "perf_event_open on a tracepoint failed: " + errno_text(errno)};
-  if (ioctl(event.get(), PERF_EVENT_IOC_SET_BPF, prog.get()) != 0)
-    return {false, "attaching a program to a tracepoint failed: " + errno_text(errno)};
-  return {true, "sched:sched_process_exec attached"};
+  return attach_through_perf_event(BPF_PROG_TYPE_TRACEPOINT, attr,
+                                   "tracepoint sched:sched_process_exec");
 }
 
 FeatureStatus probe_raw_tracepoint() {
@@ -92,18 +100,11 @@ FeatureStatus probe_kprobe() {
   if (!(type_file >> type))
     return {false, "this kernel was built without kprobes (CONFIG_KPROBES is off: no kprobe "
                    "PMU in /sys/bus/event_source/devices); a kernel with CONFIG_KPROBES=y enables it"};
-  Fd prog(load_trivial(BPF_PROG_TYPE_KPROBE));
-  if (!prog.ok()) return {false, "loading a kprobe program failed: " + errno_text(errno)};
   static const char kTarget[] = "vfs_read";
   perf_event_attr attr{};
   attr.type = type;
-  attr.size = sizeof attr;
   attr.config1 = reinterpret_cast<uint64_t>(kTarget);
-  Fd event(perf_event_open(&attr));
-  if (!event.ok()) return {false, "creating a kprobe on vfs_read failed: " + errno_text(errno)};
-  if (ioctl(event.get(), PERF_EVENT_IOC_SET_BPF, prog.get()) != 0)
-    return {false, "attaching a kprobe program failed: " + errno_text(errno)};
-  return {true, "kprobe on vfs_read attached"};
+  return attach_through_perf_event(BPF_PROG_TYPE_KPROBE, attr, "kprobe on vfs_read");
 }
 
 FeatureStatus probe_fentry() {

@@ -1,0 +1,39 @@
+// Each hook type tried for real on this kernel, and the override that forces
+// fallbacks.
+#include <doctest/doctest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "bpf/capabilities.h"
+#include "bpf/system.h"
+
+using namespace ebpfmon;
+
+TEST_CASE("every feature gets an answer with a reason" * doctest::skip(geteuid() != 0)) {
+  REQUIRE(ensure_trace_filesystems());
+  Capabilities caps;
+  for (int i = 0; i < kFeatureCount; ++i) {
+    const auto f = static_cast<Feature>(i);
+    const FeatureStatus& st = caps.status(f);
+    const std::string answer =
+        std::string(feature_name(f)) + ": " + (st.available ? "yes" : "no") + " - " + st.detail;
+    MESSAGE(answer);
+    CHECK_FALSE(st.detail.empty());
+  }
+  // execmon needs these; every kernel the project supports has them.
+  CHECK(caps.has(Feature::Tracepoint));
+  CHECK(caps.has(Feature::RawTracepoint));
+  CHECK(caps.has(Feature::RingBuffer));
+  // Without kprobes the answer names the missing kernel option.
+  if (!caps.has(Feature::Kprobe) && access("/sys/bus/event_source/devices/kprobe", F_OK) != 0)
+    CHECK(caps.status(Feature::Kprobe).detail.find("CONFIG_KPROBES") != std::string::npos);
+}
+
+TEST_CASE("EBPFMON_DISABLE_FEATURES forces an answer of no") {
+  setenv("EBPFMON_DISABLE_FEATURES", "ringbuf,fentry", 1);
+  Capabilities caps;
+  unsetenv("EBPFMON_DISABLE_FEATURES");
+  CHECK_FALSE(caps.has(Feature::RingBuffer));
+  CHECK_FALSE(caps.has(Feature::Fentry));
+  CHECK(caps.status(Feature::RingBuffer).detail.find("EBPFMON_DISABLE_FEATURES") != std::string::npos);
+}
