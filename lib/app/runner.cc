@@ -67,19 +67,21 @@ bool drain(MonitorOutput& out) {
   return true;
 }
 
+// The breakdown by stage first, then the one line per monitor that scripts
+// read last. Losses are read from the kernel once, so both lines agree.
 void print_summary(const std::vector<MonitorOutput>& outputs) {
+  std::vector<uint64_t> totals;
   for (const auto& out : outputs) {
     const KernelLosses l = out.monitor->losses();
+    totals.push_back(l.total() + out.file->dropped());
     std::cerr << out.monitor->name() << ": lost by stage: kernel buffer " << l.kernel_buffer
               << ", kernel map " << l.kernel_map << ", rate limit " << l.rate_limit
               << ", user space " << l.user_space << ", write errors " << out.file->dropped()
               << "; file " << out.file->path().string() << "\n";
   }
-  for (const auto& out : outputs) {
-    const uint64_t lost = out.monitor->losses().total() + out.file->dropped();
-    std::cerr << out.monitor->name() << ": " << out.file->written() << " events written, " << lost
-              << " lost\n";
-  }
+  for (size_t i = 0; i < outputs.size(); ++i)
+    std::cerr << outputs[i].monitor->name() << ": " << outputs[i].file->written()
+              << " events written, " << totals[i] << " lost\n";
 }
 
 }  // namespace
@@ -122,7 +124,7 @@ int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> mon
     out.file = std::move(*file);
     if (console)
       out.console = std::make_unique<ConsoleSink>(std::cout, out.monitor->schema(),
-                                                   out.monitor->console_columns());
+                                                  out.monitor->console_columns());
   }
 
   const bool live = console && isatty(STDOUT_FILENO);
@@ -151,7 +153,8 @@ int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> mon
       if (!watched) return fail(watched.error());
     }
   }
-  const auto flush_ms = std::chrono::milliseconds(static_cast<int64_t>(config.output.flush_interval * 1000));
+  const auto flush_ms =
+      std::chrono::milliseconds(static_cast<int64_t>(config.output.flush_interval * 1000));
   if (auto r = (*loop)->every(flush_ms, flush_all); !r) return fail(r.error());
   (*loop)->stop_after(std::chrono::milliseconds(static_cast<int64_t>(config.duration * 1000)));
 

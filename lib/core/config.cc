@@ -1,5 +1,4 @@
 #include "core/config.h"
-#include "core/text.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -18,6 +17,8 @@
 #include <set>
 #include <utility>
 
+#include "core/text.h"
+
 namespace ebpfmon {
 namespace {
 
@@ -28,7 +29,6 @@ constexpr double kNoMax = std::numeric_limits<double>::infinity();
 
 // ---------------------------------------------------------------------------
 // Message helpers
-
 
 std::string describe(const YAML::Node& node) {
   switch (node.Type()) {
@@ -231,7 +231,8 @@ Result<void> ConfigParser::walk_map(const Slot& slot, const std::vector<Key>& ke
     }
     const std::string path = join(slot.path, key.Scalar());
     // yaml-cpp keeps both entries of a repeated key; Python would keep the last.
-    if (!seen.insert(key.Scalar()).second) return error(key.Mark(), "duplicate key " + quote_for_message(path));
+    if (!seen.insert(key.Scalar()).second)
+      return error(key.Mark(), "duplicate key " + quote_for_message(path));
     const Slot child{value, value.IsNull() ? key.Mark() : value.Mark(), path};
     const auto known = std::find_if(keys.begin(), keys.end(),
                                     [&](const Key& k) { return k.name == key.Scalar(); });

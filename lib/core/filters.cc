@@ -1,5 +1,4 @@
 #include "core/filters.h"
-#include "core/text.h"
 
 #include <pwd.h>
 #include <unistd.h>
@@ -12,6 +11,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "core/text.h"
 
 namespace ebpfmon {
 namespace {
@@ -29,7 +30,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
   return s;
 }
-
 
 Error usage(std::string_view where, const std::string& what) {
   return Error::usage(std::string(where) + ": " + what);
@@ -97,7 +97,8 @@ Result<uint32_t> lookup_user(std::string_view name, std::string_view where) {
     if (rc == 0 || rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM) {
       return usage(where, "unknown user " + quote_for_message(name));
     }
-    return usage(where, "cannot look up user " + quote_for_message(name) + ": " + std::strerror(rc));
+    return usage(where,
+                 "cannot look up user " + quote_for_message(name) + ": " + std::strerror(rc));
   }
 }
 
@@ -111,7 +112,8 @@ Result<std::string> parse_comm(std::string_view item, std::string_view where) {
     return u < 0x20 || u == 0x7f;
   });
   if (has_control) {
-    return usage(where, quote_for_message(item) + " contains a control character; a process name cannot");
+    return usage(where,
+                 quote_for_message(item) + " contains a control character; a process name cannot");
   }
   if (item.size() > kCommMaxBytes) {
     return usage(where, quote_for_message(item) + " is " + std::to_string(item.size()) +
