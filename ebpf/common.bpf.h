@@ -72,6 +72,18 @@ static __always_inline bool ebpfmon_comm_allowed(const char *comm) {
 #endif
 }
 
+/* The pid and uid filters for the current task; no helper call for a filter
+ * that is not set (this runs on every syscall for syscallmon). */
+static __always_inline bool ebpfmon_current_allowed(u32 tgid) {
+  if (!ebpfmon_pid_allowed(tgid))
+    return false;
+#ifdef EBPFMON_FILTER_UIDS
+  if (!ebpfmon_uid_allowed((u32)bpf_get_current_uid_gid()))
+    return false;
+#endif
+  return true;
+}
+
 /* Reads a kernel struct member. The address is computed with offsetof, not
  * &ptr->member: libbcc's rewriter gets the latter wrong for members of
  * anonymous structs (measured: &mm->arg_start read mm->arg_end). */

@@ -44,7 +44,7 @@ static __always_inline void exec_fill_task(struct exec_event *e) {
 static __always_inline int exec_enter(const char *filename, const char *const *argv, u32 flags) {
   u64 id = bpf_get_current_pid_tgid();
   u32 tid = (u32)id;
-  if (!ebpfmon_pid_allowed(id >> 32) || !ebpfmon_uid_allowed(ebpfmon_current_uid()))
+  if (!ebpfmon_current_allowed(id >> 32))
     return 0;
   struct exec_start start = {};
   char comm[EBPFMON_COMM_LEN];
@@ -163,7 +163,7 @@ RAW_TRACEPOINT_PROBE(sched_process_exec) {
     comm_matched = start->comm_matched;
     exec_starts.delete(&old_pid);
   }
-  if (!ebpfmon_pid_allowed(ebpfmon_current_tgid()) || !ebpfmon_uid_allowed(ebpfmon_current_uid()))
+  if (!ebpfmon_current_allowed(ebpfmon_current_tgid()))
     return 0;
   struct exec_event *e = exec_scratch_event();
   if (!e)

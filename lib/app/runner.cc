@@ -86,7 +86,8 @@ void print_summary(const std::vector<MonitorOutput>& outputs) {
 
 }  // namespace
 
-int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> monitors) {
+int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> monitors,
+                 const RunHooks& hooks) {
   signal(SIGPIPE, SIG_IGN);  // a closed stdout pipe is an error to report, not a death
   if (auto r = check_bpf_privileges(program_name()); !r) return fail(r.error());
   if (auto r = ensure_trace_filesystems(); !r) return fail(r.error());
@@ -156,6 +157,19 @@ int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> mon
   const auto flush_ms =
       std::chrono::milliseconds(static_cast<int64_t>(config.output.flush_interval * 1000));
   if (auto r = (*loop)->every(flush_ms, flush_all); !r) return fail(r.error());
+  bool hook_failed = false;
+  auto run_hook = [&](const std::function<Result<void>()>& hook) {
+    if (!hook) return;
+    if (auto r = hook(); !r) {
+      log_error(r.error().to_string());
+      hook_failed = true;
+      (*loop)->fail();
+    }
+  };
+  if (hooks.interval.count() > 0 && hooks.every_interval) {
+    auto r = (*loop)->every(hooks.interval, [&] { run_hook(hooks.every_interval); });
+    if (!r) return fail(r.error());
+  }
   (*loop)->stop_after(std::chrono::milliseconds(static_cast<int64_t>(config.duration * 1000)));
 
   std::cerr << tracing_line(outputs) << std::endl;
@@ -165,9 +179,10 @@ int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> mon
   for (auto& out : outputs) out.monitor->stop();
   for (auto& out : outputs) ok = drain(out) && ok;
   flush_all();
+  run_hook(hooks.at_exit);
   std::cout.flush();
   print_summary(outputs);
-  return ok && !write_failed ? 0 : 1;
+  return ok && !write_failed && !hook_failed ? 0 : 1;
 }
 
 }  // namespace ebpfmon

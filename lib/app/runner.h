@@ -3,6 +3,8 @@
 // then detach, drain, flush and summarise.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -11,8 +13,17 @@
 
 namespace ebpfmon {
 
+// What a tool adds to a run: a task every interval while tracing, and one
+// after the buffers are drained, before the summary (syscallmon --summary).
+struct RunHooks {
+  std::chrono::milliseconds interval{0};  // 0 = no periodic task
+  std::function<Result<void>()> every_interval;
+  std::function<Result<void>()> at_exit;
+};
+
 // Returns the process exit code: 0, or 1 for a runtime failure (cannot
 // attach, write error), or 2 for a setting the monitors reject.
-int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> monitors);
+int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> monitors,
+                 const RunHooks& hooks = {});
 
 }  // namespace ebpfmon

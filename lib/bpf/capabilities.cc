@@ -133,6 +133,43 @@ FeatureStatus probe_fentry() {
   return {true, "fentry on vfs_read attached"};
 }
 
+// Loads a raw tracepoint program that calls bpf_task_storage_get on the
+// current task: the map type alone is older (5.11) than its use from
+// tracing programs (6.2).
+FeatureStatus probe_task_storage() {
+  std::unique_ptr<btf, void (*)(btf*)> types(btf__new_empty(), btf__free);
+  if (!types) return {false, "cannot build BTF for a task storage map"};
+  const int int_id = btf__add_int(types.get(), "int", 4, BTF_INT_SIGNED);
+  const int long_id = btf__add_int(types.get(), "long", 8, BTF_INT_SIGNED);
+  if (int_id < 0 || long_id < 0 || btf__load_into_kernel(types.get()) != 0)
+    return {false, "loading BTF into the kernel failed: " + errno_text(errno)};
+  bpf_map_create_opts map_opts{};
+  map_opts.sz = sizeof map_opts;
+  map_opts.btf_fd = static_cast<__u32>(btf__fd(types.get()));
+  map_opts.btf_key_type_id = static_cast<__u32>(int_id);
+  map_opts.btf_value_type_id = static_cast<__u32>(long_id);
+  map_opts.map_flags = BPF_F_NO_PREALLOC;
+  Fd map(bpf_map_create(BPF_MAP_TYPE_TASK_STORAGE, nullptr, 4, 8, 0, &map_opts));
+  if (!map.ok()) return {false, "creating a task storage map failed: " + errno_text(errno)};
+  const bpf_insn program[] = {
+      {BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_current_task_btf},
+      {BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_0, 0, 0},
+      {BPF_LD | BPF_DW | BPF_IMM, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, map.get()},
+      {0, 0, 0, 0, 0},
+      {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, 0},
+      {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, 0},
+      {BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_task_storage_get},
+      {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},
+      {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+  };
+  Fd prog(bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, nullptr, "GPL", program,
+                        sizeof program / sizeof program[0], nullptr));
+  if (!prog.ok())
+    return {false, "a raw tracepoint program may not use task storage here (" +
+                       errno_text(errno) + "; needs Linux 6.2 or later)"};
+  return {true, "task storage used from a raw tracepoint program"};
+}
+
 }  // namespace
 
 const char* feature_name(Feature f) {
@@ -142,6 +179,7 @@ const char* feature_name(Feature f) {
     case Feature::RingBuffer: return "ring buffer";
     case Feature::Kprobe: return "kprobe";
     case Feature::Fentry: return "fentry";
+    case Feature::TaskStorage: return "task storage";
   }
   return "?";
 }
@@ -171,6 +209,7 @@ const FeatureStatus& Capabilities::status(Feature f) {
       case Feature::RingBuffer: slot = probe_ring_buffer(); break;
       case Feature::Kprobe: slot = probe_kprobe(); break;
       case Feature::Fentry: slot = probe_fentry(); break;
+      case Feature::TaskStorage: slot = probe_task_storage(); break;
     }
   }
   return *slot;

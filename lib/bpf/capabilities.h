@@ -9,8 +9,10 @@
 
 namespace ebpfmon {
 
-enum class Feature { Tracepoint, RawTracepoint, RingBuffer, Kprobe, Fentry };
-constexpr int kFeatureCount = 5;
+// TaskStorage: a raw tracepoint program may keep per-thread data in task
+// local storage (Linux 6.2+), the cheapest per-thread state there is.
+enum class Feature { Tracepoint, RawTracepoint, RingBuffer, Kprobe, Fentry, TaskStorage };
+constexpr int kFeatureCount = 6;
 
 const char* feature_name(Feature f);  // "tracepoint", "raw tracepoint", ...
 

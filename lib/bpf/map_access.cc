@@ -26,4 +26,27 @@ Result<uint64_t> percpu_u64_sum(int fd, uint32_t index, const std::string& map_n
   return sum;
 }
 
+Result<bool> percpu_lookup(int fd, const void* key, size_t value_size, std::vector<uint8_t>& out,
+                           const std::string& map_name) {
+  out.resize(static_cast<size_t>(possible_cpus()) * percpu_stride(value_size));
+  if (bpf_map_lookup_elem(fd, key, out.data()) == 0) return true;
+  if (errno == ENOENT) return false;
+  return Error::runtime("cannot read BPF map " + map_name + ": " + std::strerror(errno));
+}
+
+Result<std::vector<uint32_t>> map_u32_keys(int fd, const std::string& map_name) {
+  std::vector<uint32_t> keys;
+  uint32_t key = 0;
+  uint32_t previous = 0;
+  bool first = true;  // a null previous key asks for the first key
+  while (bpf_map_get_next_key(fd, first ? nullptr : &previous, &key) == 0) {
+    keys.push_back(key);
+    previous = key;
+    first = false;
+  }
+  if (errno != ENOENT)
+    return Error::runtime("cannot list BPF map " + map_name + ": " + std::strerror(errno));
+  return keys;
+}
+
 }  // namespace ebpfmon

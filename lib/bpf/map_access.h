@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/result.h"
 
@@ -13,5 +14,17 @@ Result<void> map_update(int fd, const void* key, const void* value, const std::s
 
 // Sum over CPUs of a per-CPU array of u64 at `index`.
 Result<uint64_t> percpu_u64_sum(int fd, uint32_t index, const std::string& map_name);
+
+// Reads every CPU's copy of a per-CPU map's value at `key` into `out`
+// (possible_cpus() slots of `value_size` rounded up to 8 bytes). False when
+// the key is absent.
+Result<bool> percpu_lookup(int fd, const void* key, size_t value_size, std::vector<uint8_t>& out,
+                           const std::string& map_name);
+
+// The keys of a hash map whose keys are u32.
+Result<std::vector<uint32_t>> map_u32_keys(int fd, const std::string& map_name);
+
+// Bytes per CPU in a per-CPU map's value as the kernel copies it out.
+constexpr size_t percpu_stride(size_t value_size) { return (value_size + 7) & ~size_t{7}; }
 
 }  // namespace ebpfmon

@@ -59,24 +59,6 @@ std::string join(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
 }
 
-// Optimal-string-alignment distance (Levenshtein plus adjacent swaps), so
-// "exce" is one edit from "exec".
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
-  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.size()][b.size()];
-}
-
 // A quoted (or !!str) scalar is a string in YAML even when it looks like a
 // number or a boolean; Python's loader would hand the tool a str, so we refuse
 // it where a number or a boolean belongs.
@@ -191,6 +173,8 @@ class ConfigParser {
   Result<void> set_pids(const Slot& slot);
   Result<void> set_patterns(const Slot& slot);
   Result<void> set_high_priority(const Slot& slot);
+  Result<void> set_syscalls(const Slot& slot);
+  Result<void> read_syscall_list(const Slot& slot, std::vector<std::string>& out);
   Result<void> store_log_file(const Slot& slot, std::string file);
 
   template <class T, class One, class List>
@@ -247,17 +231,9 @@ Result<void> ConfigParser::walk_map(const Slot& slot, const std::vector<Key>& ke
 Error ConfigParser::unknown_key(const YAML::Mark& mark, const std::string& path,
                                 std::string_view key, const std::vector<Key>& keys) const {
   std::string message = "unknown key " + quote_for_message(path);
-  const std::string typed = lower(key);
-  size_t best = 3;  // suggest only within two edits
-  const Key* suggestion = nullptr;
-  for (const Key& k : keys) {
-    const size_t d = edit_distance(typed, lower(k.name));
-    if (d < best) {
-      best = d;
-      suggestion = &k;
-    }
-  }
-  if (suggestion) message += " (did you mean '" + suggestion->name + "'?)";
+  std::vector<std::string> names;
+  for (const Key& k : keys) names.push_back(lower(k.name));
+  if (auto i = closest_match(lower(key), names)) message += " (did you mean '" + keys[*i].name + "'?)";
   return error(mark, message);
 }
 
@@ -471,6 +447,8 @@ std::vector<Key> ConfigParser::monitor_keys() {
                   section("performance_thresholds", std::move(thresholds)),
                   integer("max_events_per_second", sys.max_events_per_second, 0),
                   boolean("show_errors_only", sys.show_errors_only),
+                  boolean("show_slow_only", sys.show_slow_only),
+                  custom("syscalls", &ConfigParser::set_syscalls),
               }),
   };
 }
@@ -638,6 +616,14 @@ bool is_syscall_char(char c) {
 }
 
 Result<void> ConfigParser::set_high_priority(const Slot& slot) {
+  return read_syscall_list(slot, config_.syscall.high_priority_syscalls);
+}
+
+Result<void> ConfigParser::set_syscalls(const Slot& slot) {
+  return read_syscall_list(slot, config_.syscall.syscalls);
+}
+
+Result<void> ConfigParser::read_syscall_list(const Slot& slot, std::vector<std::string>& out) {
   if (!slot.node.IsSequence()) {
     return expected(slot, "expected a sequence of syscall numbers or names");
   }
@@ -650,7 +636,7 @@ Result<void> ConfigParser::set_high_priority(const Slot& slot) {
     }
     syscalls.push_back(s);
   }
-  config_.syscall.high_priority_syscalls = std::move(syscalls);
+  out = std::move(syscalls);
   return {};
 }
 

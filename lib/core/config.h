@@ -52,12 +52,17 @@ struct SyscallSettings {
   uint32_t sample_rate = 100;     // 1-in-N for "sample"
   std::vector<std::string> high_priority_syscalls{"0", "1", "2", "3", "9", "57", "59"};  // names or numbers, as written
   std::map<std::string, bool> monitor_categories{{"file_io", true}, {"network", true}, {"memory", true},
-                                                 {"process", true}, {"signal", false}, {"time", false}};
+                                                 {"process", true}, {"signal", false}, {"time", false},
+                                                 {"other", true}};
   std::map<std::string, double> performance_thresholds{{"file_io_ms", 1.0}, {"network_ms", 5.0},
                                                        {"memory_ms", 0.5}, {"process_ms", 10.0},
                                                        {"default_us", 100.0}};
   uint32_t max_events_per_second = 1000;  // 0 = unlimited
   bool show_errors_only = false;
+  bool show_slow_only = false;
+  std::vector<std::string> syscalls;  // only these (names or numbers); empty = all
+  // Per-process summaries need a map in the kernel; set by `--by process`.
+  bool count_by_process = false;
 };
 
 struct Config {

@@ -158,4 +158,12 @@ Result<std::vector<uint32_t>> parse_pid_list(std::string_view text, std::string_
   return parse_list<uint32_t>(text, where, "process id", parse_pid);
 }
 
+Result<std::vector<std::string>> parse_word_list(std::string_view text, std::string_view where,
+                                                 std::string_view item_name) {
+  return parse_list<std::string>(text, where, item_name,
+                                 [](std::string_view item, std::string_view) -> Result<std::string> {
+                                   return std::string(item);
+                                 });
+}
+
 }  // namespace ebpfmon

@@ -27,6 +27,11 @@ Result<std::vector<std::string>> parse_comm_list(std::string_view text, std::str
 Result<std::vector<uint32_t>> parse_user_list(std::string_view text, std::string_view where);
 Result<std::vector<uint32_t>> parse_pid_list(std::string_view text, std::string_view where);
 
+// Any other comma list (monitor names, categories, syscalls): trimmed,
+// non-empty, duplicates dropped; the caller checks the items.
+Result<std::vector<std::string>> parse_word_list(std::string_view text, std::string_view where,
+                                                 std::string_view item_name);
+
 // Single-item forms used by the config loader for YAML sequences.
 Result<std::string> parse_comm(std::string_view item, std::string_view where);
 Result<uint32_t> parse_user(std::string_view item, std::string_view where);

@@ -1,5 +1,7 @@
 #include "core/text.h"
 
+#include <algorithm>
+
 namespace ebpfmon {
 
 std::string quote_for_message(std::string_view s, size_t max_shown) {
@@ -21,6 +23,36 @@ std::string quote_for_message(std::string_view s, size_t max_shown) {
   }
   out += "'";
   return out;
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+std::optional<size_t> closest_match(std::string_view typed, const std::vector<std::string>& candidates,
+                                    size_t max_edits) {
+  std::optional<size_t> best;
+  size_t best_distance = max_edits + 1;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const size_t d = edit_distance(typed, candidates[i]);
+    if (d < best_distance) {
+      best_distance = d;
+      best = i;
+    }
+  }
+  return best;
 }
 
 }  // namespace ebpfmon

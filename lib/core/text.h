@@ -3,12 +3,23 @@
 
 #include <cstddef>
 #include <string>
+#include <optional>
 #include <string_view>
+#include <vector>
 
 namespace ebpfmon {
 
 // 'value' in single quotes, control bytes as \xNN (so a multi-line value
 // cannot break the line or the terminal), cut with "..." past max_shown bytes.
 std::string quote_for_message(std::string_view s, size_t max_shown = 80);
+
+// Optimal-string-alignment distance (Levenshtein plus adjacent swaps), so
+// "exce" is one edit from "exec".
+size_t edit_distance(std::string_view a, std::string_view b);
+
+// Index of the candidate closest to `typed` within `max_edits`, for
+// "did you mean" hints; the first one wins a tie.
+std::optional<size_t> closest_match(std::string_view typed, const std::vector<std::string>& candidates,
+                                    size_t max_edits = 2);
 
 }  // namespace ebpfmon

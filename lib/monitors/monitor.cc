@@ -41,6 +41,7 @@ Result<void> BpfMonitor::start(const Config& config, Capabilities& caps, EventCo
   if (!program) return program.error();
   program_ = std::move(*program);
   if (auto r = fill_filter_maps(config.filters); !r) return r;
+  if (auto r = configure(*program_); !r) return r;
 
   consumer_ = std::move(consumer);
   auto buffer = program_->open_events(

@@ -73,8 +73,11 @@ class BpfMonitor : public Monitor {
   // Decodes one record into `event`; false when the record is malformed
   // (counted as a user-space loss).
   virtual bool decode(const void* data, size_t size, Event& event) = 0;
+  // Fills the monitor's own maps once compiled, before anything attaches.
+  virtual Result<void> configure(const BpfProgram& /*program*/) { return {}; }
 
   const MonotonicClock& clock() const { return clock_; }
+  const BpfProgram* program() const { return program_.get(); }
 
  private:
   Result<void> fill_filter_maps(const Filters& filters);

@@ -1,0 +1,241 @@
+/* syscallmon: every call of a traced syscall is timed and counted here, in
+ * per-CPU maps; only the calls the config asks for become events.
+ *
+ * The enter/exit pair is the hot path of the whole machine, so it does as
+ * little as it can: one table lookup decides whether a call is traced, the
+ * start time lives in task-local storage (no hash, no lock), and the stats
+ * are per-CPU (no atomics). Everything the user chose arrives as numeric
+ * macros or map contents. */
+#include "common.bpf.h"
+#include "syscall.h"
+
+BPF_ARRAY(syscall_table, struct syscall_class, SYSCALL_NR_SLOTS);
+BPF_PERCPU_ARRAY(syscall_stats, struct syscall_stats, SYSCALL_NR_SLOTS);
+
+struct syscall_start {
+  u64 ts;
+  s32 nr;
+  u32 pad;
+};
+
+#ifdef SYSCALL_TASK_STORAGE
+BPF_TASK_STORAGE(syscall_starts, struct syscall_start);
+#else
+/* LRU: a thread that dies inside a syscall (exit, kill) never returns. */
+BPF_TABLE("lru_hash", u32, struct syscall_start, syscall_starts, SYSCALL_INFLIGHT);
+#endif
+
+#ifdef SYSCALL_BY_PROCESS
+/* Key 0 collects the calls of processes that found the table full. */
+BPF_PERCPU_HASH(syscall_process_stats, u32, struct syscall_process_stats, SYSCALL_BY_PROCESS);
+#endif
+
+#ifdef SYSCALL_MAX_RATE
+struct syscall_rate_window {
+  u64 second;
+  u64 count;
+};
+BPF_ARRAY(syscall_rate, struct syscall_rate_window, 1);
+
+/* One window per wall second for all CPUs. Two CPUs crossing into a new
+ * second together may both reset it, letting a handful more through. */
+static __always_inline bool syscall_rate_allows(u64 now) {
+  u32 zero = 0;
+  struct syscall_rate_window *w = syscall_rate.lookup(&zero);
+  if (!w)
+    return true;
+  u64 second = now / 1000000000ull;
+  if (w->second != second) {
+    w->second = second;
+    w->count = 0;
+  }
+  return __sync_fetch_and_add(&w->count, 1) < SYSCALL_MAX_RATE;
+}
+#endif
+
+#ifdef SYSCALL_SAMPLE_RATE
+BPF_PERCPU_ARRAY(syscall_sample, u64, 1);
+
+static __always_inline bool syscall_sampled(void) {
+  u32 zero = 0;
+  u64 *n = syscall_sample.lookup(&zero);
+  if (!n)
+    return false;
+  return (*n)++ % SYSCALL_SAMPLE_RATE == 0;
+}
+#endif
+
+static __always_inline u32 syscall_slot(long nr) {
+  return (unsigned long)nr < SYSCALL_OTHER_SLOT ? (u32)nr : SYSCALL_OTHER_SLOT;
+}
+
+/* Bucket k holds [2^(k-1), 2^k); a binary search, the verifier has no clz. */
+static __always_inline u32 syscall_bucket(u64 v) {
+  u32 bits = 0;
+  if (v >> 32) { v >>= 32; bits += 32; }
+  if (v >> 16) { v >>= 16; bits += 16; }
+  if (v >> 8) { v >>= 8; bits += 8; }
+  if (v >> 4) { v >>= 4; bits += 4; }
+  if (v >> 2) { v >>= 2; bits += 2; }
+  if (v >> 1) { v >>= 1; bits += 1; }
+  bits += (u32)v;
+  return bits < SYSCALL_HIST_BUCKETS ? bits : SYSCALL_HIST_BUCKETS - 1;
+}
+
+static __always_inline void syscall_account(struct syscall_stats *s, u64 duration, bool error,
+                                            bool slow) {
+  s->count++;
+  s->errors += error;
+  s->slow += slow;
+  s->total_ns += duration;
+  if (duration > s->max_ns)
+    s->max_ns = duration;
+  u32 bucket = syscall_bucket(duration);
+  if (bucket < SYSCALL_HIST_BUCKETS)
+    s->hist[bucket]++;
+}
+
+#ifdef SYSCALL_BY_PROCESS
+static __always_inline void syscall_account_process(u32 tgid, u64 duration, bool error, bool slow) {
+  struct syscall_process_stats *p = syscall_process_stats.lookup(&tgid);
+  if (!p) {
+    struct syscall_process_stats fresh = {};
+    bpf_get_current_comm(&fresh.comm, sizeof(fresh.comm));
+    syscall_process_stats.update(&tgid, &fresh);
+    p = syscall_process_stats.lookup(&tgid);
+    if (!p) {
+      u32 others = 0;
+      p = syscall_process_stats.lookup(&others);
+      if (!p)
+        return;
+    }
+  }
+  syscall_account(&p->stats, duration, error, slow);
+}
+#endif
+
+static __always_inline int syscall_enter(long nr) {
+  u32 slot = syscall_slot(nr);
+  struct syscall_class *cls = syscall_table.lookup(&slot);
+  if (!cls || !cls->traced)
+    return 0;
+  u64 id = bpf_get_current_pid_tgid();
+  if (!ebpfmon_current_allowed(id >> 32))
+    return 0;
+#ifdef EBPFMON_FILTER_COMMS
+  char comm[EBPFMON_COMM_LEN];
+  bpf_get_current_comm(&comm, sizeof(comm));
+  if (!ebpfmon_comm_allowed(comm))
+    return 0;
+#endif
+#ifdef SYSCALL_TASK_STORAGE
+  struct syscall_start *start = syscall_starts.task_storage_get(
+      bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+  if (!start) {
+    ebpfmon_count_loss(EBPFMON_LOSS_KERNEL_MAP);
+    return 0;
+  }
+  start->nr = nr;
+  start->ts = bpf_ktime_get_ns();
+#else
+  struct syscall_start start = {.ts = bpf_ktime_get_ns(), .nr = nr};
+  u32 tid = (u32)id;
+  if (syscall_starts.update(&tid, &start) != 0)
+    ebpfmon_count_loss(EBPFMON_LOSS_KERNEL_MAP);
+#endif
+  return 0;
+}
+
+static __always_inline int syscall_exit(void *ctx, long ret) {
+#ifdef SYSCALL_TASK_STORAGE
+  struct syscall_start *start =
+      syscall_starts.task_storage_get(bpf_get_current_task_btf(), 0, 0);
+  if (!start || start->ts == 0)
+    return 0; /* not traced, or entered before we attached */
+  u64 now = bpf_ktime_get_ns();
+  u64 begin = start->ts;
+  s32 nr = start->nr;
+  start->ts = 0;
+#else
+  u64 id = bpf_get_current_pid_tgid();
+  u32 tid = (u32)id;
+  struct syscall_start *start = syscall_starts.lookup(&tid);
+  if (!start)
+    return 0;
+  u64 now = bpf_ktime_get_ns();
+  u64 begin = start->ts;
+  s32 nr = start->nr;
+  syscall_starts.delete(&tid);
+#endif
+  u64 duration = now - begin;
+  u32 slot = syscall_slot(nr);
+  struct syscall_class *cls = syscall_table.lookup(&slot);
+  if (!cls)
+    return 0;
+  bool error = ret < 0 && ret >= -SYSCALL_MAX_ERRNO;
+  bool slow = duration > cls->slow_ns;
+  struct syscall_stats *stats = syscall_stats.lookup(&slot);
+  if (stats)
+    syscall_account(stats, duration, error, slow);
+#ifdef SYSCALL_BY_PROCESS
+  syscall_account_process(bpf_get_current_pid_tgid() >> 32, duration, error, slow);
+#endif
+
+  /* Which calls become events: SYSCALL_WRITE_* from the sampling strategy
+   * and the errors-only / slow-only switches. */
+  bool write = false;
+#ifdef SYSCALL_WRITE_ALL
+  write = true;
+#endif
+#ifdef SYSCALL_WRITE_ERRORS
+  write = write || error;
+#endif
+#ifdef SYSCALL_WRITE_SLOW
+  write = write || slow;
+#endif
+#ifdef SYSCALL_WRITE_PRIORITY
+  write = write || cls->priority;
+#endif
+#ifdef SYSCALL_SAMPLE_RATE
+  write = write || syscall_sampled();
+#endif
+  if (!write)
+    return 0;
+#ifdef SYSCALL_MAX_RATE
+  if (!syscall_rate_allows(now)) {
+    ebpfmon_count_loss(EBPFMON_LOSS_RATE_LIMIT);
+    return 0;
+  }
+#endif
+
+  struct syscall_event e = {};
+  u64 pid_tgid = bpf_get_current_pid_tgid();
+  e.ts_ns = begin;
+  e.duration_ns = duration;
+  e.ret = ret;
+  e.pid = pid_tgid >> 32;
+  e.tid = (u32)pid_tgid;
+  e.nr = nr;
+  e.cpu = bpf_get_smp_processor_id();
+  e.flags = (error ? SYSCALL_EV_ERROR : 0) | (slow ? SYSCALL_EV_SLOW : 0);
+  bpf_get_current_comm(&e.comm, sizeof(e.comm));
+  ebpfmon_emit(ctx, &e, sizeof(e));
+  return 0;
+}
+
+#ifdef SYSCALL_CLASSIC_TRACEPOINTS
+TRACEPOINT_PROBE(raw_syscalls, sys_enter) {
+  return syscall_enter(args->id);
+}
+TRACEPOINT_PROBE(raw_syscalls, sys_exit) {
+  return syscall_exit(args, args->ret);
+}
+#else
+/* args: struct pt_regs *regs, long id / long ret */
+RAW_TRACEPOINT_PROBE(sys_enter) {
+  return syscall_enter((long)ctx->args[1]);
+}
+RAW_TRACEPOINT_PROBE(sys_exit) {
+  return syscall_exit(ctx, (long)ctx->args[1]);
+}
+#endif

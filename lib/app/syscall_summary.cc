@@ -1,0 +1,126 @@
+#include "app/syscall_summary.h"
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+#include <sstream>
+
+#include "monitors/syscall_table.h"
+#include "sinks/latency_table.h"
+
+namespace ebpfmon {
+namespace {
+
+std::string clock_time() {
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  char text[16];
+  std::strftime(text, sizeof text, "%H:%M:%S", &local);
+  return text;
+}
+
+const char* grouping_name(SummaryGrouping by) {
+  switch (by) {
+    case SummaryGrouping::Syscall: return "syscall";
+    case SummaryGrouping::Category: return "category";
+    case SummaryGrouping::Process: return "process";
+  }
+  return "?";
+}
+
+}  // namespace
+
+SyscallSummary::SyscallSummary(const SyscallMonitor& monitor, SummaryOptions options,
+                               std::ostream& out)
+    : monitor_(monitor),
+      options_(options),
+      out_(out),
+      start_(std::chrono::steady_clock::now()),
+      last_(start_) {}
+
+Result<void> SyscallSummary::print_interval() { return print(false); }
+Result<void> SyscallSummary::print_totals() { return print(true); }
+
+Result<void> SyscallSummary::print(bool whole_run) {
+  auto now = std::make_unique<SyscallMonitor::Totals>();
+  if (auto r = monitor_.read_totals(*now); !r) return r;
+  const auto since = whole_run ? start_ : last_;
+  const auto t = std::chrono::steady_clock::now();
+  const double seconds = std::chrono::duration<double>(t - since).count();
+  const SyscallMonitor::Totals* before = whole_run ? nullptr : previous_.get();
+
+  auto delta = [&](const LatencyStats& current, const LatencyStats* earlier) {
+    return earlier ? current.since(*earlier) : current;
+  };
+  LatencyTable table;
+  if (options_.by == SummaryGrouping::Process) {
+    table.key_headings = {"PID", "COMM"};
+    std::map<uint32_t, const LatencyStats*> earlier;
+    if (before)
+      for (const auto& p : before->by_process) earlier[p.pid] = &p.stats;
+    for (const auto& p : now->by_process) {
+      auto it = earlier.find(p.pid);
+      LatencyRow row{{p.pid == 0 ? "-" : std::to_string(p.pid), p.pid == 0 ? "(table full)" : p.comm},
+                     delta(p.stats, it == earlier.end() ? nullptr : it->second)};
+      table.rows.push_back(std::move(row));
+    }
+  } else {
+    std::map<int, LatencyRow> by_category;
+    for (int nr = 0; nr < SYSCALL_NR_SLOTS; ++nr) {
+      if (!monitor_.traced(nr)) continue;
+      const size_t i = static_cast<size_t>(nr);
+      LatencyStats s = delta(now->by_nr[i], before ? &before->by_nr[i] : nullptr);
+      const std::string category = category_name(monitor_.category_of(nr));
+      if (options_.by == SummaryGrouping::Syscall) {
+        table.rows.push_back({{nr == SYSCALL_OTHER_SLOT ? "(other numbers)" : syscall_name(nr), category}, s});
+      } else {
+        LatencyRow& row = by_category[monitor_.category_of(nr)];
+        row.keys = {category};
+        row.stats.add(s);
+      }
+    }
+    for (auto& [category, row] : by_category) table.rows.push_back(std::move(row));
+    table.key_headings = options_.by == SummaryGrouping::Syscall
+                             ? std::vector<std::string>{"SYSCALL", "CATEGORY"}
+                             : std::vector<std::string>{"CATEGORY"};
+  }
+
+  LatencyStats all;
+  for (const auto& row : table.rows) all.add(row.stats);
+  table.rows.erase(std::remove_if(table.rows.begin(), table.rows.end(),
+                                  [](const LatencyRow& r) { return r.stats.count == 0; }),
+                   table.rows.end());
+  std::stable_sort(table.rows.begin(), table.rows.end(), [](const LatencyRow& a, const LatencyRow& b) {
+    return a.stats.count > b.stats.count;
+  });
+  const size_t shown_rows = options_.top == 0 ? table.rows.size() : std::min(options_.top, table.rows.size());
+  std::ostringstream title;
+  title << "[" << clock_time() << "] " << (whole_run ? "whole run" : "last") << " "
+        << std::fixed;
+  title.precision(1);
+  title << seconds << " s, by " << grouping_name(options_.by) << ": " << all.count << " calls, "
+        << all.errors << " errors, " << all.slow << " slow";
+  if (shown_rows < table.rows.size())
+    title << " (top " << shown_rows << " of " << table.rows.size() << " shown)";
+  table.title = title.str();
+  table.rows.resize(shown_rows);
+  write_latency_table(out_, table);
+  if (options_.histogram) {
+    for (const auto& row : table.rows) {
+      std::string name;
+      for (const auto& k : row.keys) name += (name.empty() ? "" : " ") + k;
+      out_ << "\n";
+      write_log2_histogram(out_, name + " latency (ns):", row.stats);
+    }
+  }
+  out_ << std::endl;
+
+  if (!whole_run) {
+    previous_ = std::move(now);
+    last_ = t;
+  }
+  return {};
+}
+
+}  // namespace ebpfmon

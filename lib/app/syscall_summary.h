@@ -1,0 +1,43 @@
+// syscallmon --summary: every interval (and at exit) a table of the
+// in-kernel counters, per syscall, per category or per process, like
+// `syscount -L` with errors, slow calls and percentiles.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "monitors/syscall.h"
+
+namespace ebpfmon {
+
+enum class SummaryGrouping { Syscall, Category, Process };
+
+struct SummaryOptions {
+  double interval = 5;  // seconds; 0 = only at exit
+  SummaryGrouping by = SummaryGrouping::Syscall;
+  bool histogram = false;
+  size_t top = 20;  // rows per table, 0 = all
+};
+
+class SyscallSummary {
+ public:
+  SyscallSummary(const SyscallMonitor& monitor, SummaryOptions options, std::ostream& out);
+  // The calls since the previous table.
+  Result<void> print_interval();
+  // Every call since the start; printed once, at exit.
+  Result<void> print_totals();
+
+ private:
+  Result<void> print(bool whole_run);
+
+  const SyscallMonitor& monitor_;
+  SummaryOptions options_;
+  std::ostream& out_;
+  std::unique_ptr<SyscallMonitor::Totals> previous_;
+  std::chrono::steady_clock::time_point start_, last_;
+};
+
+}  // namespace ebpfmon

@@ -1,0 +1,246 @@
+#include "monitors/syscall.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "bpf/map_access.h"
+#include "bpf/system.h"
+#include "monitors/registry.h"
+#include "monitors/syscall_table.h"
+
+namespace ebpfmon::bpf_sources {
+extern const char syscall_bpf[];
+}
+
+namespace ebpfmon {
+namespace {
+
+static_assert(kLatencyBuckets == SYSCALL_HIST_BUCKETS);
+
+enum Column : size_t {
+  kTimestamp, kTimeStr, kMonitorType, kPid, kTid, kCpu, kComm, kNr, kName, kCategory, kRet,
+  kErrorName, kDurationNs, kDurationUs, kDurationMs, kIsError, kIsSlow
+};
+
+// The seed's thresholds: four categories in ms, the rest share default_us.
+uint64_t threshold_ns(const SyscallSettings& s, int category) {
+  auto ms = [&](const char* key) {
+    return static_cast<uint64_t>(s.performance_thresholds.at(key) * 1e6);
+  };
+  switch (category) {
+    case SYSCALL_CAT_FILE_IO: return ms("file_io_ms");
+    case SYSCALL_CAT_NETWORK: return ms("network_ms");
+    case SYSCALL_CAT_MEMORY: return ms("memory_ms");
+    case SYSCALL_CAT_PROCESS: return ms("process_ms");
+    default: return static_cast<uint64_t>(s.performance_thresholds.at("default_us") * 1e3);
+  }
+}
+
+void add_kernel_stats(LatencyStats& sum, const syscall_stats& k) {
+  LatencyStats one;
+  one.count = k.count;
+  one.errors = k.errors;
+  one.slow = k.slow;
+  one.total_ns = k.total_ns;
+  one.max_ns = k.max_ns;
+  std::copy(std::begin(k.hist), std::end(k.hist), one.hist.begin());
+  sum.add(one);
+}
+
+// Sums a per-CPU value whose layout ends with (or is) a struct syscall_stats.
+template <class Value, class Each>
+void for_each_cpu(const std::vector<uint8_t>& raw, Each each) {
+  const size_t stride = percpu_stride(sizeof(Value));
+  for (size_t off = 0; off + sizeof(Value) <= raw.size(); off += stride) {
+    Value v;
+    std::memcpy(&v, raw.data() + off, sizeof v);
+    each(v);
+  }
+}
+
+}  // namespace
+
+const Schema& SyscallMonitor::schema() const {
+  static const Schema schema{{
+      {"timestamp", ValueType::Time},       {"time_str", ValueType::String},
+      {"monitor_type", ValueType::String},  {"pid", ValueType::UInt},
+      {"tid", ValueType::UInt},             {"cpu", ValueType::UInt},
+      {"comm", ValueType::String},          {"syscall_nr", ValueType::Int},
+      {"syscall_name", ValueType::String},  {"category", ValueType::String},
+      {"ret_val", ValueType::Int},          {"error_name", ValueType::String},
+      {"duration_ns", ValueType::UInt},     {"duration_us", ValueType::Float},
+      {"duration_ms", ValueType::Float},    {"is_error", ValueType::Bool},
+      {"is_slow_call", ValueType::Bool},
+  }};
+  return schema;
+}
+
+std::vector<ConsoleColumn> SyscallMonitor::console_columns() const {
+  return {{"TIME", kTimeStr, 25},    {"COMM", kComm, 16},     {"PID", kPid, 8},
+          {"TID", kTid, 8},          {"SYSCALL", kName, 18},  {"CATEGORY", kCategory, 9},
+          {"RET", kRet, 12},         {"ERROR", kErrorName, 12}, {"LAT(us)", kDurationUs, 12},
+          {"SLOW", kIsSlow, 0}};
+}
+
+int SyscallMonitor::category_of(int nr) const {
+  return classes_[static_cast<size_t>(nr >= 0 && nr < SYSCALL_OTHER_SLOT ? nr : SYSCALL_OTHER_SLOT)]
+      .category;
+}
+
+bool SyscallMonitor::traced(int nr) const {
+  return nr >= 0 && nr < SYSCALL_NR_SLOTS && classes_[static_cast<size_t>(nr)].traced;
+}
+
+Result<void> SyscallMonitor::classify(const SyscallSettings& s) {
+  std::array<bool, SYSCALL_CATEGORIES> enabled{};
+  for (const auto& [name, on] : s.monitor_categories) {
+    auto category = category_from_name(name);
+    if (!category) return Error::usage("syscall: unknown category " + name);
+    enabled[static_cast<size_t>(*category)] = on;
+  }
+  auto selected = resolve_syscalls(s.syscalls, "syscalls");
+  if (!selected) return selected.error();
+  auto priority = resolve_syscalls(s.high_priority_syscalls, "high_priority_syscalls");
+  if (!priority) return priority.error();
+  auto contains = [](const std::vector<int>& v, int nr) {
+    return std::find(v.begin(), v.end(), nr) != v.end();
+  };
+
+  bool any = false;
+  for (int nr = 0; nr < SYSCALL_NR_SLOTS; ++nr) {
+    const int category =
+        nr == SYSCALL_OTHER_SLOT ? SYSCALL_CAT_OTHER : syscall_category(syscall_name(nr));
+    syscall_class& c = classes_[static_cast<size_t>(nr)];
+    c = {};
+    c.category = static_cast<uint8_t>(category);
+    c.slow_ns = threshold_ns(s, category);
+    // An explicit list selects exactly those syscalls, whatever their category.
+    c.traced = selected->empty() ? enabled[static_cast<size_t>(category)] : contains(*selected, nr);
+    c.priority = contains(*priority, nr);
+    any = any || c.traced;
+  }
+  if (!any) return Error::usage("syscall: nothing to trace: every category is disabled");
+  return {};
+}
+
+Result<BpfMonitor::Plan> SyscallMonitor::plan(const Config& config, Capabilities& caps) {
+  const SyscallSettings& s = config.syscall;
+  if (auto r = classify(s); !r) return r.error();
+  by_process_ = s.count_by_process;
+
+  Plan plan;
+  plan.source = bpf_sources::syscall_bpf;
+  if (caps.has(Feature::RawTracepoint)) {
+    plan.hooks = {{HookType::RawTracepoint, "sys_enter", "raw_tracepoint__sys_enter"},
+                  {HookType::RawTracepoint, "sys_exit", "raw_tracepoint__sys_exit"}};
+  } else if (caps.has(Feature::Tracepoint)) {
+    plan.defines.emplace_back("SYSCALL_CLASSIC_TRACEPOINTS", 1);
+    plan.hooks = {
+        {HookType::Tracepoint, "raw_syscalls:sys_enter", "tracepoint__raw_syscalls__sys_enter"},
+        {HookType::Tracepoint, "raw_syscalls:sys_exit", "tracepoint__raw_syscalls__sys_exit"}};
+  } else {
+    return Error::runtime("syscallmon needs raw tracepoints or tracepoints, which this kernel "
+                          "does not allow: " + caps.status(Feature::Tracepoint).detail);
+  }
+  if (caps.has(Feature::TaskStorage))
+    plan.defines.emplace_back("SYSCALL_TASK_STORAGE", 1);
+  else
+    plan.defines.emplace_back("SYSCALL_INFLIGHT", 16384);  // threads inside a syscall at once
+
+  // Which calls become events.
+  if (s.show_errors_only || s.show_slow_only) {
+    if (s.show_errors_only) plan.defines.emplace_back("SYSCALL_WRITE_ERRORS", 1);
+    if (s.show_slow_only) plan.defines.emplace_back("SYSCALL_WRITE_SLOW", 1);
+  } else if (s.sampling_strategy == "all") {
+    plan.defines.emplace_back("SYSCALL_WRITE_ALL", 1);
+  } else {
+    plan.defines.emplace_back("SYSCALL_WRITE_ERRORS", 1);
+    plan.defines.emplace_back("SYSCALL_WRITE_SLOW", 1);
+    plan.defines.emplace_back("SYSCALL_WRITE_PRIORITY", 1);
+    if (s.sampling_strategy == "sample")
+      plan.defines.emplace_back("SYSCALL_SAMPLE_RATE", std::max<uint32_t>(s.sample_rate, 1));
+  }
+  if (s.max_events_per_second > 0)
+    plan.defines.emplace_back("SYSCALL_MAX_RATE", s.max_events_per_second);
+  if (by_process_) plan.defines.emplace_back("SYSCALL_BY_PROCESS", 4096);
+  return plan;
+}
+
+Result<void> SyscallMonitor::configure(const BpfProgram& program) {
+  auto table = program.map_fd("syscall_table");
+  if (!table) return table.error();
+  for (uint32_t nr = 0; nr < SYSCALL_NR_SLOTS; ++nr)
+    if (auto r = map_update(*table, &nr, &classes_[nr], "syscall_table"); !r) return r;
+  if (!by_process_) return {};
+  // Key 0 collects the processes that find the table full; it must exist first.
+  auto processes = program.map_fd("syscall_process_stats");
+  if (!processes) return processes.error();
+  std::vector<uint8_t> zero(static_cast<size_t>(possible_cpus()) *
+                            percpu_stride(sizeof(syscall_process_stats)));
+  const uint32_t others = 0;
+  return map_update(*processes, &others, zero.data(), "syscall_process_stats");
+}
+
+Result<void> SyscallMonitor::read_totals(Totals& out) const {
+  out.by_nr.fill({});
+  out.by_process.clear();
+  if (program() == nullptr) return {};
+  auto stats = program()->map_fd("syscall_stats");
+  if (!stats) return stats.error();
+  std::vector<uint8_t> raw;
+  for (uint32_t nr = 0; nr < SYSCALL_NR_SLOTS; ++nr) {
+    if (!classes_[nr].traced) continue;
+    auto found = percpu_lookup(*stats, &nr, sizeof(syscall_stats), raw, "syscall_stats");
+    if (!found) return found.error();
+    for_each_cpu<syscall_stats>(raw, [&](const syscall_stats& k) { add_kernel_stats(out.by_nr[nr], k); });
+  }
+  if (!by_process_) return {};
+  auto processes = program()->map_fd("syscall_process_stats");
+  if (!processes) return processes.error();
+  auto pids = map_u32_keys(*processes, "syscall_process_stats");
+  if (!pids) return pids.error();
+  for (uint32_t pid : *pids) {
+    auto found = percpu_lookup(*processes, &pid, sizeof(syscall_process_stats), raw,
+                               "syscall_process_stats");
+    if (!found) return found.error();
+    if (!*found) continue;  // gone between listing and reading
+    ProcessStats row;
+    row.pid = pid;
+    for_each_cpu<syscall_process_stats>(raw, [&](const syscall_process_stats& p) {
+      if (row.comm.empty()) row.comm.assign(p.comm, strnlen(p.comm, sizeof p.comm));
+      add_kernel_stats(row.stats, p.stats);
+    });
+    out.by_process.push_back(std::move(row));
+  }
+  return {};
+}
+
+bool SyscallMonitor::decode(const void* data, size_t size, Event& event) {
+  if (size < sizeof(syscall_event)) return false;
+  syscall_event e;
+  std::memcpy(&e, data, sizeof e);
+  const Timestamp ts = clock().to_wall(e.ts_ns);
+  event.values.resize(schema().fields.size());
+  event.values[kTimestamp] = ts;
+  event.values[kTimeStr] = format_time_str(ts);
+  event.values[kMonitorType] = std::string("syscall");
+  event.values[kPid] = uint64_t{e.pid};
+  event.values[kTid] = uint64_t{e.tid};
+  event.values[kCpu] = uint64_t{e.cpu};
+  event.values[kComm] = std::string(e.comm, strnlen(e.comm, sizeof e.comm));
+  event.values[kNr] = int64_t{e.nr};
+  event.values[kName] = syscall_name(e.nr);
+  event.values[kCategory] = std::string(category_name(category_of(e.nr)));
+  event.values[kRet] = int64_t{e.ret};
+  event.values[kErrorName] = errno_name(e.ret);
+  event.values[kDurationNs] = uint64_t{e.duration_ns};
+  event.values[kDurationUs] = static_cast<double>(e.duration_ns) / 1e3;
+  event.values[kDurationMs] = static_cast<double>(e.duration_ns) / 1e6;
+  event.values[kIsError] = (e.flags & SYSCALL_EV_ERROR) != 0;
+  event.values[kIsSlow] = (e.flags & SYSCALL_EV_SLOW) != 0;
+  return true;
+}
+
+EBPFMON_REGISTER_MONITOR(SyscallMonitor, "syscall")
+
+}  // namespace ebpfmon

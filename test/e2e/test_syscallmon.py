@@ -1,0 +1,310 @@
+#!/usr/bin/env python3
+"""syscallmon end to end: the real binary, as root, against a workload whose
+calls this test knows (missing files, a pipe read that waits 20 ms, sleeps,
+an exact number of getppid calls), read back from CSV, JSON lines and the
+--summary tables."""
+import os
+import re
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (Tracer, check, finish, output_files, read_csv, read_jsonl, require_root, run,
+                     summary_counts, tool)
+
+COLUMNS = ["timestamp", "time_str", "monitor_type", "pid", "tid", "cpu", "comm", "syscall_nr",
+           "syscall_name", "category", "ret_val", "error_name", "duration_ns", "duration_us",
+           "duration_ms", "is_error", "is_slow_call"]
+MISSING = 37          # openat() calls of a file that does not exist
+GETPPID = 1234        # getppid() calls, counted exactly by --summary
+PIPE_WAIT = 0.020     # the pipe's writer waits this long before writing
+SLEEP = 0.030
+
+
+class Workload:
+    """A forked child that waits for go(), then makes the calls of `steps`,
+    named `comm`. Its pid is known before tracing starts."""
+
+    def __init__(self, steps, comm="sysmon-wl"):
+        self.go_r, self.go_w = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            try:
+                with open("/proc/self/comm", "w") as f:
+                    f.write(comm)
+                os.read(self.go_r, 1)
+                for step in steps:
+                    step()
+            finally:
+                os._exit(0)
+        os.close(self.go_r)
+
+    def go(self):
+        os.write(self.go_w, b"g")
+        os.close(self.go_w)
+        os.waitpid(self.pid, 0)
+
+
+def open_missing():
+    for i in range(MISSING):
+        try:
+            os.open("/nonexistent/ebpfmon-missing-%d" % i, os.O_RDONLY)
+        except FileNotFoundError:
+            pass
+
+
+def slow_pipe_read():
+    r, w = os.pipe()
+    writer = os.fork()
+    if writer == 0:
+        time.sleep(PIPE_WAIT)
+        os.write(w, b"x")
+        os._exit(0)
+    os.read(r, 1)
+    os.waitpid(writer, 0)
+
+
+def sleep():
+    time.sleep(SLEEP)
+
+
+def getppid_calls(n=GETPPID):
+    def step():
+        for _ in range(n):
+            os.getppid()
+    return step
+
+
+def trace(args, steps, tmp, name, comm="sysmon-wl", env=None):
+    """Runs syscallmon on one workload; returns (tracer, workload, rows).
+    "{pid}" in args is the workload's pid."""
+    out = os.path.join(tmp, name)
+    w = Workload(steps, comm)
+    args = [a.replace("{pid}", str(w.pid)) for a in args]
+    t = Tracer([tool("syscallmon"), "-o", out, "--format", "jsonl"] + args, env=env)
+    w.go()
+    rc = t.stop()
+    check(rc == 0, "%s: exit code 0 (got %d): %s" % (name, rc, t.stderr_text()[-500:]))
+    files = output_files(out, "syscall", "jsonl")
+    check(len(files) == 1, "%s: one jsonl file" % name)
+    rows = read_jsonl(files[0]) if files else []
+    counts = summary_counts(t.stderr_text(), "syscall")
+    check(counts is not None and counts[0] == len(rows),
+          "%s: summary line counts the %d rows written: %s" % (name, len(rows), counts))
+    return t, w, rows
+
+
+def of(rows, pid, name=None):
+    return [r for r in rows if r["pid"] == pid and (name is None or r["syscall_name"] == name)]
+
+
+def check_row_types(rows, what):
+    for r in rows[:50]:
+        check(list(r.keys())[:len(COLUMNS)] == COLUMNS, "%s: jsonl fields in the seed's order" % what)
+        check(isinstance(r["duration_ns"], int) and isinstance(r["duration_us"], (int, float))
+              and isinstance(r["is_error"], bool), "%s: native JSON types" % what)
+        check(r["monitor_type"] == "syscall", "%s: monitor_type is syscall" % what)
+        check(abs(r["duration_us"] - r["duration_ns"] / 1e3) < 0.001 + 1e-6 * r["duration_us"],
+              "%s: duration_us agrees with duration_ns" % what)
+
+
+def test_default(tmp):
+    """intelligent: errors, slow calls and high-priority syscalls are written."""
+    w = Workload([open_missing, slow_pipe_read, sleep])
+    out = os.path.join(tmp, "default")
+    t = Tracer([tool("syscallmon"), "-q", "-o", out, "--pid", str(w.pid)])
+    w.go()
+    check(t.stop() == 0, "default: exit code 0")
+    files = output_files(out, "syscall", "csv")
+    check(len(files) == 1, "default: one csv file")
+    table = read_csv(files[0])
+    check(table and table[0] == COLUMNS, "default: CSV header is the seed's columns: %s" % (table[:1],))
+    rows = [dict(zip(table[0], r)) for r in table[1:]]
+    check(all(r["pid"] == str(w.pid) for r in rows), "default: only the --pid process")
+    missing = [r for r in rows if r["syscall_name"] == "openat" and r["ret_val"] == "-2"]
+    check(len(missing) == MISSING, "default: %d failed openat rows (got %d)" % (MISSING, len(missing)))
+    for r in missing[:3]:
+        check(r["error_name"] == "ENOENT" and r["is_error"] == "true" and r["category"] == "file_io"
+              and r["tid"] == str(w.pid) and r["comm"] == "sysmon-wl",
+              "default: ENOENT row fields: %s" % r)
+    slow_reads = [r for r in rows if r["syscall_name"] == "read" and r["is_slow_call"] == "true"]
+    check(any(float(r["duration_ms"]) >= PIPE_WAIT * 1000 * 0.9 for r in slow_reads),
+          "default: the pipe read that waited %d ms is a slow file_io call: %s"
+          % (PIPE_WAIT * 1000, slow_reads))
+    check(not any(r["category"] == "time" for r in rows), "default: time category is off by default")
+    counts = summary_counts(t.stderr_text(), "syscall")
+    check(counts == (len(rows), 0), "default: summary says %d written, 0 lost: %s" % (len(rows), counts))
+    check("Tracing system calls (syscall)... Ctrl-C to end." in t.stderr_text(), "default: Tracing line")
+
+
+def test_time_category(tmp):
+    _, w, rows = trace(["-q", "--pid", "{pid}", "--category", "time,file_io"], [sleep], tmp, "time")
+    sleeps = [r for r in of(rows, w.pid) if r["syscall_name"] in ("nanosleep", "clock_nanosleep")]
+    check(len(sleeps) >= 1, "time: the sleep is traced when time is enabled")
+    for r in sleeps:
+        check(r["category"] == "time" and r["is_slow_call"] is True
+              and r["duration_ns"] >= SLEEP * 1e9 * 0.9,
+              "time: sleep row is slow (over default_us) and lasts %d ms: %s" % (SLEEP * 1000, r))
+    check(not any(r["category"] == "process" for r in rows), "time: process category is off")
+
+
+def test_errors_and_slow_only(tmp):
+    _, w, rows = trace(["-q", "--pid", "{pid}", "--errors-only"], [open_missing, slow_pipe_read],
+                       tmp, "errors")
+    check(len(of(rows, w.pid, "openat")) == MISSING, "errors-only: every failed openat")
+    check(all(r["is_error"] for r in rows) and rows, "errors-only: only errors written")
+    check_row_types(rows, "errors-only")
+
+    _, w, rows = trace(["-q", "--pid", "{pid}", "--slow-only"], [open_missing, slow_pipe_read],
+                       tmp, "slow")
+    check(rows and all(r["is_slow_call"] for r in rows), "slow-only: only slow calls written")
+    check(any(r["syscall_name"] == "read" and r["pid"] == w.pid for r in rows),
+          "slow-only: the waiting pipe read")
+    check(not of(rows, w.pid, "openat"), "slow-only: fast failed openat not written")
+
+
+def test_comm_filter(tmp):
+    other = Workload([open_missing], comm="other-wl")
+    _, w, rows = trace(["-q", "-p", "sysmon-wl"], [open_missing], tmp, "comm")
+    other.go()
+    check(len(of(rows, w.pid, "openat")) == MISSING, "comm filter: the named process is traced")
+    check(all(r["comm"] == "sysmon-wl" for r in rows), "comm filter: no other process's calls")
+    check(not of(rows, other.pid), "comm filter: other-wl is kept out")
+
+
+def test_rate_limit(tmp):
+    burst = 100000
+    w = Workload([getppid_calls(burst)])
+    out = os.path.join(tmp, "rate")
+    t = Tracer([tool("syscallmon"), "-q", "-o", out, "--pid", str(w.pid), "--sampling", "all",
+                "--max-rate", "500"])
+    start = time.monotonic()
+    w.go()
+    elapsed = time.monotonic() - start
+    check(t.stop() == 0, "rate: exit code 0")
+    err = t.stderr_text()
+    written, lost = summary_counts(err, "syscall") or (0, 0)
+    m = re.search(r"rate limit (\d+)", err)
+    rate_lost = int(m.group(1)) if m else -1
+    check(written + lost >= burst, "rate: written %d + lost %d cover the %d calls" % (written, lost, burst))
+    check(rate_lost >= burst - written - 1000 and rate_lost > 0,
+          "rate: the drops are reported as rate limit (%d)" % rate_lost)
+    check(written <= 500 * (int(elapsed) + 3), "rate: at most 500 events a second (%d in %.1f s)"
+          % (written, elapsed))
+
+
+def parse_summary(stdout, heading):
+    """The last table of stdout as {first key: {column: value}}."""
+    text = stdout.decode()
+    tables = text.split("\n\n")
+    tables = [tb for tb in tables if "whole run" in tb]
+    if not tables:
+        return {}
+    lines = tables[-1].strip().splitlines()
+    head = lines[1].split()
+    rows = {}
+    for line in lines[2:]:
+        cells = line.split()
+        rows[cells[0]] = dict(zip(head, cells))
+    check(head[0] == heading, "summary: table keyed by %s: %s" % (heading, head))
+    return rows
+
+
+def test_summary(tmp):
+    steps = [getppid_calls(), open_missing]
+    w = Workload(steps)
+    t = Tracer([tool("syscallmon"), "-o", os.path.join(tmp, "summary"), "--pid", str(w.pid),
+                "--summary", "--top", "0"])
+    w.go()
+    check(t.stop() == 0, "summary: exit code 0")
+    rows = parse_summary(t.stdout, "SYSCALL")
+    check(rows.get("getppid", {}).get("COUNT") == str(GETPPID),
+          "summary: getppid counted exactly %d times: %s" % (GETPPID, rows.get("getppid")))
+    check(int(rows.get("openat", {}).get("ERRORS", 0)) >= MISSING,
+          "summary: openat errors include the %d missing files" % MISSING)
+
+    w = Workload(steps)
+    t = Tracer([tool("syscallmon"), "-o", os.path.join(tmp, "summary-proc"), "--summary", "1",
+                "--by", "process", "--top", "0"])
+    w.go()
+    time.sleep(1.2)
+    check(t.stop() == 0, "summary by process: exit code 0")
+    rows = parse_summary(t.stdout, "PID")
+    mine = rows.get(str(w.pid), {})
+    check(mine.get("COMM") == "sysmon-wl" and int(mine.get("COUNT", 0)) >= GETPPID + MISSING,
+          "summary by process: the workload's row: %s" % mine)
+    check(t.stdout.decode().count("last ") >= 1, "summary 1: at least one interval table")
+
+    w = Workload(steps)
+    t = Tracer([tool("syscallmon"), "-o", os.path.join(tmp, "summary-cat"), "--pid", str(w.pid),
+                "--summary", "--by", "category", "--histogram"])
+    w.go()
+    check(t.stop() == 0, "summary by category: exit code 0")
+    rows = parse_summary(t.stdout, "CATEGORY")
+    check(int(rows.get("process", {}).get("COUNT", 0)) >= GETPPID,
+          "summary by category: process counts the getppid calls")
+    check("process latency (ns):" in t.stdout.decode() and "|@" in t.stdout.decode(),
+          "summary --histogram: an ASCII histogram per row")
+
+
+def test_fallbacks(tmp):
+    """Classic tracepoints, a hash map instead of task storage, and the perf
+    buffer: the same truth."""
+    env = {"EBPFMON_DISABLE_FEATURES": "raw_tracepoint,task_storage,ringbuf"}
+    t, w, rows = trace(["-q", "-v", "--pid", "{pid}"], [open_missing, slow_pipe_read], tmp, "fallback", env=env)
+    check(len(of(rows, w.pid, "openat")) == MISSING, "fallback: every failed openat")
+    check(any(r["is_slow_call"] for r in of(rows, w.pid, "read")), "fallback: the slow read")
+    check("tracepoint raw_syscalls:sys_enter" in t.stderr_text(), "fallback: classic tracepoints used")
+
+
+def test_never_traces_itself(tmp):
+    out = os.path.join(tmp, "self")
+    t = Tracer([tool("syscallmon"), "-q", "-o", out, "--sampling", "all", "--max-rate", "0",
+                "--syscall", "write,epoll_wait,epoll_pwait,read"])
+    time.sleep(1)
+    check(t.stop() == 0, "self: exit code 0")
+    files = output_files(out, "syscall", "csv")
+    table = read_csv(files[0]) if files else []
+    pids = {r[3] for r in table[1:]}
+    check(len(table) > 1, "self: other processes' calls are traced")
+    check(str(t.proc.pid) not in pids, "self: syscallmon's own calls are not traced")
+
+
+def test_usage_errors():
+    cases = [
+        (["--category", "bogus"], "--category: unknown category 'bogus'"),
+        (["--syscall", "opne"], "did you mean 'open'?"),
+        (["--syscall", "99999"], "out of range"),
+        (["--threshold", "disk=5"], "--threshold: expected CATEGORY=MS"),
+        (["--threshold", "file_io=-1"], "greater than 0"),
+        (["--sampling", "some"], "--sampling: expected intelligent, all or sample"),
+        (["--max-rate", "x"], "--max-rate: 'x' is not a whole number"),
+        (["--by", "process"], "--by needs --summary"),
+        (["--summary", "--by", "thread"], "--by: expected syscall, category or process"),
+        (["--summary", "0"], "--summary"),
+    ]
+    for args, message in cases:
+        r = run([tool("syscallmon")] + args)
+        check(r.returncode == 2, "usage %s: exit 2 (got %d)" % (args, r.returncode))
+        check(message in r.stderr and r.stderr.count("\n") <= 2,
+              "usage %s: says %r: %s" % (args, message, r.stderr))
+
+
+def main():
+    require_root()
+    test_usage_errors()
+    with tempfile.TemporaryDirectory() as tmp:
+        test_default(tmp)
+        test_time_category(tmp)
+        test_errors_and_slow_only(tmp)
+        test_comm_filter(tmp)
+        test_rate_limit(tmp)
+        test_summary(tmp)
+        test_fallbacks(tmp)
+        test_never_traces_itself(tmp)
+    finish()
+
+
+if __name__ == "__main__":
+    main()

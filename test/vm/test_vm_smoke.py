@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""Smoke test of the QEMU test bed (run_in_vm.py), two guest boots:
+
+1. the runner: guest kernel version, exit code, stdout/stderr kept apart,
+   env and cwd passed, kernel filesystems mounted, the headers BCC needs and
+   the build dir visible, guest writes never reaching the host;
+2. what the test bed is for: a kprobe (bpftrace), an fentry program
+   (bpftrace kfunc) and a BCC kprobe (funccount-bpfcc, compiled against the
+   6.12 headers) attach in the guest and count vfs_read calls of a cat loop.
+
+Exits 0, 1 (a check failed) or 77 (the VM cannot run here, reason printed).
+One PASS/FAIL/SKIP line per check.
+"""
+import os
+import re
+import shutil
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run_in_vm  # noqa: E402
+
+SKIP = 77
+KV = run_in_vm.KERNEL_VERSION
+HERE = os.path.dirname(os.path.abspath(__file__))
+FAILURES = []
+PASSED = [0]
+
+
+def check(ok, what, detail=""):
+    if ok:
+        PASSED[0] += 1
+        print("PASS: " + what, flush=True)
+    else:
+        FAILURES.append(what)
+        print("FAIL: %s%s" % (what, (" -- " + detail) if detail else ""), flush=True)
+
+
+def skip_check(what, reason):
+    print("SKIP: %s (%s)" % (what, reason), flush=True)
+
+
+def vm(cmd, **kw):
+    try:
+        return run_in_vm.run(cmd, **kw)
+    except run_in_vm.Skip as e:
+        print("SKIP: " + e.reason, flush=True)
+        sys.exit(SKIP)
+    except run_in_vm.GuestError as e:
+        print(e.report(), flush=True)
+        if e.stdout or e.stderr:
+            print("--- guest stdout ---\n%s\n--- guest stderr ---\n%s" % (
+                e.stdout.decode(errors="replace"), e.stderr.decode(errors="replace")), flush=True)
+        check(False, "guest finished " + " ".join(cmd[:3]))
+        finish()
+
+
+def finish():
+    print("%d checks passed, %d failed" % (PASSED[0], len(FAILURES)), flush=True)
+    sys.exit(1 if FAILURES else 0)
+
+
+def section(stdout, name):
+    """The lines between '== name' and the next '== ' line."""
+    m = re.search(r"^== %s\n(.*?)(?=^== |\Z)" % re.escape(name), stdout, re.S | re.M)
+    return m.group(1) if m else ""
+
+
+def runner_checks():
+    probe = "/var/tmp/ebpfmon-vm-isolation-%d" % os.getpid()
+    build = os.environ.get("EBPFMON_BUILD_DIR", "")
+    build_listing = sorted(os.listdir(build)) if build and os.path.isdir(build) else None
+    script = r"""
+echo "== uname"; uname -r
+echo "== env"; echo "$VM_SMOKE_VAR"
+echo "== cwd"; pwd
+echo "== stderr"; echo "to-stderr" >&2
+echo "== mounts"; awk '{print $2, $3}' /proc/mounts
+echo "== headers"; test -f /lib/modules/$(uname -r)/build/Makefile && echo present
+echo "== btf"; test -r /sys/kernel/btf/vmlinux && echo present
+echo "== write"; echo guest >"$PROBE" && cat "$PROBE"
+echo "== build"; if [ -n "$BUILD" ]; then ls -1 "$BUILD"; fi
+echo "== end"
+exit 3
+"""
+    t = time.monotonic()
+    res = vm(["sh", "-c", script], cwd=HERE, timeout=240,
+             env={"VM_SMOKE_VAR": "value with spaces 'and' $quotes", "PROBE": probe, "BUILD": build})
+    out = res.stdout.decode(errors="replace")
+    err = res.stderr.decode(errors="replace")
+    print("boot 1: command started %.1f s after QEMU, %.1f s in all" % (res.boot_seconds, time.monotonic() - t))
+    check(section(out, "uname").strip() == KV, "guest runs kernel " + KV, section(out, "uname").strip())
+    check(res.returncode == 3, "exit code 3 comes back", str(res.returncode))
+    check(err == "to-stderr\n", "stderr arrives alone on stderr", repr(err))
+    check("to-stderr" not in out and "== end" in out, "stdout holds only stdout, completely", out[-200:])
+    check(section(out, "env").strip() == "value with spaces 'and' $quotes", "env passed verbatim",
+          section(out, "env"))
+    check(section(out, "cwd").strip() == HERE, "cwd passed", section(out, "cwd"))
+    mounts = section(out, "mounts")
+    for mnt, fstype in (("/", "overlay"), ("/sys/kernel/tracing", "tracefs"), ("/sys/kernel/debug", "debugfs"),
+                        ("/sys/fs/bpf", "bpf"), ("/sys/fs/cgroup", "cgroup2"), ("/tmp", "tmpfs")):
+        check("%s %s\n" % (mnt, fstype) in mounts, "%s mounted on %s" % (fstype, mnt))
+    check(section(out, "headers").strip() == "present", "/lib/modules/%s/build resolves in the guest" % KV)
+    check(section(out, "btf").strip() == "present", "guest has BTF")
+    check(section(out, "write").strip() == "guest", "guest can write to the overlay")
+    leaked = os.path.exists(probe)
+    if leaked:
+        os.unlink(probe)
+    check(not leaked, "guest writes do not reach the host")
+    if build_listing is None:
+        skip_check("build dir visible in the guest", "EBPFMON_BUILD_DIR unset or not built")
+    else:
+        check(sorted(section(out, "build").split()) == build_listing, "build dir visible in the guest")
+    check(res.kernel_warnings() == [], "no kernel warnings", "; ".join(res.kernel_warnings()[:5]))
+
+
+def bpf_checks():
+    have_bcc = shutil.which("funccount-bpfcc") is not None
+    if shutil.which("bpftrace") is None:
+        skip_check("bpftrace kprobe and kfunc in the guest", "bpftrace not installed (apt-get install bpftrace)")
+    # A cat loop makes the vfs_read calls (an idle guest runs nothing).
+    script = r"""
+(while :; do cat /etc/os-release >/dev/null; done) &
+load=$!
+t() { read up rest </proc/uptime; echo "$up"; }
+if command -v bpftrace >/dev/null; then
+  echo "== kprobe"; s=$(t)
+  bpftrace -e 'kprobe:vfs_read /comm == "cat"/ { @n = count(); } interval:s:3 { exit(); }' 2>&1
+  echo "rc=$? start=$s end=$(t)"
+  echo "== fentry"; s=$(t)
+  bpftrace -e 'kfunc:vmlinux:vfs_read /comm == "cat"/ { @n = count(); } interval:s:3 { exit(); }' 2>&1
+  echo "rc=$? start=$s end=$(t)"
+fi
+if [ -n "$BCC" ]; then
+  echo "== bcc"; s=$(t)
+  funccount-bpfcc -d 3 vfs_read 2>&1
+  echo "rc=$? start=$s end=$(t)"
+fi
+kill $load
+echo "== end"
+"""
+    t = time.monotonic()
+    res = vm(["sh", "-c", script], timeout=480, env={"BCC": "1" if have_bcc else ""})
+    out = res.stdout.decode(errors="replace")
+    print("boot 2: command started %.1f s after QEMU, %.1f s in all" % (res.boot_seconds, time.monotonic() - t))
+    check(res.returncode == 0 and "== end" in out, "BPF script ran to the end", "rc=%d" % res.returncode)
+
+    def count(name, pattern):
+        text = section(out, name)
+        m = re.search(pattern, text, re.M)
+        n = int(m.group(1)) if m else 0
+        tm = re.search(r"rc=(\d+) start=([\d.]+) end=([\d.]+)", text)
+        took = " (%.1f s in the guest)" % (float(tm.group(3)) - float(tm.group(2))) if tm else ""
+        return n, text.strip(), took
+
+    if shutil.which("bpftrace"):
+        n, text, took = count("kprobe", r"^@n: (\d+)")
+        check(n > 0, "kprobe:vfs_read attaches and counts (%d calls)%s" % (n, took), text[-300:])
+        n, text, took = count("fentry", r"^@n: (\d+)")
+        check(n > 0, "fentry (bpftrace kfunc:vfs_read) attaches and counts (%d calls)%s" % (n, took), text[-300:])
+    if have_bcc:
+        n, text, took = count("bcc", r"^vfs_read\s+(\d+)")
+        check(n > 0, "BCC kprobe (funccount-bpfcc vfs_read) compiles and counts (%d calls)%s" % (n, took),
+              text[-300:])
+    else:
+        skip_check("BCC kprobe in the guest", "funccount-bpfcc not installed (apt-get install bpfcc-tools)")
+    check(res.kernel_warnings() == [], "no kernel warnings", "; ".join(res.kernel_warnings()[:5]))
+
+
+def main():
+    run_in_vm.exit_on_sigterm()
+    reason = run_in_vm.unavailable_reason()
+    if reason:
+        print("SKIP: " + reason)
+        sys.exit(SKIP)
+    t = time.monotonic()
+    runner_checks()
+    bpf_checks()
+    print("smoke test: %.1f s in all" % (time.monotonic() - t))
+    finish()
+
+
+if __name__ == "__main__":
+    main()
