@@ -12,11 +12,22 @@
 BPF_ARRAY(syscall_table, struct syscall_class, SYSCALL_NR_SLOTS);
 BPF_PERCPU_ARRAY(syscall_stats, struct syscall_stats, SYSCALL_NR_SLOTS);
 
+/* A call in flight, with what its exit needs to know of its syscall, so the
+ * exit does not look the table up again. */
 struct syscall_start {
-  u64 ts;
+  u64 ts;      /* 0: no traced call in flight */
+  u64 slow_ns;
   s32 nr;
-  u32 pad;
+  u8 priority;
+  u8 verdict;  /* task storage only: SYSCALL_TASK_* */
+  u8 pad[2];
 };
+
+/* Whether a task passes the pid filter and is not ourselves. Its tgid never
+ * changes, so this is decided at its first traced call and kept with it. */
+#define SYSCALL_TASK_UNKNOWN 0
+#define SYSCALL_TASK_TRACED 1
+#define SYSCALL_TASK_IGNORED 2
 
 #ifdef SYSCALL_TASK_STORAGE
 BPF_TASK_STORAGE(syscall_starts, struct syscall_start);
@@ -114,20 +125,27 @@ static __always_inline void syscall_account_process(u32 tgid, u64 duration, bool
 }
 #endif
 
+/* The uid and comm filters, checked at every call: both can change (setuid,
+ * exec). No helper runs when neither filter is set. */
+static __always_inline bool syscall_uid_comm_allowed(void) {
+#ifdef EBPFMON_FILTER_UIDS
+  if (!ebpfmon_uid_allowed(ebpfmon_current_uid()))
+    return false;
+#endif
+#ifdef EBPFMON_FILTER_COMMS
+  char comm[EBPFMON_COMM_LEN];
+  bpf_get_current_comm(&comm, sizeof(comm));
+  if (!ebpfmon_comm_allowed(comm))
+    return false;
+#endif
+  return true;
+}
+
 static __always_inline int syscall_enter(long nr) {
   u32 slot = syscall_slot(nr);
   struct syscall_class *cls = syscall_table.lookup(&slot);
   if (!cls || !cls->traced)
     return 0;
-  u64 id = bpf_get_current_pid_tgid();
-  if (!ebpfmon_current_allowed(id >> 32))
-    return 0;
-#ifdef EBPFMON_FILTER_COMMS
-  char comm[EBPFMON_COMM_LEN];
-  bpf_get_current_comm(&comm, sizeof(comm));
-  if (!ebpfmon_comm_allowed(comm))
-    return 0;
-#endif
 #ifdef SYSCALL_TASK_STORAGE
   struct syscall_start *start = syscall_starts.task_storage_get(
       bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -135,10 +153,24 @@ static __always_inline int syscall_enter(long nr) {
     ebpfmon_count_loss(EBPFMON_LOSS_KERNEL_MAP);
     return 0;
   }
+  if (start->verdict == SYSCALL_TASK_UNKNOWN)
+    start->verdict = ebpfmon_pid_allowed(ebpfmon_current_tgid()) ? SYSCALL_TASK_TRACED
+                                                                 : SYSCALL_TASK_IGNORED;
+  if (start->verdict != SYSCALL_TASK_TRACED || !syscall_uid_comm_allowed())
+    return 0;
   start->nr = nr;
+  start->slow_ns = cls->slow_ns;
+  start->priority = cls->priority;
   start->ts = bpf_ktime_get_ns();
 #else
-  struct syscall_start start = {.ts = bpf_ktime_get_ns(), .nr = nr};
+  u64 id = bpf_get_current_pid_tgid();
+  if (!ebpfmon_pid_allowed(id >> 32) || !syscall_uid_comm_allowed())
+    return 0;
+  struct syscall_start start = {};
+  start.nr = nr;
+  start.slow_ns = cls->slow_ns;
+  start.priority = cls->priority;
+  start.ts = bpf_ktime_get_ns();
   u32 tid = (u32)id;
   if (syscall_starts.update(&tid, &start) != 0)
     ebpfmon_count_loss(EBPFMON_LOSS_KERNEL_MAP);
@@ -153,32 +185,26 @@ static __always_inline int syscall_exit(void *ctx, long ret) {
   if (!start || start->ts == 0)
     return 0; /* not traced, or entered before we attached */
   u64 now = bpf_ktime_get_ns();
-  u64 begin = start->ts;
-  s32 nr = start->nr;
+  struct syscall_start call = *start;
   start->ts = 0;
 #else
-  u64 id = bpf_get_current_pid_tgid();
-  u32 tid = (u32)id;
+  u32 tid = (u32)bpf_get_current_pid_tgid();
   struct syscall_start *start = syscall_starts.lookup(&tid);
   if (!start)
     return 0;
   u64 now = bpf_ktime_get_ns();
-  u64 begin = start->ts;
-  s32 nr = start->nr;
+  struct syscall_start call = *start;
   syscall_starts.delete(&tid);
 #endif
-  u64 duration = now - begin;
-  u32 slot = syscall_slot(nr);
-  struct syscall_class *cls = syscall_table.lookup(&slot);
-  if (!cls)
-    return 0;
+  u64 duration = now - call.ts;
+  u32 slot = syscall_slot(call.nr);
   bool error = ret < 0 && ret >= -SYSCALL_MAX_ERRNO;
-  bool slow = duration > cls->slow_ns;
+  bool slow = duration > call.slow_ns;
   struct syscall_stats *stats = syscall_stats.lookup(&slot);
   if (stats)
     syscall_account(stats, duration, error, slow);
 #ifdef SYSCALL_BY_PROCESS
-  syscall_account_process(bpf_get_current_pid_tgid() >> 32, duration, error, slow);
+  syscall_account_process(ebpfmon_current_tgid(), duration, error, slow);
 #endif
 
   /* Which calls become events: SYSCALL_WRITE_* from the sampling strategy
@@ -194,7 +220,7 @@ static __always_inline int syscall_exit(void *ctx, long ret) {
   write = write || slow;
 #endif
 #ifdef SYSCALL_WRITE_PRIORITY
-  write = write || cls->priority;
+  write = write || call.priority;
 #endif
 #ifdef SYSCALL_SAMPLE_RATE
   write = write || syscall_sampled();
@@ -210,12 +236,12 @@ static __always_inline int syscall_exit(void *ctx, long ret) {
 
   struct syscall_event e = {};
   u64 pid_tgid = bpf_get_current_pid_tgid();
-  e.ts_ns = begin;
+  e.ts_ns = call.ts;
   e.duration_ns = duration;
   e.ret = ret;
   e.pid = pid_tgid >> 32;
   e.tid = (u32)pid_tgid;
-  e.nr = nr;
+  e.nr = call.nr;
   e.cpu = bpf_get_smp_processor_id();
   e.flags = (error ? SYSCALL_EV_ERROR : 0) | (slow ? SYSCALL_EV_SLOW : 0);
   bpf_get_current_comm(&e.comm, sizeof(e.comm));

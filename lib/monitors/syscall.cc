@@ -109,7 +109,7 @@ Result<void> SyscallMonitor::classify(const SyscallSettings& s) {
   bool any = false;
   for (int nr = 0; nr < SYSCALL_NR_SLOTS; ++nr) {
     const int category =
-        nr == SYSCALL_OTHER_SLOT ? SYSCALL_CAT_OTHER : syscall_category(syscall_name(nr));
+        nr == SYSCALL_OTHER_SLOT ? SYSCALL_CAT_OTHER : category_of_syscall(syscall_name(nr));
     syscall_class& c = classes_[static_cast<size_t>(nr)];
     c = {};
     c.category = static_cast<uint8_t>(category);

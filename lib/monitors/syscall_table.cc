@@ -117,7 +117,7 @@ std::optional<int> category_from_name(std::string_view name) {
   return std::nullopt;
 }
 
-int syscall_category(std::string_view name) {
+int category_of_syscall(std::string_view name) {
   const auto& table = category_table();
   auto it = table.find(name);
   return it == table.end() ? SYSCALL_CAT_OTHER : it->second;

@@ -29,7 +29,7 @@ std::optional<int> syscall_number(std::string_view name_or_number);
 const char* category_name(int category);
 std::optional<int> category_from_name(std::string_view name);
 // The category this project gives a syscall; SYSCALL_CAT_OTHER by default.
-int syscall_category(std::string_view name);
+int category_of_syscall(std::string_view name);
 
 // "SUCCESS" for a value that is not an error, else "ENOENT" (or "E<n>").
 std::string errno_name(int64_t ret);

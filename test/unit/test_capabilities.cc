@@ -1,7 +1,9 @@
 // Each hook type tried for real on this kernel, and the override that forces
 // fallbacks.
 #include <doctest/doctest.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "bpf/capabilities.h"
@@ -24,6 +26,12 @@ TEST_CASE("every feature gets an answer with a reason" * doctest::skip(geteuid()
   CHECK(caps.has(Feature::Tracepoint));
   CHECK(caps.has(Feature::RawTracepoint));
   CHECK(caps.has(Feature::RingBuffer));
+  // syscallmon's per-thread start times: since Linux 6.2.
+  struct utsname u;
+  unsigned major = 0, minor = 0;
+  if (uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+      (major > 6 || (major == 6 && minor >= 2)))
+    CHECK(caps.has(Feature::TaskStorage));
   // Without kprobes the answer names the missing kernel option.
   if (!caps.has(Feature::Kprobe) && access("/sys/bus/event_source/devices/kprobe", F_OK) != 0)
     CHECK(caps.status(Feature::Kprobe).detail.find("CONFIG_KPROBES") != std::string::npos);

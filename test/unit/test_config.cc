@@ -216,6 +216,9 @@ monitors:
     high_priority_syscalls: [read, 59, "007", openat2]
     monitor_categories:
       signal: true
+      other: false
+    show_slow_only: true
+    syscalls: [openat, "0"]
 )");
   CHECK(c.output.directory == "/var/tmp/out");
   CHECK(c.output.format == FileFormat::Jsonl);
@@ -240,6 +243,9 @@ monitors:
   CHECK(c.syscall.monitor_categories.at("signal"));
   CHECK(c.syscall.monitor_categories.at("file_io"));  // not given: default kept
   CHECK_FALSE(c.syscall.monitor_categories.at("time"));
+  CHECK_FALSE(c.syscall.monitor_categories.at("other"));
+  CHECK(c.syscall.show_slow_only);
+  CHECK(c.syscall.syscalls == std::vector<std::string>{"openat", "0"});
 }
 
 TEST_CASE("empty and comment-only files give the defaults") {

@@ -3,8 +3,10 @@
 6.12 cloud kernel, for what the host kernel cannot do (kprobes, fentry).
 
 The guest sees the host's whole root read-only over virtiofs, under a tmpfs
-overlay, so host paths (build outputs, bpftrace, python3) work as they are,
-and nothing the guest does reaches the host. See README.md.
+overlay, so host paths (build outputs, bpftrace, python3, files a test put
+in /tmp) work as they are, and nothing the guest writes reaches the host:
+results must come back on stdout/stderr. /proc, /sys, /dev and /run are the
+guest's own. See README.md.
 
 CLI:
     run_in_vm.py [--timeout S] [--env K=V ...] [--cwd DIR] [--verbose]
@@ -102,7 +104,7 @@ class Result:
         """Lines of the kernel log reporting a kernel bug (Oops, BUG,
         WARNING, ...): a test can assert there are none."""
         keys = ("BUG:", "Oops", "WARNING:", "general protection fault", "Kernel panic",
-                "Call Trace:", "RIP:", "watchdog: ", "rcu: INFO:")
+                "Call Trace:", "soft lockup", "hard LOCKUP", "rcu: INFO:", "blocked for more than")
         return [line for line in self.console.splitlines() if any(k in line for k in keys)]
 
     def __repr__(self):
@@ -142,13 +144,17 @@ def unavailable_reason(version=KERNEL_VERSION, headers=False):
     return None
 
 
+def _cmdline_safe(path):
+    return not any(ch in path for ch in ' "\n\t\\')
+
+
 def _scratch_root():
     """A temp dir parent on the root filesystem: the guest reads the job file
     through the shared root (virtiofsd crosses host mounts too, but this
     keeps to the case verified)."""
     root_dev = os.stat("/").st_dev
     for d in (os.environ.get("TMPDIR"), "/tmp", "/var/tmp"):
-        if d and os.path.isdir(d) and os.stat(d).st_dev == root_dev:
+        if d and _cmdline_safe(d) and os.path.isdir(d) and os.stat(d).st_dev == root_dev:
             return d
     return "/tmp"
 
@@ -265,10 +271,10 @@ def run(cmd, env=None, cwd=None, timeout=600, relay=False, memory_mb=4096, cpus=
     reason = unavailable_reason(version)
     if reason:
         raise Skip(reason)
-    for c in (GUEST_INIT, cwd or os.getcwd()):
-        if any(ch in c for ch in ' "\n\t'):
-            raise ValueError("path with blanks or quotes cannot go on the kernel command line: %r" % c)
+    if not _cmdline_safe(GUEST_INIT):
+        raise ValueError("%r cannot go on the kernel command line (blanks or quotes)" % GUEST_INIT)
 
+    script = job_script(cmd, env, cwd)
     t0 = time.monotonic()
     deadline = t0 + timeout
     scratch = _scratch_root()
@@ -279,7 +285,7 @@ def run(cmd, env=None, cwd=None, timeout=600, relay=False, memory_mb=4096, cpus=
     console_path = os.path.join(tmp, "console.log")
     vfs_log_path = os.path.join(tmp, "virtiofsd.log")
     with open(job, "w") as f:
-        f.write(job_script(cmd, env, cwd))
+        f.write(script)
 
     vfs = qemu = None
     readers = []
@@ -317,7 +323,7 @@ def run(cmd, env=None, cwd=None, timeout=600, relay=False, memory_mb=4096, cpus=
         while not os.path.exists(sock):
             if vfs.poll() is not None or time.monotonic() > t0 + 20:
                 with open(vfs_log_path, errors="replace") as f:
-                    raise GuestError("virtiofsd did not start: " + _tail(f.read(), 5))
+                    raise GuestError("vm: failed: virtiofsd did not start: " + _tail(f.read(), 5))
             time.sleep(0.02)
 
         # Serial ports: ttyS0 kernel log -> file; ttyS1 stdout, ttyS2
@@ -351,8 +357,8 @@ def run(cmd, env=None, cwd=None, timeout=600, relay=False, memory_mb=4096, cpus=
                 os.close(w)
         t_qemu = time.monotonic()
         readers = [
-            _Reader(pipes[0], sys.stdout.buffer if relay else None),
-            _Reader(pipes[1], sys.stderr.buffer if relay else None),
+            _Reader(pipes[0], getattr(sys.stdout, "buffer", None) if relay else None),
+            _Reader(pipes[1], getattr(sys.stderr, "buffer", None) if relay else None),
             _Reader(pipes[2], None, on_status),
         ]
         for r in readers:

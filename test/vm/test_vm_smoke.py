@@ -14,6 +14,8 @@ One PASS/FAIL/SKIP line per check.
 import os
 import re
 import shutil
+import subprocess
+import tempfile
 import sys
 import time
 
@@ -67,9 +69,18 @@ def section(stdout, name):
 
 
 def runner_checks():
-    probe = "/var/tmp/ebpfmon-vm-isolation-%d" % os.getpid()
+    host_tmp = tempfile.mkdtemp(prefix="ebpfmon-vm-smoke-")
+    with open(os.path.join(host_tmp, "from-host"), "w") as f:
+        f.write("host file\n")
     build = os.environ.get("EBPFMON_BUILD_DIR", "")
-    build_listing = sorted(os.listdir(build)) if build and os.path.isdir(build) else None
+    build_listing = (sorted(n for n in os.listdir(build) if not n.startswith("."))
+                     if build and os.path.isdir(build) else None)
+    tool = ""
+    for cand in (os.path.join(build, "tools", "execmon"), os.path.join(build, "execmon")):
+        if build and os.access(cand, os.X_OK):
+            tool = cand
+            break
+    tool_version = subprocess.run([tool, "--version"], capture_output=True, text=True).stdout if tool else ""
     script = r"""
 echo "== uname"; uname -r
 echo "== env"; echo "$VM_SMOKE_VAR"
@@ -78,14 +89,17 @@ echo "== stderr"; echo "to-stderr" >&2
 echo "== mounts"; awk '{print $2, $3}' /proc/mounts
 echo "== headers"; test -f /lib/modules/$(uname -r)/build/Makefile && echo present
 echo "== btf"; test -r /sys/kernel/btf/vmlinux && echo present
-echo "== write"; echo guest >"$PROBE" && cat "$PROBE"
+echo "== hostfile"; cat "$HOST_TMP/from-host"
+echo "== write"; echo guest >"$HOST_TMP/from-guest" && cat "$HOST_TMP/from-guest"
 echo "== build"; if [ -n "$BUILD" ]; then ls -1 "$BUILD"; fi
+echo "== tool"; if [ -n "$TOOL" ]; then "$TOOL" --version; fi
 echo "== end"
 exit 3
 """
     t = time.monotonic()
     res = vm(["sh", "-c", script], cwd=HERE, timeout=240,
-             env={"VM_SMOKE_VAR": "value with spaces 'and' $quotes", "PROBE": probe, "BUILD": build})
+             env={"VM_SMOKE_VAR": "value with spaces 'and' $quotes", "HOST_TMP": host_tmp, "BUILD": build,
+                  "TOOL": tool})
     out = res.stdout.decode(errors="replace")
     err = res.stderr.decode(errors="replace")
     print("boot 1: command started %.1f s after QEMU, %.1f s in all" % (res.boot_seconds, time.monotonic() - t))
@@ -98,19 +112,24 @@ exit 3
     check(section(out, "cwd").strip() == HERE, "cwd passed", section(out, "cwd"))
     mounts = section(out, "mounts")
     for mnt, fstype in (("/", "overlay"), ("/sys/kernel/tracing", "tracefs"), ("/sys/kernel/debug", "debugfs"),
-                        ("/sys/fs/bpf", "bpf"), ("/sys/fs/cgroup", "cgroup2"), ("/tmp", "tmpfs")):
+                        ("/sys/fs/bpf", "bpf"), ("/sys/fs/cgroup", "cgroup2"), ("/run", "tmpfs")):
         check("%s %s\n" % (mnt, fstype) in mounts, "%s mounted on %s" % (fstype, mnt))
     check(section(out, "headers").strip() == "present", "/lib/modules/%s/build resolves in the guest" % KV)
     check(section(out, "btf").strip() == "present", "guest has BTF")
-    check(section(out, "write").strip() == "guest", "guest can write to the overlay")
-    leaked = os.path.exists(probe)
-    if leaked:
-        os.unlink(probe)
+    check(section(out, "hostfile") == "host file\n", "guest sees a file the host put in " + host_tmp)
+    check(section(out, "write").strip() == "guest", "guest can write there (into the overlay)")
+    leaked = os.path.exists(os.path.join(host_tmp, "from-guest"))
+    shutil.rmtree(host_tmp, ignore_errors=True)
     check(not leaked, "guest writes do not reach the host")
     if build_listing is None:
         skip_check("build dir visible in the guest", "EBPFMON_BUILD_DIR unset or not built")
     else:
         check(sorted(section(out, "build").split()) == build_listing, "build dir visible in the guest")
+    if not tool:
+        skip_check("a built tool runs in the guest", "no execmon in EBPFMON_BUILD_DIR")
+    else:
+        check(tool_version and section(out, "tool") == tool_version, "%s runs in the guest" % tool,
+              section(out, "tool"))
     check(res.kernel_warnings() == [], "no kernel warnings", "; ".join(res.kernel_warnings()[:5]))
 
 
