@@ -1,5 +1,6 @@
 """Helpers every benchmark in bench/ shares: start a tool in its own session,
 wait until it is ready, stop it like a user would, install the peers."""
+import glob
 import os
 import re
 import signal
@@ -176,3 +177,14 @@ def find_tool(name, build_dir=None):
     d = build_dir or os.environ.get("EBPFMON_BUILD_DIR") or os.path.join(REPO, "build")
     p = os.path.join(d, name)
     return p if os.path.isfile(p) and os.access(p, os.X_OK) else None
+
+
+def bcc_env():
+    """BCC_KERNEL_SOURCE for BCC's own tools when the kernel has no headers:
+    the BTF-generated tree ebpfmon caches (made by any ebpfmon tool's first
+    run). None when headers exist or no tree is cached yet."""
+    release = os.uname().release
+    if os.path.isdir("/lib/modules/%s/build" % release):
+        return None
+    trees = sorted(glob.glob("/var/cache/ebpfmon/kernel-%s-*" % release))
+    return dict(os.environ, BCC_KERNEL_SOURCE=trees[-1]) if trees else None

@@ -37,8 +37,10 @@ Result<void> apply_threshold(const std::string& text, SyscallSettings& s) {
   const std::string category = text.substr(0, eq);
   const std::string key = category == "default" ? "default_us" : category + "_ms";
   if (eq == std::string::npos || s.performance_thresholds.count(key) == 0)
-    return Error::usage("--threshold: expected CATEGORY=MS with CATEGORY one of file_io, network, "
-                        "memory, process, default; got " + quote_for_message(text));
+    return Error::usage(
+        "--threshold: expected CATEGORY=MS with CATEGORY one of file_io, network, "
+        "memory, process, default; got " +
+        quote_for_message(text));
   const std::string value = text.substr(eq + 1);
   char* end = nullptr;
   const double ms = std::strtod(value.c_str(), &end);
@@ -64,34 +66,37 @@ int main(int argc, char** argv) {
                 "  sudo syscallmon --syscall openat,read --sampling all --max-rate 0\n"};
   SummaryOptions summary;
   ToolOptions extra;
-  extra.options.add_options()
-      ("category", po::value<std::string>()->value_name("LIST"),
-       "trace only these categories: file_io, network, memory, process, signal, time, other")
-      ("syscall", po::value<std::string>()->value_name("LIST"),
-       "trace exactly these syscalls (names or numbers), whatever their category")
-      ("errors-only", "write only failed calls")
-      ("slow-only", "write only slow calls (with --errors-only: either)")
-      ("threshold", po::value<std::vector<std::string>>()->value_name("CAT=MS"),
-       "a call slower than MS is slow (CAT: file_io, network, memory, process, default); "
-       "repeatable")
-      ("sampling", po::value<std::string>()->value_name("MODE"),
-       "intelligent (errors, slow and high-priority calls), all, or sample (intelligent plus "
-       "1 in --sample-rate of the rest)")
-      ("sample-rate", po::value<std::string>()->value_name("N"), "1-in-N for --sampling sample")
-      ("max-rate", po::value<std::string>()->value_name("N"),
-       "at most N events per second, enforced in the kernel; the rest are counted as lost "
-       "(0 = unlimited, default 1000)")
-      ("summary", po::value<std::string>()->implicit_value("")->value_name("SECS"),
-       "print a summary table every SECS seconds (none: at exit only) instead of the live "
-       "event table; events are still written")
-      ("by", po::value<std::string>()->value_name("WHAT"),
-       "summary per syscall (default), category or process")
-      ("histogram", "summary with a log2 latency histogram per row")
-      ("top", po::value<std::string>()->value_name("N"), "summary rows shown (default 20, 0 = all)");
+  extra.options.add_options()(
+      "category", po::value<std::string>()->value_name("LIST"),
+      "trace only these categories: file_io, network, memory, process, signal, time, other")(
+      "syscall", po::value<std::string>()->value_name("LIST"),
+      "trace exactly these syscalls (names or numbers), whatever their category")(
+      "errors-only", "write only failed calls")(
+      "slow-only", "write only slow calls (with --errors-only: either)")(
+      "threshold", po::value<std::vector<std::string>>()->value_name("CAT=MS"),
+      "a call slower than MS is slow (CAT: file_io, network, memory, process, default); "
+      "repeatable")(
+      "sampling", po::value<std::string>()->value_name("MODE"),
+      "intelligent (errors, slow and high-priority calls), all, or sample (intelligent plus "
+      "1 in --sample-rate of the rest)")("sample-rate", po::value<std::string>()->value_name("N"),
+                                         "1-in-N for --sampling sample")(
+      "max-rate", po::value<std::string>()->value_name("N"),
+      "at most N events per second, enforced in the kernel; the rest are counted as lost "
+      "(0 = unlimited, default 1000)")(
+      "summary", po::value<std::string>()->implicit_value("")->value_name("SECS"),
+      "print a summary table every SECS seconds (none: at exit only) instead of the live "
+      "event table; events are still written")(
+      "by", po::value<std::string>()->value_name("WHAT"),
+      "summary per syscall (default), category or process")(
+      "histogram", "summary with a log2 latency histogram per row")(
+      "top", po::value<std::string>()->value_name("N"), "summary rows shown (default 20, 0 = all)")(
+      "list", "print every syscall this build knows, with its number and category, and exit");
 
   bool summary_on = false;
+  bool list = false;
   extra.apply = [&](const po::variables_map& vm, Config& config) -> Result<void> {
     SyscallSettings& s = config.syscall;
+    list = vm.count("list") > 0;
     auto text = [&](const char* name) { return vm[name].as<std::string>(); };
     if (vm.count("category"))
       if (auto r = apply_categories(text("category"), s); !r) return r;
@@ -137,10 +142,15 @@ int main(int argc, char** argv) {
     }
     if (vm.count("by")) {
       const std::string by = text("by");
-      if (by == "syscall") summary.by = SummaryGrouping::Syscall;
-      else if (by == "category") summary.by = SummaryGrouping::Category;
-      else if (by == "process") summary.by = SummaryGrouping::Process;
-      else return Error::usage("--by: expected syscall, category or process, got " + quote_for_message(by));
+      if (by == "syscall")
+        summary.by = SummaryGrouping::Syscall;
+      else if (by == "category")
+        summary.by = SummaryGrouping::Category;
+      else if (by == "process")
+        summary.by = SummaryGrouping::Process;
+      else
+        return Error::usage("--by: expected syscall, category or process, got " +
+                            quote_for_message(by));
     }
     s.count_by_process = summary.by == SummaryGrouping::Process;
     summary.histogram = vm.count("histogram") > 0;
@@ -154,6 +164,12 @@ int main(int argc, char** argv) {
   };
   CommandLine cmd = parse_command_line(argc, argv, tool, &extra);
   if (cmd.exit_code) return *cmd.exit_code;
+  if (list) {
+    for (size_t k = 0; k < kSyscallNameCount; ++k)
+      std::cout << kSyscallNames[k].nr << " " << kSyscallNames[k].name << " "
+                << category_name(category_of_syscall(kSyscallNames[k].name)) << "\n";
+    return 0;
+  }
 
   auto monitor = std::make_unique<SyscallMonitor>();
   RunHooks hooks;

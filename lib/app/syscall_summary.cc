@@ -22,9 +22,12 @@ std::string clock_time() {
 
 const char* grouping_name(SummaryGrouping by) {
   switch (by) {
-    case SummaryGrouping::Syscall: return "syscall";
-    case SummaryGrouping::Category: return "category";
-    case SummaryGrouping::Process: return "process";
+    case SummaryGrouping::Syscall:
+      return "syscall";
+    case SummaryGrouping::Category:
+      return "category";
+    case SummaryGrouping::Process:
+      return "process";
   }
   return "?";
 }
@@ -39,8 +42,12 @@ SyscallSummary::SyscallSummary(const SyscallMonitor& monitor, SummaryOptions opt
       start_(std::chrono::steady_clock::now()),
       last_(start_) {}
 
-Result<void> SyscallSummary::print_interval() { return print(false); }
-Result<void> SyscallSummary::print_totals() { return print(true); }
+Result<void> SyscallSummary::print_interval() {
+  return print(false);
+}
+Result<void> SyscallSummary::print_totals() {
+  return print(true);
+}
 
 Result<void> SyscallSummary::print(bool whole_run) {
   auto now = std::make_unique<SyscallMonitor::Totals>();
@@ -61,8 +68,9 @@ Result<void> SyscallSummary::print(bool whole_run) {
       for (const auto& p : before->by_process) earlier[p.pid] = &p.stats;
     for (const auto& p : now->by_process) {
       auto it = earlier.find(p.pid);
-      LatencyRow row{{p.pid == 0 ? "-" : std::to_string(p.pid), p.pid == 0 ? "(table full)" : p.comm},
-                     delta(p.stats, it == earlier.end() ? nullptr : it->second)};
+      LatencyRow row{
+          {p.pid == 0 ? "-" : std::to_string(p.pid), p.pid == 0 ? "(table full)" : p.comm},
+          delta(p.stats, it == earlier.end() ? nullptr : it->second)};
       table.rows.push_back(std::move(row));
     }
   } else {
@@ -73,7 +81,8 @@ Result<void> SyscallSummary::print(bool whole_run) {
       LatencyStats s = delta(now->by_nr[i], before ? &before->by_nr[i] : nullptr);
       const std::string category = category_name(monitor_.category_of(nr));
       if (options_.by == SummaryGrouping::Syscall) {
-        table.rows.push_back({{nr == SYSCALL_OTHER_SLOT ? "(other numbers)" : syscall_name(nr), category}, s});
+        table.rows.push_back(
+            {{nr == SYSCALL_OTHER_SLOT ? "(other numbers)" : syscall_name(nr), category}, s});
       } else {
         LatencyRow& row = by_category[monitor_.category_of(nr)];
         row.keys = {category};
@@ -91,13 +100,13 @@ Result<void> SyscallSummary::print(bool whole_run) {
   table.rows.erase(std::remove_if(table.rows.begin(), table.rows.end(),
                                   [](const LatencyRow& r) { return r.stats.count == 0; }),
                    table.rows.end());
-  std::stable_sort(table.rows.begin(), table.rows.end(), [](const LatencyRow& a, const LatencyRow& b) {
-    return a.stats.count > b.stats.count;
-  });
-  const size_t shown_rows = options_.top == 0 ? table.rows.size() : std::min(options_.top, table.rows.size());
+  std::stable_sort(
+      table.rows.begin(), table.rows.end(),
+      [](const LatencyRow& a, const LatencyRow& b) { return a.stats.count > b.stats.count; });
+  const size_t shown_rows =
+      options_.top == 0 ? table.rows.size() : std::min(options_.top, table.rows.size());
   std::ostringstream title;
-  title << "[" << clock_time() << "] " << (whole_run ? "whole run" : "last") << " "
-        << std::fixed;
+  title << "[" << clock_time() << "] " << (whole_run ? "whole run" : "last") << " " << std::fixed;
   title.precision(1);
   title << seconds << " s, by " << grouping_name(options_.by) << ": " << all.count << " calls, "
         << all.errors << " errors, " << all.slow << " slow";

@@ -27,7 +27,9 @@ struct LatencyStats {
   // Estimated from the histogram, linear within a bucket, capped at max_ns.
   uint64_t percentile_ns(double fraction) const;
 
-  static uint64_t bucket_low(size_t bucket) { return bucket == 0 ? 0 : uint64_t{1} << (bucket - 1); }
+  static uint64_t bucket_low(size_t bucket) {
+    return bucket == 0 ? 0 : uint64_t{1} << (bucket - 1);
+  }
   static uint64_t bucket_high(size_t bucket) { return uint64_t{1} << bucket; }  // exclusive
 };
 

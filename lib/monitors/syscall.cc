@@ -18,8 +18,23 @@ namespace {
 static_assert(kLatencyBuckets == SYSCALL_HIST_BUCKETS);
 
 enum Column : size_t {
-  kTimestamp, kTimeStr, kMonitorType, kPid, kTid, kCpu, kComm, kNr, kName, kCategory, kRet,
-  kErrorName, kDurationNs, kDurationUs, kDurationMs, kIsError, kIsSlow
+  kTimestamp,
+  kTimeStr,
+  kMonitorType,
+  kPid,
+  kTid,
+  kCpu,
+  kComm,
+  kNr,
+  kName,
+  kCategory,
+  kRet,
+  kErrorName,
+  kDurationNs,
+  kDurationUs,
+  kDurationMs,
+  kIsError,
+  kIsSlow
 };
 
 // The seed's thresholds: four categories in ms, the rest share default_us.
@@ -28,11 +43,16 @@ uint64_t threshold_ns(const SyscallSettings& s, int category) {
     return static_cast<uint64_t>(s.performance_thresholds.at(key) * 1e6);
   };
   switch (category) {
-    case SYSCALL_CAT_FILE_IO: return ms("file_io_ms");
-    case SYSCALL_CAT_NETWORK: return ms("network_ms");
-    case SYSCALL_CAT_MEMORY: return ms("memory_ms");
-    case SYSCALL_CAT_PROCESS: return ms("process_ms");
-    default: return static_cast<uint64_t>(s.performance_thresholds.at("default_us") * 1e3);
+    case SYSCALL_CAT_FILE_IO:
+      return ms("file_io_ms");
+    case SYSCALL_CAT_NETWORK:
+      return ms("network_ms");
+    case SYSCALL_CAT_MEMORY:
+      return ms("memory_ms");
+    case SYSCALL_CAT_PROCESS:
+      return ms("process_ms");
+    default:
+      return static_cast<uint64_t>(s.performance_thresholds.at("default_us") * 1e3);
   }
 }
 
@@ -62,23 +82,31 @@ void for_each_cpu(const std::vector<uint8_t>& raw, Each each) {
 
 const Schema& SyscallMonitor::schema() const {
   static const Schema schema{{
-      {"timestamp", ValueType::Time},       {"time_str", ValueType::String},
-      {"monitor_type", ValueType::String},  {"pid", ValueType::UInt},
-      {"tid", ValueType::UInt},             {"cpu", ValueType::UInt},
-      {"comm", ValueType::String},          {"syscall_nr", ValueType::Int},
-      {"syscall_name", ValueType::String},  {"category", ValueType::String},
-      {"ret_val", ValueType::Int},          {"error_name", ValueType::String},
-      {"duration_ns", ValueType::UInt},     {"duration_us", ValueType::Float},
-      {"duration_ms", ValueType::Float},    {"is_error", ValueType::Bool},
+      {"timestamp", ValueType::Time},
+      {"time_str", ValueType::String},
+      {"monitor_type", ValueType::String},
+      {"pid", ValueType::UInt},
+      {"tid", ValueType::UInt},
+      {"cpu", ValueType::UInt},
+      {"comm", ValueType::String},
+      {"syscall_nr", ValueType::Int},
+      {"syscall_name", ValueType::String},
+      {"category", ValueType::String},
+      {"ret_val", ValueType::Int},
+      {"error_name", ValueType::String},
+      {"duration_ns", ValueType::UInt},
+      {"duration_us", ValueType::Float},
+      {"duration_ms", ValueType::Float},
+      {"is_error", ValueType::Bool},
       {"is_slow_call", ValueType::Bool},
   }};
   return schema;
 }
 
 std::vector<ConsoleColumn> SyscallMonitor::console_columns() const {
-  return {{"TIME", kTimeStr, 25},    {"COMM", kComm, 16},     {"PID", kPid, 8},
-          {"TID", kTid, 8},          {"SYSCALL", kName, 18},  {"CATEGORY", kCategory, 9},
-          {"RET", kRet, 12},         {"ERROR", kErrorName, 12}, {"LAT(us)", kDurationUs, 12},
+  return {{"TIME", kTimeStr, 25}, {"COMM", kComm, 16},       {"PID", kPid, 8},
+          {"TID", kTid, 8},       {"SYSCALL", kName, 18},    {"CATEGORY", kCategory, 9},
+          {"RET", kRet, 12},      {"ERROR", kErrorName, 12}, {"LAT(us)", kDurationUs, 12},
           {"SLOW", kIsSlow, 0}};
 }
 
@@ -139,8 +167,10 @@ Result<BpfMonitor::Plan> SyscallMonitor::plan(const Config& config, Capabilities
         {HookType::Tracepoint, "raw_syscalls:sys_enter", "tracepoint__raw_syscalls__sys_enter"},
         {HookType::Tracepoint, "raw_syscalls:sys_exit", "tracepoint__raw_syscalls__sys_exit"}};
   } else {
-    return Error::runtime("syscallmon needs raw tracepoints or tracepoints, which this kernel "
-                          "does not allow: " + caps.status(Feature::Tracepoint).detail);
+    return Error::runtime(
+        "syscallmon needs raw tracepoints or tracepoints, which this kernel "
+        "does not allow: " +
+        caps.status(Feature::Tracepoint).detail);
   }
   if (caps.has(Feature::TaskStorage))
     plan.defines.emplace_back("SYSCALL_TASK_STORAGE", 1);
@@ -192,7 +222,8 @@ Result<void> SyscallMonitor::read_totals(Totals& out) const {
     if (!classes_[nr].traced) continue;
     auto found = percpu_lookup(*stats, &nr, sizeof(syscall_stats), raw, "syscall_stats");
     if (!found) return found.error();
-    for_each_cpu<syscall_stats>(raw, [&](const syscall_stats& k) { add_kernel_stats(out.by_nr[nr], k); });
+    for_each_cpu<syscall_stats>(
+        raw, [&](const syscall_stats& k) { add_kernel_stats(out.by_nr[nr], k); });
   }
   if (!by_process_) return {};
   auto processes = program()->map_fd("syscall_process_stats");

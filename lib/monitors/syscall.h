@@ -28,7 +28,7 @@ class SyscallMonitor final : public BpfMonitor {
   // The in-kernel counters since the start, summed over CPUs.
   struct Totals {
     std::array<LatencyStats, SYSCALL_NR_SLOTS> by_nr;  // index = syscall number
-    std::vector<ProcessStats> by_process;             // with count_by_process
+    std::vector<ProcessStats> by_process;              // with count_by_process
   };
   Result<void> read_totals(Totals& out) const;
 

@@ -11,8 +11,8 @@
 namespace ebpfmon {
 namespace {
 
-const char* const kCategoryNames[SYSCALL_CATEGORIES] = {
-    "file_io", "network", "memory", "process", "signal", "time", "other"};
+const char* const kCategoryNames[SYSCALL_CATEGORIES] = {"file_io", "network", "memory", "process",
+                                                        "signal",  "time",    "other"};
 
 // This project's classification, documented in docs/USER_GUIDE.md. A name
 // the build's headers lack is simply never looked up; anything not listed
@@ -23,6 +23,7 @@ const std::map<std::string_view, int>& category_table() {
     auto add = [&t](int category, std::initializer_list<std::string_view> names) {
       for (auto n : names) t.emplace(n, category);
     };
+    // clang-format off
     add(SYSCALL_CAT_FILE_IO,
         {"read", "write", "open", "close", "stat", "fstat", "lstat", "poll", "lseek", "pread64",
          "pwrite64", "readv", "writev", "access", "pipe", "select", "dup", "dup2", "fcntl", "flock",
@@ -77,6 +78,7 @@ const std::map<std::string_view, int>& category_table() {
          "clock_adjtime", "adjtimex", "timer_create", "timer_settime", "timer_gettime",
          "timer_getoverrun", "timer_delete", "timerfd_create", "timerfd_settime",
          "timerfd_gettime"});
+    // clang-format on
     return t;
   }();
   return table;
@@ -97,7 +99,8 @@ std::string syscall_name(int64_t nr) {
 }
 
 std::optional<int> syscall_number(std::string_view text) {
-  if (!text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  if (!text.empty() &&
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     if (text.size() > 9) return std::numeric_limits<int>::max();  // out of any range
     return std::stoi(std::string(text));
   }

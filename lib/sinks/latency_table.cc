@@ -29,7 +29,8 @@ std::string power_label(uint64_t v) {
 
 void write_latency_table(std::ostream& out, const LatencyTable& table) {
   std::vector<size_t> widths;
-  for (const auto& heading : table.key_headings) widths.push_back(std::max<size_t>(heading.size(), 8));
+  for (const auto& heading : table.key_headings)
+    widths.push_back(std::max<size_t>(heading.size(), 8));
   for (const auto& row : table.rows)
     for (size_t i = 0; i < row.keys.size() && i < widths.size(); ++i)
       widths[i] = std::max(widths[i], row.keys[i].size());
@@ -39,7 +40,8 @@ void write_latency_table(std::ostream& out, const LatencyTable& table) {
     out << std::left << std::setw(static_cast<int>(widths[i] + 2)) << table.key_headings[i];
   out << std::right << std::setw(10) << "COUNT" << std::setw(9) << "ERRORS" << std::setw(8)
       << "SLOW" << std::setw(14) << "TOTAL(us)" << std::setw(12) << "AVG(us)" << std::setw(12)
-      << "P50(us)" << std::setw(12) << "P99(us)" << std::setw(12) << "MAX(us)" << "\n";
+      << "P50(us)" << std::setw(12) << "P99(us)" << std::setw(12) << "MAX(us)"
+      << "\n";
   for (const auto& row : table.rows) {
     const LatencyStats& s = row.stats;
     for (size_t i = 0; i < widths.size(); ++i)
@@ -67,16 +69,15 @@ void write_log2_histogram(std::ostream& out, const std::string& title, const Lat
   constexpr int kBar = 52;
   out << title << "\n";
   for (size_t i = first; i <= last; ++i) {
-    const std::string label =
-        i == 0 ? "[0]"
-               : i + 1 == h.size()
-                     ? "[" + power_label(LatencyStats::bucket_low(i)) + ", ...)"
-                     : "[" + power_label(LatencyStats::bucket_low(i)) + ", " +
-                           power_label(LatencyStats::bucket_high(i)) + ")";
+    const std::string label = i == 0 ? "[0]"
+                              : i + 1 == h.size()
+                                  ? "[" + power_label(LatencyStats::bucket_low(i)) + ", ...)"
+                                  : "[" + power_label(LatencyStats::bucket_low(i)) + ", " +
+                                        power_label(LatencyStats::bucket_high(i)) + ")";
     const int bar = static_cast<int>(h[i] * kBar / peak);
     out << std::left << std::setw(20) << label << std::right << std::setw(10) << h[i] << " |"
-        << std::string(static_cast<size_t>(bar), '@') << std::string(static_cast<size_t>(kBar - bar), ' ')
-        << "|\n";
+        << std::string(static_cast<size_t>(bar), '@')
+        << std::string(static_cast<size_t>(kBar - bar), ' ') << "|\n";
   }
 }
 
