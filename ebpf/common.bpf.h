@@ -32,6 +32,37 @@ static __always_inline void ebpfmon_emit(void *ctx, void *data, u32 size) {
 }
 #endif
 
+/* max_events_per_second: one window per wall second for all CPUs, counted
+ * with an atomic add only when an event is about to be written. Two CPUs
+ * crossing into a new second together may both reset it, letting a handful
+ * more through. A drop is counted as a rate-limit loss. */
+#ifdef EBPFMON_MAX_RATE
+struct ebpfmon_rate_window {
+  u64 second;
+  u64 count;
+};
+BPF_ARRAY(ebpfmon_rate, struct ebpfmon_rate_window, 1);
+#endif
+
+static __always_inline bool ebpfmon_rate_allows(u64 now_ns) {
+#ifdef EBPFMON_MAX_RATE
+  u32 zero = 0;
+  struct ebpfmon_rate_window *w = ebpfmon_rate.lookup(&zero);
+  if (!w)
+    return true;
+  u64 second = now_ns / 1000000000ull;
+  if (w->second != second) {
+    w->second = second;
+    w->count = 0;
+  }
+  if (__sync_fetch_and_add(&w->count, 1) >= EBPFMON_MAX_RATE) {
+    ebpfmon_count_loss(EBPFMON_LOSS_RATE_LIMIT);
+    return false;
+  }
+#endif
+  return true;
+}
+
 #ifdef EBPFMON_FILTER_PIDS
 BPF_HASH(ebpfmon_filter_pids, u32, u8, EBPFMON_FILTER_PIDS);
 #endif

@@ -41,29 +41,6 @@ BPF_TABLE("lru_hash", u32, struct syscall_start, syscall_starts, SYSCALL_INFLIGH
 BPF_PERCPU_HASH(syscall_process_stats, u32, struct syscall_process_stats, SYSCALL_BY_PROCESS);
 #endif
 
-#ifdef SYSCALL_MAX_RATE
-struct syscall_rate_window {
-  u64 second;
-  u64 count;
-};
-BPF_ARRAY(syscall_rate, struct syscall_rate_window, 1);
-
-/* One window per wall second for all CPUs. Two CPUs crossing into a new
- * second together may both reset it, letting a handful more through. */
-static __always_inline bool syscall_rate_allows(u64 now) {
-  u32 zero = 0;
-  struct syscall_rate_window *w = syscall_rate.lookup(&zero);
-  if (!w)
-    return true;
-  u64 second = now / 1000000000ull;
-  if (w->second != second) {
-    w->second = second;
-    w->count = 0;
-  }
-  return __sync_fetch_and_add(&w->count, 1) < SYSCALL_MAX_RATE;
-}
-#endif
-
 #ifdef SYSCALL_SAMPLE_RATE
 BPF_PERCPU_ARRAY(syscall_sample, u64, 1);
 
@@ -227,12 +204,8 @@ static __always_inline int syscall_exit(void *ctx, long ret) {
 #endif
   if (!write)
     return 0;
-#ifdef SYSCALL_MAX_RATE
-  if (!syscall_rate_allows(now)) {
-    ebpfmon_count_loss(EBPFMON_LOSS_RATE_LIMIT);
+  if (!ebpfmon_rate_allows(now))
     return 0;
-  }
-#endif
 
   struct syscall_event e = {};
   u64 pid_tgid = bpf_get_current_pid_tgid();

@@ -177,6 +177,7 @@ int main(int argc, char** argv) {
   if (summary_on) {
     printer = std::make_unique<SyscallSummary>(*monitor, summary, std::cout);
     hooks.interval = std::chrono::milliseconds(static_cast<int64_t>(summary.interval * 1000));
+    hooks.at_start = [&] { printer->start(); };
     hooks.every_interval = [&] { return printer->print_interval(); };
     hooks.at_exit = [&] { return printer->print_totals(); };
   }

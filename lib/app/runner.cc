@@ -24,9 +24,11 @@ struct MonitorOutput {
   std::unique_ptr<ConsoleSink> console;
 
   void write(const Event& event) {
-    file->write(event);
+    if (file) file->write(event);
     if (console) console->write(event);
   }
+  uint64_t written() const { return file ? file->written() : 0; }
+  uint64_t write_errors() const { return file ? file->dropped() : 0; }
 };
 
 std::filesystem::path cache_dir() {
@@ -73,14 +75,15 @@ void print_summary(const std::vector<MonitorOutput>& outputs) {
   std::vector<uint64_t> totals;
   for (const auto& out : outputs) {
     const KernelLosses l = out.monitor->losses();
-    totals.push_back(l.total() + out.file->dropped());
+    totals.push_back(l.total() + out.write_errors());
     std::cerr << out.monitor->name() << ": lost by stage: kernel buffer " << l.kernel_buffer
               << ", kernel map " << l.kernel_map << ", rate limit " << l.rate_limit
-              << ", user space " << l.user_space << ", write errors " << out.file->dropped()
-              << "; file " << out.file->path().string() << "\n";
+              << ", user space " << l.user_space << ", write errors " << out.write_errors();
+    if (out.file) std::cerr << "; file " << out.file->path().string();
+    std::cerr << "\n";
   }
   for (size_t i = 0; i < outputs.size(); ++i)
-    std::cerr << outputs[i].monitor->name() << ": " << outputs[i].file->written()
+    std::cerr << outputs[i].monitor->name() << ": " << outputs[i].written()
               << " events written, " << totals[i] << " lost\n";
 }
 
@@ -112,6 +115,7 @@ int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> mon
 
   const bool console = outputs.size() == 1 && !config.output.quiet;
   for (auto& out : outputs) {
+    if (!out.monitor->writes_events()) continue;
     FileSinkOptions options;
     options.directory = config.output.directory;
     options.monitor = out.monitor->name();
@@ -132,6 +136,7 @@ int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> mon
   bool write_failed = false;
   auto flush_all = [&] {
     for (auto& out : outputs) {
+      if (!out.file) continue;
       if (auto r = out.file->flush(); !r && !write_failed) {
         write_failed = true;
         log_error(r.error().to_string());
@@ -149,7 +154,7 @@ int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> mon
           log_error(o->monitor->name() + ": " + n.error().message);
           (*loop)->fail();
         }
-        if (live) (void)o->console->flush();
+        if (live && o->console) (void)o->console->flush();
       });
       if (!watched) return fail(watched.error());
     }
@@ -173,6 +178,7 @@ int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> mon
   (*loop)->stop_after(std::chrono::milliseconds(static_cast<int64_t>(config.duration * 1000)));
 
   std::cerr << tracing_line(outputs) << std::endl;
+  if (hooks.at_start) hooks.at_start();
   const EventLoop::StopReason reason = (*loop)->run();
 
   bool ok = reason != EventLoop::StopReason::Error;

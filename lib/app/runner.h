@@ -16,6 +16,7 @@ namespace ebpfmon {
 // What a tool adds to a run: a task every interval while tracing, and one
 // after the buffers are drained, before the summary (syscallmon --summary).
 struct RunHooks {
+  std::function<void()> at_start;         // right after the Tracing line
   std::chrono::milliseconds interval{0};  // 0 = no periodic task
   std::function<Result<void>()> every_interval;
   std::function<Result<void>()> at_exit;

@@ -1,7 +1,6 @@
 #include "app/syscall_summary.h"
 
 #include <algorithm>
-#include <ctime>
 #include <map>
 #include <sstream>
 
@@ -10,15 +9,6 @@
 
 namespace ebpfmon {
 namespace {
-
-std::string clock_time() {
-  const std::time_t now = std::time(nullptr);
-  std::tm local{};
-  localtime_r(&now, &local);
-  char text[16];
-  std::strftime(text, sizeof text, "%H:%M:%S", &local);
-  return text;
-}
 
 const char* grouping_name(SummaryGrouping by) {
   switch (by) {
@@ -36,11 +26,7 @@ const char* grouping_name(SummaryGrouping by) {
 
 SyscallSummary::SyscallSummary(const SyscallMonitor& monitor, SummaryOptions options,
                                std::ostream& out)
-    : monitor_(monitor),
-      options_(options),
-      out_(out),
-      start_(std::chrono::steady_clock::now()),
-      last_(start_) {}
+    : monitor_(monitor), options_(options), out_(out) {}
 
 Result<void> SyscallSummary::print_interval() {
   return print(false);
@@ -52,9 +38,6 @@ Result<void> SyscallSummary::print_totals() {
 Result<void> SyscallSummary::print(bool whole_run) {
   auto now = std::make_unique<SyscallMonitor::Totals>();
   if (auto r = monitor_.read_totals(*now); !r) return r;
-  const auto since = whole_run ? start_ : last_;
-  const auto t = std::chrono::steady_clock::now();
-  const double seconds = std::chrono::duration<double>(t - since).count();
   const SyscallMonitor::Totals* before = whole_run ? nullptr : previous_.get();
 
   auto delta = [&](const LatencyStats& current, const LatencyStats* earlier) {
@@ -106,9 +89,8 @@ Result<void> SyscallSummary::print(bool whole_run) {
   const size_t shown_rows =
       options_.top == 0 ? table.rows.size() : std::min(options_.top, table.rows.size());
   std::ostringstream title;
-  title << "[" << clock_time() << "] " << (whole_run ? "whole run" : "last") << " " << std::fixed;
-  title.precision(1);
-  title << seconds << " s, by " << grouping_name(options_.by) << ": " << all.count << " calls, "
+  title << clock_.heading(whole_run) << ", by " << grouping_name(options_.by) << ": " << all.count
+        << " calls, "
         << all.errors << " errors, " << all.slow << " slow";
   if (shown_rows < table.rows.size())
     title << " (top " << shown_rows << " of " << table.rows.size() << " shown)";
@@ -125,10 +107,7 @@ Result<void> SyscallSummary::print(bool whole_run) {
   }
   out_ << std::endl;
 
-  if (!whole_run) {
-    previous_ = std::move(now);
-    last_ = t;
-  }
+  if (!whole_run) previous_ = std::move(now);
   return {};
 }
 

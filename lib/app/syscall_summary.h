@@ -3,12 +3,12 @@
 // `syscount -L` with errors, slow calls and percentiles.
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <ostream>
 #include <string>
 
+#include "app/report_clock.h"
 #include "monitors/syscall.h"
 
 namespace ebpfmon {
@@ -26,6 +26,7 @@ class SyscallSummary {
  public:
   SyscallSummary(const SyscallMonitor& monitor, SummaryOptions options, std::ostream& out);
   // The calls since the previous table.
+  void start() { clock_.restart(); }
   Result<void> print_interval();
   // Every call since the start; printed once, at exit.
   Result<void> print_totals();
@@ -37,7 +38,7 @@ class SyscallSummary {
   SummaryOptions options_;
   std::ostream& out_;
   std::unique_ptr<SyscallMonitor::Totals> previous_;
-  std::chrono::steady_clock::time_point start_, last_;
+  ReportClock clock_;
 };
 
 }  // namespace ebpfmon

@@ -34,13 +34,15 @@ Result<bool> percpu_lookup(int fd, const void* key, size_t value_size, std::vect
   return Error::runtime("cannot read BPF map " + map_name + ": " + std::strerror(errno));
 }
 
-Result<std::vector<uint32_t>> map_u32_keys(int fd, const std::string& map_name) {
-  std::vector<uint32_t> keys;
-  uint32_t key = 0;
-  uint32_t previous = 0;
+Result<std::vector<uint64_t>> map_integer_keys(int fd, size_t key_size, const std::string& map_name) {
+  if (key_size != 4 && key_size != 8)
+    return Error::runtime("BPF map " + map_name + ": keys of " + std::to_string(key_size) + " bytes");
+  std::vector<uint64_t> keys;
+  uint64_t key = 0;  // little-endian: a 4-byte key fills the low half
+  uint64_t previous = 0;
   bool first = true;  // a null previous key asks for the first key
   while (bpf_map_get_next_key(fd, first ? nullptr : &previous, &key) == 0) {
-    keys.push_back(key);
+    keys.push_back(key_size == 4 ? static_cast<uint32_t>(key) : key);
     previous = key;
     first = false;
   }

@@ -21,8 +21,8 @@ Result<uint64_t> percpu_u64_sum(int fd, uint32_t index, const std::string& map_n
 Result<bool> percpu_lookup(int fd, const void* key, size_t value_size, std::vector<uint8_t>& out,
                            const std::string& map_name);
 
-// The keys of a hash map whose keys are u32.
-Result<std::vector<uint32_t>> map_u32_keys(int fd, const std::string& map_name);
+// The keys of a hash map whose keys are 4- or 8-byte integers.
+Result<std::vector<uint64_t>> map_integer_keys(int fd, size_t key_size, const std::string& map_name);
 
 // Bytes per CPU in a per-CPU map's value as the kernel copies it out.
 constexpr size_t percpu_stride(size_t value_size) { return (value_size + 7) & ~size_t{7}; }

@@ -433,6 +433,10 @@ std::vector<Key> ConfigParser::monitor_keys() {
                   custom("patterns", &ConfigParser::set_patterns),
                   integer("probe_limit", func.probe_limit, 1, 10000),
                   integer("max_events_per_second", func.max_events_per_second, 0),
+                  bind_key("backend", func.backend,
+                           [this](const Slot& s) {
+                             return read_choice(s, {"auto", "fentry", "kprobe"});
+                           }),
               }),
       section("syscall",
               {
@@ -584,15 +588,8 @@ Result<void> ConfigParser::set_pids(const Slot& slot) {
                      parse_pid_list);
 }
 
-bool is_glob_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("_.*?[]!-", c) != nullptr;
-}
-
-// Patterns are globs over kernel function names, matched against
-// available_filter_functions; anything else cannot match and may be an attempt
-// to smuggle text into a probe specification.
+// Patterns are globs over kernel function names (check_function_glob).
 Result<void> ConfigParser::set_patterns(const Slot& slot) {
-  const char* what = "expected a function name glob (letters, digits and _.*?[]!-)";
   if (!slot.node.IsSequence() || slot.node.size() == 0) {
     return expected(slot, "expected a non-empty sequence of function name globs");
   }
@@ -600,8 +597,9 @@ Result<void> ConfigParser::set_patterns(const Slot& slot) {
   for (const YAML::Node& item : slot.node) {
     const Slot s{item, item.Mark(), slot.path};
     const std::string& p = item.Scalar();
-    if (!item.IsScalar() || p.empty() || !std::all_of(p.begin(), p.end(), is_glob_char)) {
-      return expected(s, what);
+    if (!item.IsScalar()) return expected(s, "expected a function name glob");
+    if (auto r = check_function_glob(p, ""); !r) {
+      return error(s.mark, s.path + ": " + r.error().message);
     }
     if (std::find(patterns.begin(), patterns.end(), p) == patterns.end()) patterns.push_back(p);
   }

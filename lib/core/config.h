@@ -44,6 +44,9 @@ struct FuncSettings {
   std::vector<std::string> patterns{"vfs_*"};
   uint32_t probe_limit = 10;      // 1..10000
   uint32_t max_events_per_second = 0;  // 0 = unlimited
+  std::string backend = "auto";   // auto | fentry | kprobe
+  // Count calls in the kernel instead of writing events (funcmon --count).
+  bool count_only = false;
 };
 
 struct SyscallSettings {

@@ -32,7 +32,7 @@ std::string_view trim(std::string_view s) {
 }
 
 Error usage(std::string_view where, const std::string& what) {
-  return Error::usage(std::string(where) + ": " + what);
+  return Error::usage(where.empty() ? what : std::string(where) + ": " + what);
 }
 
 bool all_digits(std::string_view s) {
@@ -156,6 +156,32 @@ Result<std::vector<uint32_t>> parse_user_list(std::string_view text, std::string
 
 Result<std::vector<uint32_t>> parse_pid_list(std::string_view text, std::string_view where) {
   return parse_list<uint32_t>(text, where, "process id", parse_pid);
+}
+
+Result<void> check_function_glob(std::string_view pattern, std::string_view where) {
+  const std::string shown = quote_for_message(pattern);
+  if (pattern.empty()) return usage(where, "empty function pattern");
+  if (pattern.size() > 128) return usage(where, "function pattern longer than 128 bytes: " + shown);
+  bool in_set = false;
+  size_t set_start = 0;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || std::strchr("_.*?[]!-", c);
+    if (!ok)
+      return usage(where, "function pattern " + shown + " has '" + std::string(1, c) +
+                              "'; only letters, digits and _.*?[]!- can match a kernel function");
+    if (c == '[') {
+      if (in_set) return usage(where, "function pattern " + shown + " nests '['");
+      in_set = true;
+      set_start = i;
+    } else if (c == ']' && in_set) {
+      const size_t first = set_start + 1 + (pattern[set_start + 1] == '!' ? 1 : 0);
+      if (i == first) return usage(where, "function pattern " + shown + " has an empty []");
+      in_set = false;
+    }
+  }
+  if (in_set) return usage(where, "function pattern " + shown + " has '[' without ']'");
+  return {};
 }
 
 Result<std::vector<std::string>> parse_word_list(std::string_view text, std::string_view where,

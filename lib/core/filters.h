@@ -32,6 +32,12 @@ Result<std::vector<uint32_t>> parse_pid_list(std::string_view text, std::string_
 Result<std::vector<std::string>> parse_word_list(std::string_view text, std::string_view where,
                                                  std::string_view item_name);
 
+// A glob over kernel function names: letters, digits and _.*?[]!- only, at
+// most 128 bytes, brackets closed around a non-empty set. Anything else
+// cannot name a kernel function and may be an attempt to smuggle text into a
+// probe. The error says what is wrong; `where` prefixes it.
+Result<void> check_function_glob(std::string_view pattern, std::string_view where);
+
 // Single-item forms used by the config loader for YAML sequences.
 Result<std::string> parse_comm(std::string_view item, std::string_view where);
 Result<uint32_t> parse_user(std::string_view item, std::string_view where);

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <chrono>
+
 #include "bpf/map_access.h"
 #include "bpf/system.h"
 #include "ebpf/common.h"
@@ -36,6 +38,8 @@ Result<void> BpfMonitor::start(const Config& config, Capabilities& caps, EventCo
                    common_defines(config.filters, caps.has(Feature::RingBuffer),
                                   plan->ring_buffer_bytes)};
   spec.defines.insert(spec.defines.end(), plan->defines.begin(), plan->defines.end());
+  if (plan->max_events_per_second > 0)
+    spec.defines.emplace_back("EBPFMON_MAX_RATE", plan->max_events_per_second);
 
   auto program = BpfProgram::compile(spec);
   if (!program) return program.error();
@@ -56,6 +60,7 @@ Result<void> BpfMonitor::start(const Config& config, Capabilities& caps, EventCo
   buffer_ = *buffer;
   log_debug(name() + ": events through the " + (buffer_->is_ring() ? "ring buffer" : "perf buffer"));
 
+  const auto attach_start = std::chrono::steady_clock::now();
   for (const HookSpec& hook : plan->hooks) {
     if (auto r = program_->attach(hook); !r) {
       program_->detach_all();
@@ -63,6 +68,11 @@ Result<void> BpfMonitor::start(const Config& config, Capabilities& caps, EventCo
     }
     log_debug(name() + ": attached " + hook.describe());
   }
+  const double attach_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - attach_start).count();
+  log_debug(name() + ": compiled in " + std::to_string(program_->compile_seconds()) + " s, " +
+            std::to_string(plan->hooks.size()) + " hooks attached in " +
+            std::to_string(attach_seconds) + " s");
   return {};
 }
 

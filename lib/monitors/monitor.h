@@ -48,6 +48,9 @@ class Monitor {
   virtual void stop() = 0;
   virtual std::vector<EventBuffer*> buffers() const = 0;
   virtual std::vector<HookSpec> hooks() const = 0;
+  // False for a monitor that only counts in the kernel (funcmon --count):
+  // then no event file is made.
+  virtual bool writes_events() const { return true; }
   virtual KernelLosses losses() const = 0;
 };
 
@@ -66,6 +69,7 @@ class BpfMonitor : public Monitor {
     std::vector<HookSpec> hooks;
     size_t ring_buffer_bytes = 4u << 20;  // power of two
     size_t perf_pages_per_cpu = 64;       // power of two
+    uint32_t max_events_per_second = 0;   // 0 = unlimited
   };
   // What to compile and attach for this config; errors are usage errors
   // (bad settings) or runtime errors (a hook this kernel lacks).

@@ -190,8 +190,7 @@ Result<BpfMonitor::Plan> SyscallMonitor::plan(const Config& config, Capabilities
     if (s.sampling_strategy == "sample")
       plan.defines.emplace_back("SYSCALL_SAMPLE_RATE", std::max<uint32_t>(s.sample_rate, 1));
   }
-  if (s.max_events_per_second > 0)
-    plan.defines.emplace_back("SYSCALL_MAX_RATE", s.max_events_per_second);
+  plan.max_events_per_second = s.max_events_per_second;
   if (by_process_) plan.defines.emplace_back("SYSCALL_BY_PROCESS", 4096);
   return plan;
 }
@@ -228,9 +227,10 @@ Result<void> SyscallMonitor::read_totals(Totals& out) const {
   if (!by_process_) return {};
   auto processes = program()->map_fd("syscall_process_stats");
   if (!processes) return processes.error();
-  auto pids = map_u32_keys(*processes, "syscall_process_stats");
+  auto pids = map_integer_keys(*processes, sizeof(uint32_t), "syscall_process_stats");
   if (!pids) return pids.error();
-  for (uint32_t pid : *pids) {
+  for (uint64_t key : *pids) {
+    const auto pid = static_cast<uint32_t>(key);
     auto found = percpu_lookup(*processes, &pid, sizeof(syscall_process_stats), raw,
                                "syscall_process_stats");
     if (!found) return found.error();

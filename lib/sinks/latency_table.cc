@@ -55,6 +55,18 @@ void write_latency_table(std::ostream& out, const LatencyTable& table) {
   }
 }
 
+void write_count_table(std::ostream& out, const std::string& title, const std::string& heading,
+                       const std::vector<std::pair<std::string, uint64_t>>& rows) {
+  size_t width = std::max<size_t>(heading.size(), 8);
+  for (const auto& row : rows) width = std::max(width, row.first.size());
+  out << title << "\n"
+      << std::left << std::setw(static_cast<int>(width + 2)) << heading << std::right
+      << std::setw(12) << "COUNT" << "\n";
+  for (const auto& [name, count] : rows)
+    out << std::left << std::setw(static_cast<int>(width + 2)) << name << std::right
+        << std::setw(12) << count << "\n";
+}
+
 void write_log2_histogram(std::ostream& out, const std::string& title, const LatencyStats& stats) {
   const auto& h = stats.hist;
   size_t first = h.size(), last = 0;

@@ -4,6 +4,7 @@
 
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/latency_stats.h"
@@ -22,6 +23,10 @@ struct LatencyTable {
 };
 
 void write_latency_table(std::ostream& out, const LatencyTable& table);
+
+// Name and count per row, as given (callers sort), under `title`.
+void write_count_table(std::ostream& out, const std::string& title, const std::string& heading,
+                       const std::vector<std::pair<std::string, uint64_t>>& rows);
 
 // "[256, 512)" style histogram of one row, from its first to its last
 // non-empty bucket; nothing when the row has no calls.

@@ -350,8 +350,8 @@ TEST_CASE("errors carry exact line:column of the offending node") {
   CHECK(parse_error("- a\n- b\n") ==
         "t.yaml:1:1: expected a mapping of settings at the top level, got a sequence");
   CHECK(parse_error("monitors:\n  func:\n    patterns:\n      - vfs_read\n      - 'a b'\n") ==
-        "t.yaml:5:9: monitors.func.patterns: expected a function name glob (letters, digits and "
-        "_.*?[]!-), got 'a b'");
+        "t.yaml:5:9: monitors.func.patterns: function pattern 'a b' has ' '; only letters, digits "
+        "and _.*?[]!- can match a kernel function");
 }
 
 TEST_CASE("unknown keys, with a suggestion when one is close") {
@@ -547,12 +547,14 @@ TEST_CASE("bad values: monitors") {
       {"monitors: {func: {patterns: 'vfs_*'}}",
        "monitors.func.patterns: expected a non-empty sequence of function name globs, got 'vfs_*'"},
       {"monitors: {func: {patterns: }}", "monitors.func.patterns: expected a non-empty sequence"},
-      {"monitors: {func: {patterns: ['vfs read']}}", "expected a function name glob"},
-      {"monitors: {func: {patterns: ['vfs;rm']}}", "got 'vfs;rm'"},
-      {"monitors: {func: {patterns: ['vfs\"']}}", "expected a function name glob"},
-      {"monitors: {func: {patterns: [\"a'b\"]}}", "expected a function name glob"},
-      {"monitors: {func: {patterns: ['a/b']}}", "expected a function name glob"},
-      {"monitors: {func: {patterns: ['']}}", "_.*?[]!-), got ''"},
+      {"monitors: {func: {patterns: ['vfs read']}}", "only letters, digits and _.*?[]!-"},
+      {"monitors: {func: {patterns: ['vfs_[']}}", "has '[' without ']'"},
+      {"monitors: {func: {patterns: ['vfs_[]x]']}}", "has an empty []"},
+      {"monitors: {func: {patterns: ['vfs;rm']}}", "'vfs;rm' has ';'"},
+      {"monitors: {func: {patterns: ['vfs\"']}}", "only letters, digits and _.*?[]!-"},
+      {"monitors: {func: {patterns: [\"a'b\"]}}", "only letters, digits and _.*?[]!-"},
+      {"monitors: {func: {patterns: ['a/b']}}", "only letters, digits and _.*?[]!-"},
+      {"monitors: {func: {patterns: ['']}}", "empty function pattern"},
       {"monitors: {func: {patterns: [~]}}", "expected a function name glob"},
       {"monitors: {func: {patterns: [[a]]}}", "expected a function name glob"},
       {"monitors: {func: {probe_limit: 0}}",

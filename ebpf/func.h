@@ -1,0 +1,17 @@
+/* funcmon: the record shared by func.bpf.c and lib/monitors/func.cc. */
+#ifndef EBPFMON_FUNC_H
+#define EBPFMON_FUNC_H
+
+#include "common.h"
+
+struct func_event {
+  __u64 ts_ns;  /* CLOCK_MONOTONIC */
+  __u64 ip;     /* the function's address (bpf_get_func_ip); named in user space */
+  __u32 pid;    /* thread group id */
+  __u32 tid;
+  __u32 ppid;
+  __u32 uid;
+  char comm[EBPFMON_COMM_LEN];
+};
+
+#endif

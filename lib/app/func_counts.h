@@ -1,0 +1,30 @@
+// funcmon --count: a table of calls per kernel function, busiest first,
+// every interval (the calls since the previous table) and at exit (all).
+#pragma once
+
+#include <map>
+#include <ostream>
+#include <string>
+
+#include "app/report_clock.h"
+#include "monitors/func.h"
+
+namespace ebpfmon {
+
+class FuncCountReport {
+ public:
+  FuncCountReport(const FuncMonitor& monitor, std::ostream& out) : monitor_(monitor), out_(out) {}
+  void start() { clock_.restart(); }
+  Result<void> print_interval() { return print(false); }
+  Result<void> print_totals() { return print(true); }
+
+ private:
+  Result<void> print(bool whole_run);
+
+  const FuncMonitor& monitor_;
+  std::ostream& out_;
+  std::map<std::string, uint64_t> previous_;
+  ReportClock clock_;
+};
+
+}  // namespace ebpfmon

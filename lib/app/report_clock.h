@@ -1,0 +1,23 @@
+// The heading of tables printed every interval and at exit (syscallmon
+// --summary, funcmon --count): "[23:57:53] last 5.0 s" for the calls since
+// the previous table, "[23:57:58] whole run 10.0 s" for all of them.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace ebpfmon {
+
+class ReportClock {
+ public:
+  ReportClock();
+  // Counts from now: call when tracing starts.
+  void restart();
+  // An interval heading also starts the next interval.
+  std::string heading(bool whole_run);
+
+ private:
+  std::chrono::steady_clock::time_point start_, last_;
+};
+
+}  // namespace ebpfmon
