@@ -16,24 +16,15 @@ int main(int argc, char** argv) {
                 "  sudo execmon -u www-data -q -d 60 # one user, no table, one minute\n"
                 "  sudo execmon --format jsonl       # JSON lines, argv as an array\n"};
   ToolOptions extra;
-  extra.options.add_options()
-      ("max-args", po::value<std::string>()->value_name("N"),
-       "arguments kept per exec (1..1024, default 64)")
-      ("max-arg-bytes", po::value<std::string>()->value_name("N"),
-       "bytes of arguments kept per exec (256..32768, default 8192)");
+  extra.options.add_options()("max-args", po::value<std::string>()->value_name("N"),
+                              "arguments kept per exec (1..1024, default 64)")(
+      "max-arg-bytes", po::value<std::string>()->value_name("N"),
+      "bytes of arguments kept per exec (256..32768, default 8192)");
   extra.apply = [](const po::variables_map& vm, Config& config) -> Result<void> {
-    if (vm.count("max-args")) {
-      auto n = parse_unsigned(vm["max-args"].as<std::string>(), "--max-args", 1, EXEC_MAX_ARGS_LIMIT);
-      if (!n) return n.error();
-      config.exec.max_args = static_cast<uint32_t>(*n);
-    }
-    if (vm.count("max-arg-bytes")) {
-      auto n = parse_unsigned(vm["max-arg-bytes"].as<std::string>(), "--max-arg-bytes",
-                              EXEC_ARGS_BYTES_MIN, EXEC_ARGS_BYTES_LIMIT);
-      if (!n) return n.error();
-      config.exec.max_arg_bytes = static_cast<uint32_t>(*n);
-    }
-    return {};
+    if (auto r = read_option(vm, "max-args", 1, EXEC_MAX_ARGS_LIMIT, config.exec.max_args); !r)
+      return r;
+    return read_option(vm, "max-arg-bytes", EXEC_ARGS_BYTES_MIN, EXEC_ARGS_BYTES_LIMIT,
+                       config.exec.max_arg_bytes);
   };
   CommandLine cmd = parse_command_line(argc, argv, tool, &extra);
   if (cmd.exit_code) return *cmd.exit_code;

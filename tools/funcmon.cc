@@ -82,23 +82,9 @@ int main(int argc, char** argv) {
       }
       f.patterns = patterns;
     }
-    if (vm.count("limit")) {
-      auto n = parse_unsigned(text("limit"), "--limit", 1, 10000);
-      if (!n) return n.error();
-      f.probe_limit = static_cast<uint32_t>(*n);
-    }
-    if (vm.count("backend")) {
-      const std::string b = text("backend");
-      if (b != "auto" && b != "fentry" && b != "kprobe")
-        return Error::usage("--backend: expected auto, fentry or kprobe, got " +
-                            quote_for_message(b));
-      f.backend = b;
-    }
-    if (vm.count("max-rate")) {
-      auto n = parse_unsigned(text("max-rate"), "--max-rate", 0, 100000000);
-      if (!n) return n.error();
-      f.max_events_per_second = static_cast<uint32_t>(*n);
-    }
+    if (auto r = read_option(vm, "limit", 1, 10000, f.probe_limit); !r) return r;
+    if (auto r = read_option(vm, "backend", {"auto", "fentry", "kprobe"}, f.backend); !r) return r;
+    if (auto r = read_option(vm, "max-rate", 0, 100000000, f.max_events_per_second); !r) return r;
     f.count_only = vm.count("count") > 0;
     if (vm.count("interval")) {
       if (!f.count_only) return Error::usage("--interval needs --count");

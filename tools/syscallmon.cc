@@ -111,23 +111,11 @@ int main(int argc, char** argv) {
     if (vm.count("threshold"))
       for (const auto& t : vm["threshold"].as<std::vector<std::string>>())
         if (auto r = apply_threshold(t, s); !r) return r;
-    if (vm.count("sampling")) {
-      const std::string mode = text("sampling");
-      if (mode != "intelligent" && mode != "all" && mode != "sample")
-        return Error::usage("--sampling: expected intelligent, all or sample, got " +
-                            quote_for_message(mode));
-      s.sampling_strategy = mode;
-    }
-    if (vm.count("sample-rate")) {
-      auto n = parse_unsigned(text("sample-rate"), "--sample-rate", 1, 1000000000);
-      if (!n) return n.error();
-      s.sample_rate = static_cast<uint32_t>(*n);
-    }
-    if (vm.count("max-rate")) {
-      auto n = parse_unsigned(text("max-rate"), "--max-rate", 0, 100000000);
-      if (!n) return n.error();
-      s.max_events_per_second = static_cast<uint32_t>(*n);
-    }
+    if (auto r = read_option(vm, "sampling", {"intelligent", "all", "sample"}, s.sampling_strategy);
+        !r)
+      return r;
+    if (auto r = read_option(vm, "sample-rate", 1, 1000000000, s.sample_rate); !r) return r;
+    if (auto r = read_option(vm, "max-rate", 0, 100000000, s.max_events_per_second); !r) return r;
     summary_on = vm.count("summary") > 0;
     if (!summary_on) {
       for (const char* needs : {"by", "histogram", "top"})
@@ -140,25 +128,16 @@ int main(int argc, char** argv) {
       if (!secs) return secs.error();
       summary.interval = *secs;
     }
-    if (vm.count("by")) {
-      const std::string by = text("by");
-      if (by == "syscall")
-        summary.by = SummaryGrouping::Syscall;
-      else if (by == "category")
-        summary.by = SummaryGrouping::Category;
-      else if (by == "process")
-        summary.by = SummaryGrouping::Process;
-      else
-        return Error::usage("--by: expected syscall, category or process, got " +
-                            quote_for_message(by));
-    }
+    std::string by = "syscall";
+    if (auto r = read_option(vm, "by", {"syscall", "category", "process"}, by); !r) return r;
+    summary.by = by == "process"    ? SummaryGrouping::Process
+                 : by == "category" ? SummaryGrouping::Category
+                                    : SummaryGrouping::Syscall;
     s.count_by_process = summary.by == SummaryGrouping::Process;
     summary.histogram = vm.count("histogram") > 0;
-    if (vm.count("top")) {
-      auto n = parse_unsigned(text("top"), "--top", 0, 1000000);
-      if (!n) return n.error();
-      summary.top = *n;
-    }
+    uint32_t top = 20;
+    if (auto r = read_option(vm, "top", 0, 1000000, top); !r) return r;
+    summary.top = top;
     config.output.quiet = true;  // the tables replace the live event table
     return {};
   };

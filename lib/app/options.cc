@@ -1,11 +1,13 @@
 #include "app/options.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
 
 #include "core/log.h"
+#include "core/text.h"
 
 namespace po = boost::program_options;
 
@@ -16,23 +18,21 @@ constexpr const char* kVersion = "0.1.0";
 
 po::options_description common_options() {
   po::options_description d("Common options");
-  d.add_options()
-      ("config,c", po::value<std::string>()->value_name("FILE"),
-       "YAML config (default: ./monitor_config.yaml, then /etc/ebpfmon/monitor_config.yaml)")
-      ("comm,p", po::value<std::string>()->value_name("LIST"),
-       "only these process names (comma list, exact comm, at most 15 bytes each)")
-      ("user,u", po::value<std::string>()->value_name("LIST"),
-       "only these users (names or numeric uids, comma list)")
-      ("pid", po::value<std::string>()->value_name("LIST"), "only these process ids (comma list)")
-      ("output-dir,o", po::value<std::string>()->value_name("DIR"),
-       "where event files go (default: output/)")
-      ("format", po::value<std::string>()->value_name("csv|jsonl"), "event file format (default: csv)")
-      ("quiet,q", "no live console table")
-      ("duration,d", po::value<std::string>()->value_name("SECONDS"),
-       "stop after this many seconds, exactly as on Ctrl-C")
-      ("verbose,v", "debug logging on stderr")
-      ("help,h", "show this help and exit")
-      ("version", "show the version and exit");
+  d.add_options()(
+      "config,c", po::value<std::string>()->value_name("FILE"),
+      "YAML config (default: ./monitor_config.yaml, then /etc/ebpfmon/monitor_config.yaml)")(
+      "comm,p", po::value<std::string>()->value_name("LIST"),
+      "only these process names (comma list, exact comm, at most 15 bytes each)")(
+      "user,u", po::value<std::string>()->value_name("LIST"),
+      "only these users (names or numeric uids, comma list)")(
+      "pid", po::value<std::string>()->value_name("LIST"), "only these process ids (comma list)")(
+      "output-dir,o", po::value<std::string>()->value_name("DIR"),
+      "where event files go (default: output/)")(
+      "format", po::value<std::string>()->value_name("csv|jsonl"),
+      "event file format (default: csv)")("quiet,q", "no live console table")(
+      "duration,d", po::value<std::string>()->value_name("SECONDS"),
+      "stop after this many seconds, exactly as on Ctrl-C")("verbose,v", "debug logging on stderr")(
+      "help,h", "show this help and exit")("version", "show the version and exit");
   return d;
 }
 
@@ -54,7 +54,8 @@ Result<void> apply_common(const po::variables_map& vm, Config& config) {
     config.filters.pids = *v;
   }
   if (vm.count("output-dir")) {
-    if (text("output-dir").empty()) return Error::usage("--output-dir: the directory name is empty");
+    if (text("output-dir").empty())
+      return Error::usage("--output-dir: the directory name is empty");
     config.output.directory = text("output-dir");
   }
   if (vm.count("format")) {
@@ -82,7 +83,8 @@ void print_help(const ToolInfo& tool, const po::options_description& all) {
 }
 
 int usage_error(const ToolInfo& tool, const std::string& message) {
-  std::cerr << tool.name << ": " << message << "\nTry '" << tool.name << " --help' for more information.\n";
+  std::cerr << tool.name << ": " << message << "\nTry '" << tool.name
+            << " --help' for more information.\n";
   return 2;
 }
 
@@ -108,8 +110,33 @@ Result<double> parse_seconds(const std::string& text, const std::string& what) {
       text.find_first_of("xXpP") != std::string::npos)
     return Error::usage(what + ": '" + text + "' is not a number of seconds");
   if (v <= 0 || v > 31536000)
-    return Error::usage(what + ": " + text + " is out of range (more than 0, at most 31536000 seconds)");
+    return Error::usage(what + ": " + text +
+                        " is out of range (more than 0, at most 31536000 seconds)");
   return v;
+}
+
+Result<void> read_option(const po::variables_map& vm, const char* name, uint64_t min, uint64_t max,
+                         uint32_t& out) {
+  if (!vm.count(name)) return {};
+  auto n = parse_unsigned(vm[name].as<std::string>(), std::string("--") + name, min, max);
+  if (!n) return n.error();
+  out = static_cast<uint32_t>(*n);
+  return {};
+}
+
+Result<void> read_option(const po::variables_map& vm, const char* name,
+                         const std::vector<std::string>& choices, std::string& out) {
+  if (!vm.count(name)) return {};
+  const std::string value = vm[name].as<std::string>();
+  if (std::find(choices.begin(), choices.end(), value) == choices.end()) {
+    std::string expected;
+    for (size_t i = 0; i < choices.size(); ++i)
+      expected += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + choices[i];
+    return Error::usage(std::string("--") + name + ": expected " + expected + ", got " +
+                        quote_for_message(value));
+  }
+  out = value;
+  return {};
 }
 
 CommandLine parse_command_line(int argc, char** argv, const ToolInfo& tool, ToolOptions* extra) {
@@ -124,13 +151,13 @@ CommandLine parse_command_line(int argc, char** argv, const ToolInfo& tool, Tool
   }
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv)
-                  .options(all)
-                  .positional(positional)
-                  .style(po::command_line_style::default_style &
-                         ~po::command_line_style::allow_guessing)
-                  .run(),
-              vm);
+    po::store(
+        po::command_line_parser(argc, argv)
+            .options(all)
+            .positional(positional)
+            .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+            .run(),
+        vm);
     po::notify(vm);
   } catch (const po::error& e) {
     result.exit_code = usage_error(tool, e.what());

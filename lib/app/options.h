@@ -44,4 +44,11 @@ Result<uint64_t> parse_unsigned(const std::string& text, const std::string& what
                                 uint64_t max);
 Result<double> parse_seconds(const std::string& text, const std::string& what);
 
+// For tools' own options: when --`name` was given, its value, checked, into
+// `out` (errors name the flag); otherwise `out` is left as it is.
+Result<void> read_option(const boost::program_options::variables_map& vm, const char* name,
+                         uint64_t min, uint64_t max, uint32_t& out);
+Result<void> read_option(const boost::program_options::variables_map& vm, const char* name,
+                         const std::vector<std::string>& choices, std::string& out);
+
 }  // namespace ebpfmon

@@ -80,6 +80,31 @@ class Tracer:
         return self.stderr.decode(errors="replace")
 
 
+class HeldChild:
+    """A forked child named `comm` that waits for go(), then calls each of
+    `steps` and exits. Its pid is known before tracing starts; go() returns
+    once it has exited."""
+
+    def __init__(self, steps, comm):
+        self.go_r, self.go_w = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            try:
+                with open("/proc/self/comm", "w") as f:
+                    f.write(comm)
+                os.read(self.go_r, 1)
+                for step in steps:
+                    step()
+            finally:
+                os._exit(0)
+        os.close(self.go_r)
+
+    def go(self):
+        os.write(self.go_w, b"g")
+        os.close(self.go_w)
+        os.waitpid(self.pid, 0)
+
+
 def output_files(directory, monitor, ext):
     return sorted(os.path.join(directory, f) for f in os.listdir(directory)
                   if re.fullmatch(r"%s_\d{8}_\d{6}(_\d+)?\.%s" % (monitor, ext), f))

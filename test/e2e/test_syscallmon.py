@@ -10,7 +10,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Tracer, check, finish, output_files, read_csv, read_jsonl, require_root, run,
+from harness import (HeldChild, Tracer, check, finish, output_files, read_csv, read_jsonl, require_root, run,
                      summary_counts, tool)
 
 COLUMNS = ["timestamp", "time_str", "monitor_type", "pid", "tid", "cpu", "comm", "syscall_nr",
@@ -22,28 +22,8 @@ PIPE_WAIT = 0.020     # the pipe's writer waits this long before writing
 SLEEP = 0.030
 
 
-class Workload:
-    """A forked child that waits for go(), then makes the calls of `steps`,
-    named `comm`. Its pid is known before tracing starts."""
-
-    def __init__(self, steps, comm="sysmon-wl"):
-        self.go_r, self.go_w = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:
-            try:
-                with open("/proc/self/comm", "w") as f:
-                    f.write(comm)
-                os.read(self.go_r, 1)
-                for step in steps:
-                    step()
-            finally:
-                os._exit(0)
-        os.close(self.go_r)
-
-    def go(self):
-        os.write(self.go_w, b"g")
-        os.close(self.go_w)
-        os.waitpid(self.pid, 0)
+def Workload(steps, comm="sysmon-wl"):
+    return HeldChild(steps, comm)
 
 
 def open_missing():

@@ -14,7 +14,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
-from harness import (Tracer, check, finish, output_files, read_jsonl, run,  # noqa: E402
+from harness import (HeldChild, Tracer, check, finish, output_files, read_jsonl, run,  # noqa: E402
                      summary_counts, tool)
 
 READS = 50
@@ -22,28 +22,13 @@ COMM = "fm-reader"
 START_TIMEOUT = 400  # BCC compiles in 20-40 s under TCG
 
 
-class Reader:
-    """A child that waits for go(), then pread()s a file READS times."""
-
-    def __init__(self, path):
-        self.go_r, self.go_w = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:
-            try:
-                with open("/proc/self/comm", "w") as f:
-                    f.write(COMM)
-                os.read(self.go_r, 1)
-                fd = os.open(path, os.O_RDONLY)
-                for _ in range(READS):
-                    os.pread(fd, 16, 0)
-            finally:
-                os._exit(0)
-        os.close(self.go_r)
-
-    def go(self):
-        os.write(self.go_w, b"g")
-        os.close(self.go_w)
-        os.waitpid(self.pid, 0)
+def Reader(path):
+    """A child that, once told to go, pread()s `path` READS times."""
+    def reads():
+        fd = os.open(path, os.O_RDONLY)
+        for _ in range(READS):
+            os.pread(fd, 16, 0)
+    return HeldChild([reads], COMM)
 
 
 def leftovers():
