@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
   if (list) return list_functions(cmd.config);
 
   auto monitor = std::make_unique<FuncMonitor>();
-  RunHooks hooks;
+  RunOptions hooks;
   std::unique_ptr<FuncCountReport> report;
   if (cmd.config.func.count_only) {
     report = std::make_unique<FuncCountReport>(*monitor, std::cout);

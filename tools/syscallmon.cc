@@ -151,7 +151,7 @@ int main(int argc, char** argv) {
   }
 
   auto monitor = std::make_unique<SyscallMonitor>();
-  RunHooks hooks;
+  RunOptions hooks;
   std::unique_ptr<SyscallSummary> printer;
   if (summary_on) {
     printer = std::make_unique<SyscallSummary>(*monitor, summary, std::cout);

@@ -31,11 +31,6 @@ struct MonitorOutput {
   uint64_t write_errors() const { return file ? file->dropped() : 0; }
 };
 
-std::filesystem::path cache_dir() {
-  const char* env = std::getenv("EBPFMON_CACHE_DIR");
-  return env != nullptr && *env != '\0' ? env : "/var/cache/ebpfmon";
-}
-
 int fail(const Error& error) {
   log_error(error.to_string());
   return error.exit_code();
@@ -90,11 +85,11 @@ void print_summary(const std::vector<MonitorOutput>& outputs) {
 }  // namespace
 
 int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> monitors,
-                 const RunHooks& hooks) {
+                 const RunOptions& options) {
   signal(SIGPIPE, SIG_IGN);  // a closed stdout pipe is an error to report, not a death
   if (auto r = check_bpf_privileges(program_name()); !r) return fail(r.error());
   if (auto r = ensure_trace_filesystems(); !r) return fail(r.error());
-  auto headers = locate_kernel_headers(cache_dir());
+  auto headers = locate_kernel_headers(kernel_cache_dir());
   if (!headers) return fail(headers.error());
   log_debug("kernel struct layouts from " + headers->describe());
 
@@ -109,22 +104,28 @@ int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> mon
   for (auto& monitor : monitors) {
     outputs.push_back(MonitorOutput{std::move(monitor), nullptr, nullptr});
     MonitorOutput* out = &outputs.back();
-    if (auto r = out->monitor->start(config, caps, [out](const Event& e) { out->write(e); }); !r)
-      return fail(r.error());
+    if (auto r = out->monitor->start(config, caps, [out](const Event& e) { out->write(e); }); !r) {
+      if (!options.skip_unavailable || r.error().exit_code() != 1) return fail(r.error());
+      log_warning(out->monitor->name() + ": unavailable on this machine, left out: " +
+                  r.error().message);
+      outputs.pop_back();
+    }
   }
+  if (outputs.empty())
+    return fail(Error::runtime("none of the requested monitors can run on this machine"));
 
   const bool console = outputs.size() == 1 && !config.output.quiet;
   for (auto& out : outputs) {
     if (!out.monitor->writes_events()) continue;
-    FileSinkOptions options;
-    options.directory = config.output.directory;
-    options.monitor = out.monitor->name();
-    options.format = config.output.format;
-    options.delimiter = config.output.csv_delimiter;
-    options.include_header = config.output.include_header;
-    options.buffer_events = config.output.buffer_size;
-    options.max_file_bytes = uint64_t{config.output.max_file_mb} << 20;
-    auto file = FileSink::open(options, out.monitor->schema());
+    FileSinkOptions file_options;
+    file_options.directory = config.output.directory;
+    file_options.monitor = out.monitor->name();
+    file_options.format = config.output.format;
+    file_options.delimiter = config.output.csv_delimiter;
+    file_options.include_header = config.output.include_header;
+    file_options.buffer_events = config.output.buffer_size;
+    file_options.max_file_bytes = uint64_t{config.output.max_file_mb} << 20;
+    auto file = FileSink::open(file_options, out.monitor->schema());
     if (!file) return fail(file.error());
     out.file = std::move(*file);
     if (console)
@@ -171,21 +172,33 @@ int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> mon
       (*loop)->fail();
     }
   };
-  if (hooks.interval.count() > 0 && hooks.every_interval) {
-    auto r = (*loop)->every(hooks.interval, [&] { run_hook(hooks.every_interval); });
+  // Several monitors write files only; on a terminal, show that they are alive.
+  if (outputs.size() > 1 && isatty(STDERR_FILENO)) {
+    auto r = (*loop)->every(std::chrono::seconds(5), [&] {
+      std::ostringstream line;
+      line << "status:";
+      for (const auto& out : outputs)
+        line << " " << out.monitor->name() << " " << out.written() << " written, "
+             << out.monitor->losses().total() + out.write_errors() << " lost;";
+      std::cerr << line.str() << std::endl;
+    });
+    if (!r) return fail(r.error());
+  }
+  if (options.interval.count() > 0 && options.every_interval) {
+    auto r = (*loop)->every(options.interval, [&] { run_hook(options.every_interval); });
     if (!r) return fail(r.error());
   }
   (*loop)->stop_after(std::chrono::milliseconds(static_cast<int64_t>(config.duration * 1000)));
 
   std::cerr << tracing_line(outputs) << std::endl;
-  if (hooks.at_start) hooks.at_start();
+  if (options.at_start) options.at_start();
   const EventLoop::StopReason reason = (*loop)->run();
 
   bool ok = reason != EventLoop::StopReason::Error;
   for (auto& out : outputs) out.monitor->stop();
   for (auto& out : outputs) ok = drain(out) && ok;
   flush_all();
-  run_hook(hooks.at_exit);
+  run_hook(options.at_exit);
   std::cout.flush();
   print_summary(outputs);
   return ok && !write_failed && !hook_failed ? 0 : 1;

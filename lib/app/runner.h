@@ -14,8 +14,12 @@
 namespace ebpfmon {
 
 // What a tool adds to a run: a task every interval while tracing, and one
-// after the buffers are drained, before the summary (syscallmon --summary).
-struct RunHooks {
+// after the buffers are drained, before the summary (syscallmon --summary);
+// for the front end, leaving out monitors this kernel cannot run.
+struct RunOptions {
+  // A monitor whose start fails with a runtime error (the kernel lacks what
+  // it needs) is reported and left out; the run fails only when none is left.
+  bool skip_unavailable = false;
   std::function<void()> at_start;         // right after the Tracing line
   std::chrono::milliseconds interval{0};  // 0 = no periodic task
   std::function<Result<void>()> every_interval;
@@ -25,6 +29,6 @@ struct RunHooks {
 // Returns the process exit code: 0, or 1 for a runtime failure (cannot
 // attach, write error), or 2 for a setting the monitors reject.
 int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> monitors,
-                 const RunHooks& hooks = {});
+                 const RunOptions& hooks = {});
 
 }  // namespace ebpfmon

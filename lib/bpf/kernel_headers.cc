@@ -266,4 +266,9 @@ Result<KernelHeaders> locate_kernel_headers(const fs::path& cache_dir) {
   return KernelHeaders{KernelHeaders::Kind::GeneratedFromBtf, tree};
 }
 
+std::filesystem::path kernel_cache_dir() {
+  const char* env = std::getenv("EBPFMON_CACHE_DIR");
+  return env != nullptr && *env != '\0' ? env : "/var/cache/ebpfmon";
+}
+
 }  // namespace ebpfmon

@@ -26,6 +26,9 @@ struct KernelHeaders {
 // a BTF-derived tree under cache_dir. Sets BCC_KERNEL_SOURCE for the latter.
 Result<KernelHeaders> locate_kernel_headers(const std::filesystem::path& cache_dir);
 
+// $EBPFMON_CACHE_DIR, else /var/cache/ebpfmon.
+std::filesystem::path kernel_cache_dir();
+
 // Generates the BTF-derived tree into dir (exposed for tests). btf_path is
 // normally /sys/kernel/btf/vmlinux.
 Result<void> generate_btf_kernel_tree(const std::filesystem::path& btf_path,

@@ -11,6 +11,7 @@ class ExecMonitor final : public BpfMonitor {
  public:
   std::string name() const override { return "exec"; }
   std::string what() const override { return "process executions"; }
+  bool enabled_in(const Config& config) const override { return config.exec.enabled; }
   const Schema& schema() const override;
   std::vector<ConsoleColumn> console_columns() const override;
 

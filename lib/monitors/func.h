@@ -15,6 +15,7 @@ class FuncMonitor final : public BpfMonitor {
  public:
   std::string name() const override { return "func"; }
   std::string what() const override;
+  bool enabled_in(const Config& config) const override { return config.func.enabled; }
   const Schema& schema() const override;
   std::vector<ConsoleColumn> console_columns() const override;
   bool writes_events() const override { return !count_only_; }

@@ -106,6 +106,12 @@ Result<void> BpfMonitor::fill_filter_maps(const Filters& filters) {
   });
 }
 
+Result<std::vector<HookSpec>> BpfMonitor::planned_hooks(const Config& config, Capabilities& caps) {
+  auto plan = this->plan(config, caps);
+  if (!plan) return plan.error();
+  return plan->hooks;
+}
+
 void BpfMonitor::stop() {
   if (program_) program_->detach_all();
 }

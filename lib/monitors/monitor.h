@@ -40,6 +40,13 @@ class Monitor {
   virtual std::vector<ConsoleColumn> console_columns() const = 0;
   // What the Tracing line says is being traced: "process executions".
   virtual std::string what() const = 0;
+  // Whether the config enables this monitor (monitors.<name>.enabled), for
+  // the front end when no -m is given.
+  virtual bool enabled_in(const Config& config) const = 0;
+  // The hooks start() would attach, decided from the config and the
+  // kernel's capabilities without compiling anything (ebpfmon --doctor);
+  // the error says why the monitor cannot run here.
+  virtual Result<std::vector<HookSpec>> planned_hooks(const Config& config, Capabilities& caps) = 0;
 
   // Compiles, fills the filter maps and attaches. Events go to `consumer`
   // once the event loop polls buffers().
@@ -61,6 +68,7 @@ class BpfMonitor : public Monitor {
   std::vector<EventBuffer*> buffers() const final;
   std::vector<HookSpec> hooks() const final;
   KernelLosses losses() const final;
+  Result<std::vector<HookSpec>> planned_hooks(const Config& config, Capabilities& caps) final;
 
  protected:
   struct Plan {

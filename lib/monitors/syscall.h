@@ -17,6 +17,7 @@ class SyscallMonitor final : public BpfMonitor {
  public:
   std::string name() const override { return "syscall"; }
   std::string what() const override { return "system calls"; }
+  bool enabled_in(const Config& config) const override { return config.syscall.enabled; }
   const Schema& schema() const override;
   std::vector<ConsoleColumn> console_columns() const override;
 

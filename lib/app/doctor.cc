@@ -1,0 +1,85 @@
+#include "app/doctor.h"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+
+#include "bpf/capabilities.h"
+#include "bpf/kernel_headers.h"
+#include "bpf/system.h"
+
+namespace ebpfmon {
+namespace {
+
+// "raw tracepoint sys_enter, raw tracepoint sys_exit"; many hooks of one
+// type as "fentry x10 (vfs_read, vfs_write, vfs_open, ...)".
+std::string summarize(const std::vector<HookSpec>& hooks) {
+  std::map<std::string, std::vector<std::string>> by_type;
+  std::vector<std::string> order;
+  for (const HookSpec& h : hooks) {
+    auto& targets = by_type[hook_type_name(h.type)];
+    if (targets.empty()) order.push_back(hook_type_name(h.type));
+    targets.push_back(h.target);
+  }
+  std::string text;
+  for (const std::string& type : order) {
+    const auto& targets = by_type[type];
+    if (!text.empty()) text += "; ";
+    if (targets.size() > 3) {
+      text += type + " x" + std::to_string(targets.size()) + " (" + targets[0] + ", " + targets[1] +
+              ", " + targets[2] + ", ...)";
+      continue;
+    }
+    for (size_t i = 0; i < targets.size(); ++i) text += (i ? ", " : "") + type + " " + targets[i];
+  }
+  return text;
+}
+
+void row(std::ostream& out, const std::string& what, bool ok, const std::string& detail) {
+  std::string label = what + ":";
+  label.resize(std::max<size_t>(label.size() + 1, 17), ' ');
+  out << "  " << label << (ok ? "yes  " : "no   ") << detail << "\n";
+}
+
+}  // namespace
+
+int run_doctor(const Config& config, const std::vector<std::unique_ptr<Monitor>>& monitors,
+               std::ostream& out) {
+  utsname u{};
+  uname(&u);
+  out << "ebpfmon doctor\n\nmachine\n";
+  row(out, "kernel", true, std::string(u.release) + " " + u.machine);
+  const auto privileges = check_bpf_privileges("ebpfmon");
+  row(out, "privileges", privileges.ok(),
+      privileges ? (geteuid() == 0 ? "root" : "CAP_BPF and CAP_PERFMON")
+                 : privileges.error().message);
+  const auto mounts = ensure_trace_filesystems();
+  row(out, "tracefs", mounts.ok(), mounts ? "mounted" : mounts.error().message);
+  const bool btf = std::filesystem::exists("/sys/kernel/btf/vmlinux");
+  row(out, "BTF", btf, btf ? "/sys/kernel/btf/vmlinux" : "absent (CONFIG_DEBUG_INFO_BTF is off)");
+  const auto headers = locate_kernel_headers(kernel_cache_dir());
+  row(out, "struct layouts", headers.ok(), headers ? headers->describe() : headers.error().message);
+
+  out << "\nhooks (each tried for real)\n";
+  Capabilities caps;
+  for (int i = 0; i < kFeatureCount; ++i) {
+    const auto f = static_cast<Feature>(i);
+    const FeatureStatus& st = caps.status(f);
+    row(out, feature_name(f), st.available, st.detail);
+  }
+
+  out << "\nmonitors\n";
+  size_t runnable = 0;
+  for (const auto& monitor : monitors) {
+    auto hooks = privileges ? monitor->planned_hooks(config, caps)
+                            : Result<std::vector<HookSpec>>(privileges.error());
+    runnable += hooks.ok();
+    row(out, monitor->name(), hooks.ok(), hooks ? summarize(*hooks) : hooks.error().message);
+  }
+  out << "\n" << runnable << " of " << monitors.size() << " monitors can run here.\n";
+  return runnable > 0 ? 0 : 1;
+}
+
+}  // namespace ebpfmon

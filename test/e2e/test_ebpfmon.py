@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""ebpfmon end to end: several monitors in one process, chosen by -m or by
+the config; a monitor this kernel cannot run is left out with the reason;
+--doctor; usage errors."""
+import os
+import re
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (HeldChild, Tracer, check, finish, output_files, read_csv, require_root, run,  # noqa: E402
+                     summary_counts, tool)
+
+TRUE = "/bin/true"
+KPROBES = os.path.exists("/sys/bus/event_source/devices/kprobe")
+
+
+def exec_true():
+    """The workload becomes /bin/true: same pid, so --pid still matches."""
+    os.execv(TRUE, [TRUE, "ebpfmon-e2e"])
+
+
+def open_missing():
+    for i in range(5):
+        try:
+            os.open("/nonexistent/ebpfmon-e2e-%d" % i, os.O_RDONLY)
+        except FileNotFoundError:
+            pass
+
+
+def test_two_monitors(tmp):
+    out = os.path.join(tmp, "two")
+    w = HeldChild([open_missing, exec_true], "ebpfmon-wl")
+    t = Tracer([tool("ebpfmon"), "-m", "exec,syscall", "--pid", str(w.pid), "-o", out])
+    check("Tracing exec, syscall... Ctrl-C to end." in t.stderr_text(), "two: Tracing line names both")
+    w.go()
+    check(t.stop() == 0, "two: exit 0")
+    check(t.stdout == b"", "two: several monitors write files only, no console table")
+    execs = read_csv(output_files(out, "exec", "csv")[0])
+    syscalls = read_csv(output_files(out, "syscall", "csv")[0])
+    check([(r[4], r[2], r[7]) for r in execs[1:]] == [(str(w.pid), "true", TRUE + " ebpfmon-e2e")],
+          "two: the workload's exec: %s" % execs[1:3])
+    # After the exec, the dynamic loader of /bin/true (comm "true") looks for
+    # files that do not exist either; count those the workload made itself.
+    missing = [r for r in syscalls[1:]
+               if r[8] == "openat" and r[11] == "ENOENT" and r[6] == "ebpfmon-wl"]
+    check(len(missing) == 5, "two: the workload's 5 failed openat (%d)" % len(missing))
+    err = t.stderr_text()
+    for monitor, rows in (("exec", execs), ("syscall", syscalls)):
+        counts = summary_counts(err, monitor)
+        check(counts is not None and counts[0] == len(rows) - 1,
+              "two: %s summary counts its file's rows: %s" % (monitor, counts))
+
+
+def test_config_and_unavailable(tmp):
+    """The config enables all three; func cannot run on a kernel without
+    kprobes or fentry and is left out, the others run."""
+    out = os.path.join(tmp, "config")
+    config = os.path.join(tmp, "monitor_config.yaml")
+    with open(config, "w") as f:
+        f.write("output:\n  directory: %s\nmonitors:\n  exec: {enabled: true}\n"
+                "  syscall: {enabled: true, show_errors_only: true}\n  func: {enabled: true}\n" % out)
+    os.chmod(config, 0o600)
+    t = Tracer([tool("ebpfmon"), "-c", config, "-d", "1"])
+    rc = t.proc.wait(timeout=120)
+    _, err = t.proc.communicate()
+    err = t.stderr_text() + err.decode()
+    check(rc == 0, "config: exit 0 (%d): %s" % (rc, err[-300:]))
+    if KPROBES:
+        print("this kernel has kprobes: the func-unavailable case is not testable here")
+        return
+    check(re.search(r"func: unavailable on this machine, left out: cannot trace kernel functions: "
+                    r"kprobes: .*CONFIG_KPROBES.*fentry: ", err) is not None,
+          "config: func reported unavailable, with the reason: %s" % err[:400])
+    check("Tracing exec, syscall... Ctrl-C to end." in err, "config: exec and syscall run")
+    check(output_files(out, "exec", "csv") and output_files(out, "syscall", "csv")
+          and not output_files(out, "func", "csv"), "config: one file per running monitor")
+    r = run([tool("ebpfmon"), "-m", "func", "-d", "1"])
+    check(r.returncode == 1 and "none of the requested monitors can run" in r.stderr,
+          "only func: exit 1 (%d): %s" % (r.returncode, r.stderr[-200:]))
+
+
+def test_doctor():
+    r = run([tool("ebpfmon"), "--doctor"])
+    check(r.returncode == 0, "doctor: exit 0 when a monitor can run (%d)" % r.returncode)
+    text = r.stdout
+    for line in ("kernel:", "BTF:", "struct layouts:", "tracepoint:", "raw tracepoint:",
+                 "ring buffer:", "kprobe:", "fentry:"):
+        check(line in text, "doctor: reports %s" % line)
+    check(re.search(r"^  exec: +yes .*raw tracepoint sched_process_exec", text, re.M) is not None,
+          "doctor: exec's hooks")
+    check(re.search(r"^  syscall: +yes .*sys_enter", text, re.M) is not None, "doctor: syscall's hooks")
+    if not KPROBES:
+        check(re.search(r"^  func: +no +cannot trace kernel functions: kprobes: ", text, re.M)
+              is not None, "doctor: func unavailable with the reason")
+        check(re.search(r"^  kprobe: +no .*CONFIG_KPROBES", text, re.M) is not None,
+              "doctor: kprobe probe says why")
+
+
+def test_usage():
+    for args, message in [
+        (["-m", "exce"], "unknown monitor 'exce' (did you mean 'exec'?)"),
+        (["-m", "exec,,syscall"], "--monitors: empty monitor name"),
+        (["--daemonize"], "unrecognised option"),
+    ]:
+        r = run([tool("ebpfmon")] + args)
+        check(r.returncode == 2 and message in r.stderr,
+              "usage %s: exit 2 and %r: %s" % (args, message, r.stderr))
+
+
+def main():
+    require_root()
+    test_usage()
+    test_doctor()
+    with tempfile.TemporaryDirectory() as tmp:
+        test_two_monitors(tmp)
+        test_config_and_unavailable(tmp)
+    finish()
+
+
+if __name__ == "__main__":
+    main()
