@@ -1,6 +1,9 @@
 // ebpfmon: several monitors in one process, from a YAML config or -m.
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
+#include "app/daemon.h"
 #include "app/doctor.h"
 #include "app/options.h"
 #include "app/runner.h"
@@ -52,16 +55,32 @@ int main(int argc, char** argv) {
                 "  sudo ebpfmon -m exec,syscall -p nginx,mysql -u root,www-data\n"
                 "  sudo ebpfmon --doctor                       # what this machine can trace\n"};
   ToolOptions extra;
-  extra.options.add_options()(
-      "monitors,m", po::value<std::string>()->value_name("LIST"),
-      "run these monitors (comma list of exec, func, syscall) instead of those the config "
-      "enables")("doctor",
-                 "report what this kernel allows and which hooks each monitor would use, and exit "
-                 "(0 when at least one monitor can run)");
+  // clang-format off
+  extra.options.add_options()
+      ("monitors,m", po::value<std::string>()->value_name("LIST"),
+       "run these monitors (comma list of exec, func, syscall) instead of those the config "
+       "enables")
+      ("doctor", "report what this kernel allows and which hooks each monitor would use, and "
+                 "exit (0 when at least one monitor can run)")
+      ("daemon", "run in the background (under systemd, Type=notify: in the foreground); one "
+                 "instance, guarded by /run/ebpfmon/ebpfmon.pid; stderr goes to logging.file")
+      ("daemon-status", "print the running daemon's monitors, hooks, events written and lost, "
+                        "and files; exit 3 when none runs")
+      ("daemon-stop", "stop the daemon gracefully and wait until it has flushed; exit 3 when "
+                      "none runs")
+      ("json", "with --daemon-status: the status as JSON");
+  // clang-format on
   std::vector<std::string> names;
-  bool doctor = false;
+  bool doctor = false, daemon = false, status = false, stop = false, json = false;
   extra.apply = [&](const po::variables_map& vm, Config&) -> Result<void> {
     doctor = vm.count("doctor") > 0;
+    daemon = vm.count("daemon") > 0;
+    status = vm.count("daemon-status") > 0;
+    stop = vm.count("daemon-stop") > 0;
+    json = vm.count("json") > 0;
+    if (doctor + daemon + status + stop > 1)
+      return Error::usage("--doctor, --daemon, --daemon-status and --daemon-stop exclude each other");
+    if (json && !status) return Error::usage("--json needs --daemon-status");
     if (!vm.count("monitors")) return {};
     auto list = parse_word_list(vm["monitors"].as<std::string>(), "--monitors", "monitor name");
     if (!list) return list.error();
@@ -70,6 +89,8 @@ int main(int argc, char** argv) {
   };
   CommandLine cmd = parse_command_line(argc, argv, tool, &extra);
   if (cmd.exit_code) return *cmd.exit_code;
+  if (status) return print_daemon_status(json);
+  if (stop) return stop_daemon();
 
   auto monitors = choose_monitors(names, cmd.config);
   if (!monitors) {
@@ -79,5 +100,29 @@ int main(int argc, char** argv) {
   if (doctor) return run_doctor(cmd.config, *monitors, std::cout);
   RunOptions options;
   options.skip_unavailable = true;
-  return run_monitors(cmd.config, std::move(*monitors), options);
+  const bool under_systemd = std::getenv("NOTIFY_SOCKET") != nullptr;
+  if (!daemon && !under_systemd) return run_monitors(cmd.config, std::move(*monitors), options);
+
+  // A daemon: one instance, a control socket, paths that do not depend on
+  // where it was started from.
+  Config& config = cmd.config;
+  config.output.directory = std::filesystem::absolute(config.output.directory).string();
+  const auto log_file = std::filesystem::absolute(config.logging.file);
+  const DaemonPaths paths = daemon_paths();
+  auto pid_file = PidFile::acquire(paths.pid_file());
+  if (!pid_file) {
+    std::cerr << "ebpfmon: " << pid_file.error().message << "\n";
+    return 1;
+  }
+  options.control_socket = paths.socket();
+  auto run = [&](std::function<void()> ready) {
+    if (auto r = pid_file->write_pid(); !r) {
+      std::cerr << "ebpfmon: " << r.error().message << "\n";
+      return 1;
+    }
+    options.at_start = std::move(ready);
+    return run_monitors(config, std::move(*monitors), options);
+  };
+  if (under_systemd) return run(notify_systemd_ready);
+  return run_detached(log_file, run);
 }

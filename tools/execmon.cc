@@ -16,10 +16,13 @@ int main(int argc, char** argv) {
                 "  sudo execmon -u www-data -q -d 60 # one user, no table, one minute\n"
                 "  sudo execmon --format jsonl       # JSON lines, argv as an array\n"};
   ToolOptions extra;
-  extra.options.add_options()("max-args", po::value<std::string>()->value_name("N"),
-                              "arguments kept per exec (1..1024, default 64)")(
-      "max-arg-bytes", po::value<std::string>()->value_name("N"),
-      "bytes of arguments kept per exec (256..32768, default 8192)");
+  // clang-format off
+  extra.options.add_options()
+      ("max-args", po::value<std::string>()->value_name("N"),
+       "arguments kept per exec (1..1024, default 64)")
+      ("max-arg-bytes", po::value<std::string>()->value_name("N"),
+       "bytes of arguments kept per exec (256..32768, default 8192)");
+  // clang-format on
   extra.apply = [](const po::variables_map& vm, Config& config) -> Result<void> {
     if (auto r = read_option(vm, "max-args", 1, EXEC_MAX_ARGS_LIMIT, config.exec.max_args); !r)
       return r;

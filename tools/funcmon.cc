@@ -58,17 +58,19 @@ int main(int argc, char** argv) {
       "  sudo funcmon --backend kprobe -p nginx 'vfs_read'\n"};
   ToolOptions extra;
   extra.positional = "pattern";
-  extra.options.add_options()(
-      "limit", po::value<std::string>()->value_name("N"),
-      "trace at most N functions, the first by name (1..10000, default 10)")(
-      "backend", po::value<std::string>()->value_name("B"),
-      "auto (fentry, else kprobe; default), fentry or kprobe")(
-      "count", "count calls per function in the kernel instead of writing events")(
-      "interval", po::value<std::string>()->value_name("SECS"),
-      "with --count: print the counts every SECS seconds (default: at exit only)")(
-      "max-rate", po::value<std::string>()->value_name("N"),
-      "at most N events per second, enforced in the kernel (0 = unlimited, the default)")(
-      "list", "print the functions that would be traced and the backend, and exit");
+  // clang-format off
+  extra.options.add_options()
+      ("limit", po::value<std::string>()->value_name("N"),
+       "trace at most N functions, the first by name (1..10000, default 10)")
+      ("backend", po::value<std::string>()->value_name("B"),
+       "auto (fentry, else kprobe; default), fentry or kprobe")
+      ("count", "count calls per function in the kernel instead of writing events")
+      ("interval", po::value<std::string>()->value_name("SECS"),
+       "with --count: print the counts every SECS seconds (default: at exit only)")
+      ("max-rate", po::value<std::string>()->value_name("N"),
+       "at most N events per second, enforced in the kernel (0 = unlimited, the default)")
+      ("list", "print the functions that would be traced and the backend, and exit");
+  // clang-format on
   double interval = 0;
   bool list = false;
   extra.apply = [&](const po::variables_map& vm, Config& config) -> Result<void> {

@@ -66,31 +66,33 @@ int main(int argc, char** argv) {
                 "  sudo syscallmon --syscall openat,read --sampling all --max-rate 0\n"};
   SummaryOptions summary;
   ToolOptions extra;
-  extra.options.add_options()(
-      "category", po::value<std::string>()->value_name("LIST"),
-      "trace only these categories: file_io, network, memory, process, signal, time, other")(
-      "syscall", po::value<std::string>()->value_name("LIST"),
-      "trace exactly these syscalls (names or numbers), whatever their category")(
-      "errors-only", "write only failed calls")(
-      "slow-only", "write only slow calls (with --errors-only: either)")(
-      "threshold", po::value<std::vector<std::string>>()->value_name("CAT=MS"),
-      "a call slower than MS is slow (CAT: file_io, network, memory, process, default); "
-      "repeatable")(
-      "sampling", po::value<std::string>()->value_name("MODE"),
-      "intelligent (errors, slow and high-priority calls), all, or sample (intelligent plus "
-      "1 in --sample-rate of the rest)")("sample-rate", po::value<std::string>()->value_name("N"),
-                                         "1-in-N for --sampling sample")(
-      "max-rate", po::value<std::string>()->value_name("N"),
-      "at most N events per second, enforced in the kernel; the rest are counted as lost "
-      "(0 = unlimited, default 1000)")(
-      "summary", po::value<std::string>()->implicit_value("")->value_name("SECS"),
-      "print a summary table every SECS seconds (none: at exit only) instead of the live "
-      "event table; events are still written")(
-      "by", po::value<std::string>()->value_name("WHAT"),
-      "summary per syscall (default), category or process")(
-      "histogram", "summary with a log2 latency histogram per row")(
-      "top", po::value<std::string>()->value_name("N"), "summary rows shown (default 20, 0 = all)")(
-      "list", "print every syscall this build knows, with its number and category, and exit");
+  // clang-format off
+  extra.options.add_options()
+      ("category", po::value<std::string>()->value_name("LIST"),
+       "trace only these categories: file_io, network, memory, process, signal, time, other")
+      ("syscall", po::value<std::string>()->value_name("LIST"),
+       "trace exactly these syscalls (names or numbers), whatever their category")
+      ("errors-only", "write only failed calls")
+      ("slow-only", "write only slow calls (with --errors-only: either)")
+      ("threshold", po::value<std::vector<std::string>>()->value_name("CAT=MS"),
+       "a call slower than MS is slow (CAT: file_io, network, memory, process, default); "
+       "repeatable")
+      ("sampling", po::value<std::string>()->value_name("MODE"),
+       "intelligent (errors, slow and high-priority calls), all, or sample (intelligent plus "
+       "1 in --sample-rate of the rest)")
+      ("sample-rate", po::value<std::string>()->value_name("N"), "1-in-N for --sampling sample")
+      ("max-rate", po::value<std::string>()->value_name("N"),
+       "at most N events per second, enforced in the kernel; the rest are counted as lost "
+       "(0 = unlimited, default 1000)")
+      ("summary", po::value<std::string>()->implicit_value("")->value_name("SECS"),
+       "print a summary table every SECS seconds (none: at exit only) instead of the live "
+       "event table; events are still written")
+      ("by", po::value<std::string>()->value_name("WHAT"),
+       "summary per syscall (default), category or process")
+      ("histogram", "summary with a log2 latency histogram per row")
+      ("top", po::value<std::string>()->value_name("N"), "summary rows shown (default 20, 0 = all)")
+      ("list", "print every syscall this build knows, with its number and category, and exit");
+  // clang-format on
 
   bool summary_on = false;
   bool list = false;

@@ -29,6 +29,8 @@ class EventLoop {
   void stop_after(std::chrono::milliseconds duration) { duration_ = duration; }
   // Makes run() return StopReason::Error at its next turn.
   void fail() { failed_ = true; }
+  // Makes run() return at its next turn, as on SIGTERM (a control command).
+  void request_stop() { stop_ = true; }
 
   StopReason run();
   int last_signal() const { return last_signal_; }

@@ -18,21 +18,25 @@ constexpr const char* kVersion = "0.1.0";
 
 po::options_description common_options() {
   po::options_description d("Common options");
-  d.add_options()(
-      "config,c", po::value<std::string>()->value_name("FILE"),
-      "YAML config (default: ./monitor_config.yaml, then /etc/ebpfmon/monitor_config.yaml)")(
-      "comm,p", po::value<std::string>()->value_name("LIST"),
-      "only these process names (comma list, exact comm, at most 15 bytes each)")(
-      "user,u", po::value<std::string>()->value_name("LIST"),
-      "only these users (names or numeric uids, comma list)")(
-      "pid", po::value<std::string>()->value_name("LIST"), "only these process ids (comma list)")(
-      "output-dir,o", po::value<std::string>()->value_name("DIR"),
-      "where event files go (default: output/)")(
-      "format", po::value<std::string>()->value_name("csv|jsonl"),
-      "event file format (default: csv)")("quiet,q", "no live console table")(
-      "duration,d", po::value<std::string>()->value_name("SECONDS"),
-      "stop after this many seconds, exactly as on Ctrl-C")("verbose,v", "debug logging on stderr")(
-      "help,h", "show this help and exit")("version", "show the version and exit");
+  // clang-format off
+  d.add_options()
+      ("config,c", po::value<std::string>()->value_name("FILE"),
+       "YAML config (default: ./monitor_config.yaml, then /etc/ebpfmon/monitor_config.yaml)")
+      ("comm,p", po::value<std::string>()->value_name("LIST"),
+       "only these process names (comma list, exact comm, at most 15 bytes each)")
+      ("user,u", po::value<std::string>()->value_name("LIST"),
+       "only these users (names or numeric uids, comma list)")
+      ("pid", po::value<std::string>()->value_name("LIST"), "only these process ids (comma list)")
+      ("output-dir,o", po::value<std::string>()->value_name("DIR"),
+       "where event files go (default: output/)")
+      ("format", po::value<std::string>()->value_name("csv|jsonl"), "event file format (default: csv)")
+      ("quiet,q", "no live console table")
+      ("duration,d", po::value<std::string>()->value_name("SECONDS"),
+       "stop after this many seconds, exactly as on Ctrl-C")
+      ("verbose,v", "debug logging on stderr")
+      ("help,h", "show this help and exit")
+      ("version", "show the version and exit");
+  // clang-format on
   return d;
 }
 

@@ -7,6 +7,9 @@
 #include <iostream>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
+#include "app/control_socket.h"
 #include "app/event_loop.h"
 #include "bpf/capabilities.h"
 #include "bpf/kernel_headers.h"
@@ -62,6 +65,31 @@ bool drain(MonitorOutput& out) {
     }
   }
   return true;
+}
+
+// What --daemon-status shows.
+std::string status_json(const std::vector<MonitorOutput>& outputs,
+                        std::chrono::steady_clock::time_point started, const Config& config) {
+  nlohmann::json j;
+  j["pid"] = getpid();
+  j["uptime_seconds"] =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  j["config"] = config.source;
+  j["monitors"] = nlohmann::json::array();
+  for (const auto& out : outputs) {
+    const KernelLosses l = out.monitor->losses();
+    nlohmann::json m;
+    m["name"] = out.monitor->name();
+    m["hooks"] = nlohmann::json::array();
+    for (const HookSpec& h : out.monitor->hooks()) m["hooks"].push_back(h.describe());
+    m["events_written"] = out.written();
+    m["lost"] = {{"kernel_buffer", l.kernel_buffer}, {"kernel_map", l.kernel_map},
+                 {"rate_limit", l.rate_limit},       {"user_space", l.user_space},
+                 {"write_errors", out.write_errors()}, {"total", l.total() + out.write_errors()}};
+    m["file"] = out.file ? out.file->path().string() : "";
+    j["monitors"].push_back(m);
+  }
+  return j.dump() + "\n";
 }
 
 // The breakdown by stage first, then the one line per monitor that scripts
@@ -181,6 +209,25 @@ int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> mon
         line << " " << out.monitor->name() << " " << out.written() << " written, "
              << out.monitor->losses().total() + out.write_errors() << " lost;";
       std::cerr << line.str() << std::endl;
+    });
+    if (!r) return fail(r.error());
+  }
+  std::unique_ptr<ControlSocket> control;
+  const auto started = std::chrono::steady_clock::now();
+  if (!options.control_socket.empty()) {
+    auto socket = ControlSocket::listen(options.control_socket);
+    if (!socket) return fail(socket.error());
+    control = std::move(*socket);
+    auto r = (*loop)->watch(control->fd(), [&] {
+      control->serve_one([&](const std::string& command) -> std::string {
+        if (command == "status") return status_json(outputs, started, config);
+        if (command == "stop") {
+          log_info("stopping on request from the control socket");
+          (*loop)->request_stop();
+          return "stopping\n";
+        }
+        return "unknown command\n";
+      });
     });
     if (!r) return fail(r.error());
   }

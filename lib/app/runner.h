@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -20,6 +21,9 @@ struct RunOptions {
   // A monitor whose start fails with a runtime error (the kernel lacks what
   // it needs) is reported and left out; the run fails only when none is left.
   bool skip_unavailable = false;
+  // When set, a control socket there answers "status" (JSON: monitors, hooks,
+  // events written and lost by stage, files) and "stop" (a graceful stop).
+  std::filesystem::path control_socket;
   std::function<void()> at_start;         // right after the Tracing line
   std::chrono::milliseconds interval{0};  // 0 = no periodic task
   std::function<Result<void>()> every_interval;

@@ -108,10 +108,17 @@ Result<KernelFunctions> KernelFunctions::load(const KernelFunctionSources& sourc
 std::vector<std::string> KernelFunctions::matching(const std::vector<std::string>& globs) const {
   std::vector<std::string> out;
   std::set<std::string> seen;
-  for (const std::string& glob : globs)
+  for (const std::string& glob : globs) {
+    if (glob.find_first_of("*?[") == std::string::npos) {  // a plain name: no scan
+      if (std::binary_search(candidates_.begin(), candidates_.end(), glob) &&
+          seen.insert(glob).second)
+        out.push_back(glob);
+      continue;
+    }
     for (const std::string& name : candidates_)
       if (fnmatch(glob.c_str(), name.c_str(), 0) == 0 && seen.insert(name).second)
         out.push_back(name);
+  }
   return out;
 }
 

@@ -2,8 +2,11 @@
 """ebpfmon end to end: several monitors in one process, chosen by -m or by
 the config; a monitor this kernel cannot run is left out with the reason;
 --doctor; usage errors."""
+import json
 import os
 import re
+import signal
+import subprocess
 import sys
 import tempfile
 
@@ -97,11 +100,104 @@ def test_doctor():
               "doctor: kprobe probe says why")
 
 
+def test_daemon(tmp):
+    """--daemon starts in the background, refuses a second instance, answers
+    --daemon-status, and --daemon-stop returns once everything is flushed."""
+    env = dict(os.environ, EBPFMON_RUN_DIR=os.path.join(tmp, "run"))
+    cwd = os.path.join(tmp, "daemon")
+    os.makedirs(cwd)
+
+    def ebpfmon(*args):
+        return run([tool("ebpfmon")] + list(args), env=env, cwd=cwd)
+
+    r = ebpfmon("--daemon-status")
+    check(r.returncode == 3 and "no daemon is running" in r.stderr,
+          "daemon: status exits 3 when none runs (%d)" % r.returncode)
+    # Found as ./monitor_config.yaml, the first place looked in.
+    config = os.path.join(cwd, "monitor_config.yaml")
+    with open(config, "w") as f:
+        f.write("monitors:\n  func: {enabled: false}\n"
+                "  syscall: {syscalls: [openat], show_errors_only: true}\n")
+    os.chmod(config, 0o600)
+    r = ebpfmon("--daemon")
+    m = re.search(r"daemon started \(pid (\d+)\)", r.stderr)
+    check(r.returncode == 0 and m is not None, "daemon: starts (%d): %s" % (r.returncode, r.stderr))
+    if not m:
+        return
+    pid = int(m.group(1))
+    check(os.path.exists("/proc/%d" % pid), "daemon: runs in the background")
+    with open(os.path.join(tmp, "run", "ebpfmon.pid")) as f:
+        check(f.read().strip() == str(pid), "daemon: pid file holds its pid")
+    sock = os.stat(os.path.join(tmp, "run", "ebpfmon.sock"))
+    check(oct(sock.st_mode & 0o777) == "0o600", "daemon: control socket is 0600")
+    r = ebpfmon("--daemon", "-m", "exec")
+    check(r.returncode == 1 and "already running (pid %d" % pid in r.stderr,
+          "daemon: a second instance refuses: %s" % r.stderr)
+
+    for i in range(7):
+        try:
+            os.open("/nonexistent/ebpfmon-daemon-%d" % i, os.O_RDONLY)
+        except FileNotFoundError:
+            pass
+    subprocess.run([TRUE, "ebpfmon-daemon-exec"], check=True)
+    r = ebpfmon("--daemon-status", "--json")
+    status = json.loads(r.stdout) if r.returncode == 0 else {}
+    check(status.get("pid") == pid and [m["name"] for m in status.get("monitors", [])] ==
+          ["exec", "syscall"], "daemon: status --json lists both monitors: %s" % r.stdout[:200])
+    check(status.get("config", "").endswith("monitor_config.yaml"), "daemon: says which config")
+    check(all(m["hooks"] and "total" in m["lost"] for m in status.get("monitors", [])),
+          "daemon: status has hooks and losses per monitor")
+    r = ebpfmon("--daemon-status")
+    check(r.returncode == 0 and "exec:" in r.stdout and "hooks: raw tracepoint sys_enter" in r.stdout,
+          "daemon: human status: %s" % r.stdout[:300])
+    r = ebpfmon("--daemon-stop")
+    check(r.returncode == 0 and "daemon stopped" in r.stderr, "daemon: stops: %s" % r.stderr)
+    check(not os.path.exists("/proc/%d" % pid) or open("/proc/%d/stat" % pid).read().split()[2] == "Z",
+          "daemon: the process is gone")
+    files = output_files(os.path.join(cwd, "output"), "syscall", "csv")
+    rows = read_csv(files[0]) if files else []
+    mine = [r for r in rows[1:] if r[8] == "openat" and r[3] == str(os.getpid())]
+    check(len(mine) == 7, "daemon: every failed openat flushed to the file at stop (%d)" % len(mine))
+    execs = read_csv(output_files(os.path.join(cwd, "output"), "exec", "csv")[0])
+    check(any(r[7] == TRUE + " ebpfmon-daemon-exec" for r in execs[1:]), "daemon: the exec row")
+    log = open(os.path.join(cwd, "logs", "monitor.log")).read()
+    check(re.search(r"^syscall: \d+ events written, \d+ lost$", log, re.M) is not None,
+          "daemon: its summary is in the log file")
+    r = ebpfmon("--daemon-stop")
+    check(r.returncode == 3, "daemon: stop exits 3 when none runs")
+
+
+def test_systemd_notify(tmp):
+    """Under systemd (NOTIFY_SOCKET set, Type=notify) ebpfmon stays in the
+    foreground, says READY=1 once tracing, serves status, stops on SIGTERM."""
+    import socket
+    notify_path = os.path.join(tmp, "notify.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    listener.bind(notify_path)
+    listener.settimeout(120)
+    env = {"NOTIFY_SOCKET": notify_path, "EBPFMON_RUN_DIR": os.path.join(tmp, "run-systemd")}
+    out = os.path.join(tmp, "systemd-out")
+    t = Tracer([tool("ebpfmon"), "-m", "exec", "-o", out], env=env)
+    try:
+        message = listener.recv(64)
+    except socket.timeout:
+        message = b""
+    check(message == b"READY=1", "systemd: READY=1 on the notify socket (%r)" % message)
+    check(t.proc.poll() is None, "systemd: stays in the foreground")
+    r = run([tool("ebpfmon"), "--daemon-status"], env=dict(os.environ, **env))
+    check(r.returncode == 0 and "exec:" in r.stdout, "systemd: status answers: %s" % r.stderr)
+    check(t.stop(signal.SIGTERM) == 0, "systemd: SIGTERM stops it with exit 0")
+    check(summary_counts(t.stderr_text(), "exec") is not None, "systemd: summary printed")
+    listener.close()
+
+
 def test_usage():
     for args, message in [
         (["-m", "exce"], "unknown monitor 'exce' (did you mean 'exec'?)"),
         (["-m", "exec,,syscall"], "--monitors: empty monitor name"),
         (["--daemonize"], "unrecognised option"),
+        (["--daemon", "--doctor"], "exclude each other"),
+        (["--json"], "--json needs --daemon-status"),
     ]:
         r = run([tool("ebpfmon")] + args)
         check(r.returncode == 2 and message in r.stderr,
@@ -115,6 +211,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         test_two_monitors(tmp)
         test_config_and_unavailable(tmp)
+        test_daemon(tmp)
+        test_systemd_notify(tmp)
     finish()
 
 
