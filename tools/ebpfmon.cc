@@ -7,6 +7,7 @@
 #include "app/doctor.h"
 #include "app/options.h"
 #include "app/runner.h"
+#include "core/log.h"
 #include "core/text.h"
 #include "monitors/registry.h"
 
@@ -98,6 +99,14 @@ int main(int argc, char** argv) {
     return monitors.error().exit_code();
   }
   if (doctor) return run_doctor(cmd.config, *monitors, std::cout);
+  const auto log_file = std::filesystem::absolute(cmd.config.logging.file);
+  if (auto r = open_log_file(log_file, log_level_from_name(cmd.config.logging.level),
+                             cmd.config.logging.backup_count);
+      !r) {
+    std::cerr << "ebpfmon: " << r.error().to_string() << "\n";
+    return 1;
+  }
+  log_info("ebpfmon started; configuration: " + cmd.config.source);
   RunOptions options;
   options.skip_unavailable = true;
   const bool under_systemd = std::getenv("NOTIFY_SOCKET") != nullptr;
@@ -107,7 +116,6 @@ int main(int argc, char** argv) {
   // where it was started from.
   Config& config = cmd.config;
   config.output.directory = std::filesystem::absolute(config.output.directory).string();
-  const auto log_file = std::filesystem::absolute(config.logging.file);
   const DaemonPaths paths = daemon_paths();
   auto pid_file = PidFile::acquire(paths.pid_file());
   if (!pid_file) {

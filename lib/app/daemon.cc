@@ -102,17 +102,14 @@ int run_detached(const std::filesystem::path& log_file,
   close(relay[0]);
   setsid();
   const int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-  std::error_code ec;
-  std::filesystem::create_directories(log_file.parent_path(), ec);
-  const int log_fd =
-      open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
   dup2(null_fd, STDIN_FILENO);
-  dup2(log_fd >= 0 ? log_fd : null_fd, STDOUT_FILENO);
+  dup2(null_fd, STDOUT_FILENO);
   dup2(relay[1], STDERR_FILENO);
+  // From then on the log file (open_log_file) has what stderr would show.
   const auto ready = [&] {
     std::cerr.flush();
     (void)!write(STDERR_FILENO, kReadyMarker, sizeof kReadyMarker - 1);
-    dup2(log_fd >= 0 ? log_fd : null_fd, STDERR_FILENO);
+    dup2(null_fd, STDERR_FILENO);
     close(relay[1]);
   };
   return body(ready);

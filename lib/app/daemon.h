@@ -37,8 +37,9 @@ class PidFile {
 
 // Forks. The parent relays the child's stderr until the child calls
 // `ready` (then prints that the daemon started and exits 0) or dies (exit 1).
-// The child runs `body` in a new session with stdin on /dev/null, stdout and,
-// after `ready`, stderr on `log_file`; returns body's result in the child.
+// The child runs `body` in a new session with stdin and stdout on /dev/null,
+// and stderr too after `ready` (the log file, opened before, has it all);
+// returns body's result in the child. `log_file` is named in the message.
 int run_detached(const std::filesystem::path& log_file,
                  const std::function<int(const std::function<void()>& ready)>& body);
 

@@ -15,7 +15,8 @@ class EventLoop {
  public:
   enum class StopReason { Signal, Duration, Error };
 
-  // Blocks SIGINT and SIGTERM (they arrive through a signalfd instead).
+  // Blocks SIGINT, SIGTERM and SIGHUP (they arrive through a signalfd
+  // instead). SIGINT and SIGTERM stop the loop; SIGHUP calls on_hangup.
   static Result<std::unique_ptr<EventLoop>> create();
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
@@ -27,6 +28,7 @@ class EventLoop {
   Result<void> every(std::chrono::milliseconds period, std::function<void()> tick);
   // Stops the loop this long after run() starts; 0 = never.
   void stop_after(std::chrono::milliseconds duration) { duration_ = duration; }
+  void on_hangup(std::function<void()> handler) { on_hangup_ = std::move(handler); }
   // Makes run() return StopReason::Error at its next turn.
   void fail() { failed_ = true; }
   // Makes run() return at its next turn, as on SIGTERM (a control command).
@@ -51,6 +53,7 @@ class EventLoop {
   bool stop_ = false;
   bool failed_ = false;
   int last_signal_ = 0;
+  std::function<void()> on_hangup_;
 };
 
 }  // namespace ebpfmon

@@ -95,19 +95,25 @@ std::string status_json(const std::vector<MonitorOutput>& outputs,
 // The breakdown by stage first, then the one line per monitor that scripts
 // read last. Losses are read from the kernel once, so both lines agree.
 void print_summary(const std::vector<MonitorOutput>& outputs) {
+  std::vector<std::string> lines;
   std::vector<uint64_t> totals;
   for (const auto& out : outputs) {
     const KernelLosses l = out.monitor->losses();
     totals.push_back(l.total() + out.write_errors());
-    std::cerr << out.monitor->name() << ": lost by stage: kernel buffer " << l.kernel_buffer
-              << ", kernel map " << l.kernel_map << ", rate limit " << l.rate_limit
-              << ", user space " << l.user_space << ", write errors " << out.write_errors();
-    if (out.file) std::cerr << "; file " << out.file->path().string();
-    std::cerr << "\n";
+    std::ostringstream line;
+    line << out.monitor->name() << ": lost by stage: kernel buffer " << l.kernel_buffer
+         << ", kernel map " << l.kernel_map << ", rate limit " << l.rate_limit << ", user space "
+         << l.user_space << ", write errors " << out.write_errors();
+    if (out.file) line << "; file " << out.file->path().string();
+    lines.push_back(line.str());
   }
   for (size_t i = 0; i < outputs.size(); ++i)
-    std::cerr << outputs[i].monitor->name() << ": " << outputs[i].written()
-              << " events written, " << totals[i] << " lost\n";
+    lines.push_back(outputs[i].monitor->name() + ": " + std::to_string(outputs[i].written()) +
+                    " events written, " + std::to_string(totals[i]) + " lost");
+  for (const auto& line : lines) {
+    std::cerr << line << "\n";
+    log_to_file(LogLevel::Info, line);
+  }
 }
 
 }  // namespace
@@ -237,7 +243,19 @@ int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> mon
   }
   (*loop)->stop_after(std::chrono::milliseconds(static_cast<int64_t>(config.duration * 1000)));
 
+  (*loop)->on_hangup([&] {
+    reopen_log_file();
+    log_info("SIGHUP: reopened the log and event files");
+    for (auto& out : outputs)
+      if (out.file)
+        if (auto r = out.file->reopen(); !r) {
+          log_error(r.error().to_string());
+          write_failed = true;
+          (*loop)->fail();
+        }
+  });
   std::cerr << tracing_line(outputs) << std::endl;
+  log_to_file(LogLevel::Info, tracing_line(outputs));
   if (options.at_start) options.at_start();
   const EventLoop::StopReason reason = (*loop)->run();
 

@@ -112,6 +112,40 @@ Result<void> FileSink::open_new_file() {
                         kDirectoryHint);
 }
 
+Result<void> FileSink::reopen() {
+  if (auto flushed = flush(); !flushed) return flushed;
+  const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0) {
+    close_file();
+    fd_ = fd;
+    const off_t end = ::lseek(fd_, 0, SEEK_END);
+    file_bytes_ = end > 0 ? static_cast<uint64_t>(end) : 0;
+    return {};
+  }
+  if (errno != ENOENT) {
+    const Error error = Error::runtime("cannot reopen " + path_.string() + ": " + errno_text(errno),
+                                       kDirectoryHint);
+    fail(error);
+    return error;
+  }
+  const int created =
+      ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, kFileMode);
+  if (created < 0) {
+    const Error error = Error::runtime("cannot create " + path_.string() + ": " + errno_text(errno),
+                                       kDirectoryHint);
+    fail(error);
+    return error;
+  }
+  close_file();
+  fd_ = created;
+  file_bytes_ = 0;
+  records_in_file_ = 0;
+  (void)::fchmod(fd_, kFileMode);
+  if (options_.include_header && options_.format == FileFormat::Csv)
+    return write_all(csv_header(schema_, options_.delimiter));
+  return {};
+}
+
 void FileSink::write(const Event& event) {
   if (failed_) {
     ++dropped_;

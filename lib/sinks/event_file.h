@@ -39,6 +39,10 @@ class FileSink final : public Sink {
   uint64_t dropped() const override { return dropped_; }
   uint64_t written() const override { return written_; }
   const std::filesystem::path& path() const { return path_; }
+  // After SIGHUP (logrotate moved or copied the file): flush, close, and go
+  // on at the same path, appending to the file there or, when it was moved
+  // away, in a new one with its header.
+  Result<void> reopen();
 
  private:
   FileSink(const FileSinkOptions& options, const Schema& schema);

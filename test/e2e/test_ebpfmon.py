@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (HeldChild, Tracer, check, finish, output_files, read_csv, require_root, run,  # noqa: E402
@@ -161,8 +162,9 @@ def test_daemon(tmp):
     execs = read_csv(output_files(os.path.join(cwd, "output"), "exec", "csv")[0])
     check(any(r[7] == TRUE + " ebpfmon-daemon-exec" for r in execs[1:]), "daemon: the exec row")
     log = open(os.path.join(cwd, "logs", "monitor.log")).read()
-    check(re.search(r"^syscall: \d+ events written, \d+ lost$", log, re.M) is not None,
-          "daemon: its summary is in the log file")
+    check(re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} INFO syscall: \d+ events written, "
+                    r"\d+ lost$", log, re.M) is not None,
+          "daemon: its summary is in the log file, with a timestamp: %s" % log[-300:])
     r = ebpfmon("--daemon-stop")
     check(r.returncode == 3, "daemon: stop exits 3 when none runs")
 
@@ -191,6 +193,46 @@ def test_systemd_notify(tmp):
     listener.close()
 
 
+def test_sighup_reopens(tmp):
+    """logrotate moves the event file and the log, then sends SIGHUP: both
+    go on at their old paths, the event file with a new header."""
+    cwd = os.path.join(tmp, "hup")
+    os.makedirs(cwd)
+    config = os.path.join(cwd, "c.yaml")
+    with open(config, "w") as f:
+        f.write("logging: {file: %s/ebpfmon.log, level: INFO}\n"
+                "monitors: {syscall: {syscalls: [openat], show_errors_only: true}}\n" % cwd)
+    os.chmod(config, 0o600)
+
+    def fail_opens(tag, n):
+        for i in range(n):
+            try:
+                os.open("/nonexistent/%s-%d" % (tag, i), os.O_RDONLY)
+            except FileNotFoundError:
+                pass
+
+    t = Tracer([tool("ebpfmon"), "-c", config, "-m", "syscall", "--pid", str(os.getpid()),
+                "-o", os.path.join(cwd, "out")])
+    fail_opens("before", 3)
+    time.sleep(2.5)  # one flush interval
+    path = output_files(os.path.join(cwd, "out"), "syscall", "csv")[0]
+    os.rename(path, path + ".1")
+    os.rename(os.path.join(cwd, "ebpfmon.log"), os.path.join(cwd, "ebpfmon.log.1"))
+    t.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    fail_opens("after", 4)
+    check(t.stop() == 0, "hup: SIGHUP does not stop the run; exit 0")
+    old = read_csv(path + ".1")
+    new = read_csv(path) if os.path.exists(path) else []
+    check(len(old) == 4 and old[0][0] == "timestamp", "hup: the moved file keeps its 3 rows (%d)"
+          % (len(old) - 1))
+    check(len(new) == 5 and new[0][0] == "timestamp",
+          "hup: a new file at the same path, with a header and the 4 later rows (%d)" % (len(new) - 1))
+    log = open(os.path.join(cwd, "ebpfmon.log")).read()
+    check("SIGHUP: reopened" in log and "syscall: 7 events written, 0 lost" in log,
+          "hup: the log goes on in a new file: %s" % log[-300:])
+
+
 def test_usage():
     for args, message in [
         (["-m", "exce"], "unknown monitor 'exce' (did you mean 'exec'?)"),
@@ -213,6 +255,7 @@ def main():
         test_config_and_unavailable(tmp)
         test_daemon(tmp)
         test_systemd_notify(tmp)
+        test_sighup_reopens(tmp)
     finish()
 
 
