@@ -103,16 +103,13 @@ int main(int argc, char** argv) {
   if (list) return list_functions(cmd.config);
 
   auto monitor = std::make_unique<FuncMonitor>();
-  RunOptions hooks;
+  RunOptions options;
   std::unique_ptr<FuncCountReport> report;
   if (cmd.config.func.count_only) {
     report = std::make_unique<FuncCountReport>(*monitor, std::cout);
-    hooks.interval = std::chrono::milliseconds(static_cast<int64_t>(interval * 1000));
-    hooks.at_start = [&] { report->start(); };
-    hooks.every_interval = [&] { return report->print_interval(); };
-    hooks.at_exit = [&] { return report->print_totals(); };
+    options = report_every(*report, interval);
   }
   std::vector<std::unique_ptr<Monitor>> monitors;
   monitors.push_back(std::move(monitor));
-  return run_monitors(cmd.config, std::move(monitors), hooks);
+  return run_monitors(cmd.config, std::move(monitors), options);
 }

@@ -153,16 +153,13 @@ int main(int argc, char** argv) {
   }
 
   auto monitor = std::make_unique<SyscallMonitor>();
-  RunOptions hooks;
+  RunOptions options;
   std::unique_ptr<SyscallSummary> printer;
   if (summary_on) {
     printer = std::make_unique<SyscallSummary>(*monitor, summary, std::cout);
-    hooks.interval = std::chrono::milliseconds(static_cast<int64_t>(summary.interval * 1000));
-    hooks.at_start = [&] { printer->start(); };
-    hooks.every_interval = [&] { return printer->print_interval(); };
-    hooks.at_exit = [&] { return printer->print_totals(); };
+    options = report_every(*printer, summary.interval);
   }
   std::vector<std::unique_ptr<Monitor>> monitors;
   monitors.push_back(std::move(monitor));
-  return run_monitors(cmd.config, std::move(monitors), hooks);
+  return run_monitors(cmd.config, std::move(monitors), options);
 }

@@ -11,12 +11,11 @@
 
 namespace ebpfmon {
 
-class FuncCountReport {
+class FuncCountReport final : public PeriodicReport {
  public:
   FuncCountReport(const FuncMonitor& monitor, std::ostream& out) : monitor_(monitor), out_(out) {}
-  void start() { clock_.restart(); }
-  Result<void> print_interval() { return print(false); }
-  Result<void> print_totals() { return print(true); }
+  Result<void> print_interval() override { return print(false); }
+  Result<void> print_totals() override { return print(true); }
 
  private:
   Result<void> print(bool whole_run);
@@ -24,7 +23,6 @@ class FuncCountReport {
   const FuncMonitor& monitor_;
   std::ostream& out_;
   std::map<std::string, uint64_t> previous_;
-  ReportClock clock_;
 };
 
 }  // namespace ebpfmon

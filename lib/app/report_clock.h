@@ -6,6 +6,8 @@
 #include <chrono>
 #include <string>
 
+#include "core/result.h"
+
 namespace ebpfmon {
 
 class ReportClock {
@@ -18,6 +20,19 @@ class ReportClock {
 
  private:
   std::chrono::steady_clock::time_point start_, last_;
+};
+
+// A table printed every interval and at exit: syscallmon --summary,
+// funcmon --count. Wired into a run by report_every() (runner.h).
+class PeriodicReport {
+ public:
+  virtual ~PeriodicReport() = default;
+  void start() { clock_.restart(); }      // when tracing starts
+  virtual Result<void> print_interval() = 0;  // the calls since the last table
+  virtual Result<void> print_totals() = 0;    // every call, at exit
+
+ protected:
+  ReportClock clock_;
 };
 
 }  // namespace ebpfmon

@@ -11,6 +11,7 @@
 
 #include "app/control_socket.h"
 #include "app/event_loop.h"
+#include "app/report_clock.h"
 #include "bpf/capabilities.h"
 #include "bpf/kernel_headers.h"
 #include "bpf/system.h"
@@ -117,6 +118,15 @@ void print_summary(const std::vector<MonitorOutput>& outputs) {
 }
 
 }  // namespace
+
+RunOptions report_every(PeriodicReport& report, double seconds) {
+  RunOptions options;
+  options.interval = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+  options.at_start = [&report] { report.start(); };
+  options.every_interval = [&report] { return report.print_interval(); };
+  options.at_exit = [&report] { return report.print_totals(); };
+  return options;
+}
 
 int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> monitors,
                  const RunOptions& options) {

@@ -30,6 +30,11 @@ struct RunOptions {
   std::function<Result<void>()> at_exit;
 };
 
+class PeriodicReport;  // app/report_clock.h
+
+// Options that print `report` every `seconds` (0: only at exit) and at exit.
+RunOptions report_every(PeriodicReport& report, double seconds);
+
 // Returns the process exit code: 0, or 1 for a runtime failure (cannot
 // attach, write error), or 2 for a setting the monitors reject.
 int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> monitors,

@@ -22,14 +22,13 @@ struct SummaryOptions {
   size_t top = 20;  // rows per table, 0 = all
 };
 
-class SyscallSummary {
+class SyscallSummary final : public PeriodicReport {
  public:
   SyscallSummary(const SyscallMonitor& monitor, SummaryOptions options, std::ostream& out);
   // The calls since the previous table.
-  void start() { clock_.restart(); }
-  Result<void> print_interval();
+  Result<void> print_interval() override;
   // Every call since the start; printed once, at exit.
-  Result<void> print_totals();
+  Result<void> print_totals() override;
 
  private:
   Result<void> print(bool whole_run);
@@ -38,7 +37,6 @@ class SyscallSummary {
   SummaryOptions options_;
   std::ostream& out_;
   std::unique_ptr<SyscallMonitor::Totals> previous_;
-  ReportClock clock_;
 };
 
 }  // namespace ebpfmon
