@@ -12,8 +12,9 @@ namespace ebpfmon {
 
 Result<void> map_update(int fd, const void* key, const void* value, const std::string& map_name);
 
-// Sum over CPUs of a per-CPU array of u64 at `index`.
-Result<uint64_t> percpu_u64_sum(int fd, uint32_t index, const std::string& map_name);
+// Sum over CPUs of a per-CPU map's u64 value at `key` (an array index or a
+// hash key).
+Result<uint64_t> percpu_u64_sum(int fd, const void* key, const std::string& map_name);
 
 // Reads every CPU's copy of a per-CPU map's value at `key` into `out`
 // (possible_cpus() slots of `value_size` rounded up to 8 bytes). False when

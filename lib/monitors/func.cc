@@ -166,17 +166,10 @@ Result<std::vector<FuncMonitor::Count>> FuncMonitor::read_counts() const {
   auto ips = map_integer_keys(*fd, sizeof(uint64_t), "func_counts");
   if (!ips) return ips.error();
   std::map<std::string, uint64_t> by_name;
-  std::vector<uint8_t> raw;
   for (uint64_t ip : *ips) {
-    auto found = percpu_lookup(*fd, &ip, sizeof(uint64_t), raw, "func_counts");
-    if (!found) return found.error();
-    uint64_t sum = 0;
-    for (size_t off = 0; off + sizeof(uint64_t) <= raw.size(); off += sizeof(uint64_t)) {
-      uint64_t v;
-      std::memcpy(&v, raw.data() + off, sizeof v);
-      sum += v;
-    }
-    by_name[functions_->name_at(ip)] += sum;
+    auto calls = percpu_u64_sum(*fd, &ip, "func_counts");
+    if (!calls) return calls.error();
+    by_name[functions_->name_at(ip)] += *calls;
   }
   for (auto& [name, calls] : by_name) counts.push_back({name, calls});
   return counts;

@@ -133,7 +133,7 @@ KernelLosses BpfMonitor::losses() const {
   auto fd = program_->map_fd("ebpfmon_losses");
   if (!fd) return losses;
   auto read = [&](uint32_t stage) {
-    auto n = percpu_u64_sum(*fd, stage, "ebpfmon_losses");
+    auto n = percpu_u64_sum(*fd, &stage, "ebpfmon_losses");
     if (!n) log_warning(n.error().message);
     return n ? *n : 0;
   };

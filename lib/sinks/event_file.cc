@@ -92,24 +92,29 @@ Result<void> FileSink::open_new_file() {
       return Error::runtime("cannot create " + candidate.string() + ": " + errno_text(error),
                             kDirectoryHint);
     }
-    close_file();
-    fd_ = fd;
-    path_ = candidate;
-    file_bytes_ = 0;
-    records_in_file_ = 0;
-    // The umask must neither open the file to others nor lock the group out.
-    if (::fchmod(fd_, kFileMode) != 0) {
-      return Error::runtime("cannot set the mode of " + path_.string() + ": " + errno_text(errno),
-                            kDirectoryHint);
-    }
-    if (options_.include_header && options_.format == FileFormat::Csv)
-      return write_all(csv_header(schema_, options_.delimiter));
-    return {};
+    return start_file(fd, candidate);
   }
   return Error::runtime("cannot create " + (options_.directory / (stem + extension)).string() +
                             ": that name and its suffixes up to _" +
                             std::to_string(kMaxNameSuffix) + " exist",
                         kDirectoryHint);
+}
+
+// Makes the just-created, empty `fd` the current file and writes its header.
+Result<void> FileSink::start_file(int fd, const fs::path& path) {
+  close_file();
+  fd_ = fd;
+  path_ = path;
+  file_bytes_ = 0;
+  records_in_file_ = 0;
+  // The umask must neither open the file to others nor lock the group out.
+  if (::fchmod(fd_, kFileMode) != 0) {
+    return Error::runtime("cannot set the mode of " + path_.string() + ": " + errno_text(errno),
+                          kDirectoryHint);
+  }
+  if (options_.include_header && options_.format == FileFormat::Csv)
+    return write_all(csv_header(schema_, options_.delimiter));
+  return {};
 }
 
 Result<void> FileSink::reopen() {
@@ -136,13 +141,10 @@ Result<void> FileSink::reopen() {
     fail(error);
     return error;
   }
-  close_file();
-  fd_ = created;
-  file_bytes_ = 0;
-  records_in_file_ = 0;
-  (void)::fchmod(fd_, kFileMode);
-  if (options_.include_header && options_.format == FileFormat::Csv)
-    return write_all(csv_header(schema_, options_.delimiter));
+  if (auto started = start_file(created, path_); !started) {
+    fail(started.error());
+    return started;
+  }
   return {};
 }
 

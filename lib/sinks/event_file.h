@@ -49,6 +49,7 @@ class FileSink final : public Sink {
   FileSink(const FileSink&) = delete;  // owns fd_
   FileSink& operator=(const FileSink&) = delete;
   Result<void> open_new_file();
+  Result<void> start_file(int fd, const std::filesystem::path& path);
   Result<void> write_all(const std::string& bytes);
   bool line_exceeds_size_limit() const;
   Result<void> roll_over();
