@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -29,6 +30,25 @@ bool lock_is_free(const std::filesystem::path& path) {
   const bool free = flock(fd, LOCK_EX | LOCK_NB) == 0;
   close(fd);
   return free;
+}
+
+pid_t read_pid(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  long pid = 0;
+  in >> pid;
+  return pid > 0 ? static_cast<pid_t>(pid) : 0;
+}
+
+// The lock goes when the process closes its files, a moment before it has
+// exited; a zombie has exited (its reaper may be slow, e.g. pid 1 in a container).
+bool has_exited(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return true;
+  std::string line;
+  std::getline(stat, line);
+  const size_t paren = line.rfind(')');
+  return paren == std::string::npos || paren + 2 >= line.size() || line[paren + 2] == 'Z' ||
+         line[paren + 2] == 'X';
 }
 
 }  // namespace
@@ -164,6 +184,7 @@ int print_daemon_status(bool json) {
 
 int stop_daemon() {
   const DaemonPaths paths = daemon_paths();
+  const pid_t pid = read_pid(paths.pid_file());
   auto reply = control_request(paths.socket(), "stop");
   if (!reply) {
     std::cerr << "ebpfmon: " << reply.error().message << "\n";
@@ -172,7 +193,7 @@ int stop_daemon() {
   // It has stopped when it has flushed, closed everything and exited,
   // releasing the pid file's lock.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (!lock_is_free(paths.pid_file())) {
+  while (!lock_is_free(paths.pid_file()) || (pid > 0 && !has_exited(pid))) {
     if (std::chrono::steady_clock::now() > deadline) {
       std::cerr << "ebpfmon: the daemon did not stop within 120 s\n";
       return 1;
