@@ -3,15 +3,25 @@
  * kfunc__<name> stub appended by user space, calling func_hit). Either way
  * the function is identified by bpf_get_func_ip and named in user space.
  *
- * FUNC_COUNT_ONLY: no events, only a per-CPU count per function address. */
+ * Every call that passes the filters is counted per CPU by function address
+ * (funcmon --count, /metrics); FUNC_COUNT_ONLY: no events besides. */
 #include <linux/sched.h>
 
 #include "common.bpf.h"
 #include "func.h"
 
-#ifdef FUNC_COUNT_ONLY
 BPF_PERCPU_HASH(func_counts, u64, u64, FUNC_COUNT_SLOTS);
-#endif
+
+static __always_inline void func_count(u64 ip) {
+  u64 *n = func_counts.lookup(&ip);
+  if (n) {
+    *n += 1; /* per-CPU value: no atomic needed */
+    return;
+  }
+  u64 one = 1;
+  if (func_counts.update(&ip, &one) != 0)
+    ebpfmon_count_loss(EBPFMON_LOSS_KERNEL_MAP);
+}
 
 static __always_inline int func_hit(void *ctx) {
   u64 id = bpf_get_current_pid_tgid();
@@ -24,15 +34,8 @@ static __always_inline int func_hit(void *ctx) {
     return 0;
 #endif
   u64 ip = bpf_get_func_ip(ctx);
+  func_count(ip);
 #ifdef FUNC_COUNT_ONLY
-  u64 *n = func_counts.lookup(&ip);
-  if (n) {
-    *n += 1; /* per-CPU value: no atomic needed */
-    return 0;
-  }
-  u64 one = 1;
-  if (func_counts.update(&ip, &one) != 0)
-    ebpfmon_count_loss(EBPFMON_LOSS_KERNEL_MAP);
   return 0;
 #else
   u64 now = bpf_ktime_get_ns();

@@ -7,6 +7,7 @@
 #include "app/doctor.h"
 #include "app/options.h"
 #include "app/runner.h"
+#include "core/listen_address.h"
 #include "core/log.h"
 #include "core/text.h"
 #include "monitors/registry.h"
@@ -69,11 +70,14 @@ int main(int argc, char** argv) {
                         "and files; exit 3 when none runs")
       ("daemon-stop", "stop the daemon gracefully and wait until it has flushed; exit 3 when "
                       "none runs")
-      ("json", "with --daemon-status: the status as JSON");
+      ("json", "with --daemon-status: the status as JSON")
+      ("metrics", po::value<std::string>()->value_name("ADDR:PORT"),
+       "serve Prometheus metrics at http://ADDR:PORT/metrics (e.g. 127.0.0.1:9464; a bare "
+       "port means loopback; port 0 picks a free one); config: metrics.enabled, metrics.listen");
   // clang-format on
   std::vector<std::string> names;
   bool doctor = false, daemon = false, status = false, stop = false, json = false;
-  extra.apply = [&](const po::variables_map& vm, Config&) -> Result<void> {
+  extra.apply = [&](const po::variables_map& vm, Config& config) -> Result<void> {
     doctor = vm.count("doctor") > 0;
     daemon = vm.count("daemon") > 0;
     status = vm.count("daemon-status") > 0;
@@ -82,6 +86,12 @@ int main(int argc, char** argv) {
     if (doctor + daemon + status + stop > 1)
       return Error::usage("--doctor, --daemon, --daemon-status and --daemon-stop exclude each other");
     if (json && !status) return Error::usage("--json needs --daemon-status");
+    if (vm.count("metrics")) {
+      const std::string listen = vm["metrics"].as<std::string>();
+      if (auto r = parse_listen_address(listen); !r) return Error::usage("--metrics: " + r.error().message);
+      config.metrics.enabled = true;
+      config.metrics.listen = listen;
+    }
     if (!vm.count("monitors")) return {};
     auto list = parse_word_list(vm["monitors"].as<std::string>(), "--monitors", "monitor name");
     if (!list) return list.error();

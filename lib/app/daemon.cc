@@ -13,16 +13,17 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "app/control_socket.h"
 
 namespace ebpfmon {
 namespace {
 
-constexpr char kReadyMarker[] = "\x01" "ebpfmon-ready\n";
+constexpr char kReadyMarker[] =
+    "\x01"
+    "ebpfmon-ready\n";
 
 bool lock_is_free(const std::filesystem::path& path) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -67,8 +68,9 @@ Result<PidFile> PidFile::acquire(const std::filesystem::path& path) {
     char pid[32] = {};
     (void)!pread(fd, pid, sizeof pid - 1, 0);
     close(fd);
-    return Error::runtime("a daemon is already running (pid " + std::string(pid, strcspn(pid, "\n")) +
-                          ", " + path.string() + "); stop it with ebpfmon --daemon-stop");
+    return Error::runtime("a daemon is already running (pid " +
+                          std::string(pid, strcspn(pid, "\n")) + ", " + path.string() +
+                          "); stop it with ebpfmon --daemon-stop");
   }
   return PidFile(fd, path);
 }
@@ -79,7 +81,8 @@ PidFile::~PidFile() {
 
 Result<void> PidFile::write_pid() {
   const std::string text = std::to_string(getpid()) + "\n";
-  if (ftruncate(fd_, 0) != 0 || pwrite(fd_, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()))
+  if (ftruncate(fd_, 0) != 0 ||
+      pwrite(fd_, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()))
     return Error::runtime("cannot write " + path_.string() + ": " + std::strerror(errno));
   return {};
 }
@@ -107,8 +110,8 @@ int run_detached(const std::filesystem::path& log_file,
       text.append(buf, static_cast<size_t>(n));
       const size_t marker = text.find(kReadyMarker);
       if (marker != std::string::npos) {
-        std::cerr << text.substr(0, marker) << "ebpfmon: daemon started (pid " << child
-                  << "); log " << log_file.string() << "\n";
+        std::cerr << text.substr(0, marker) << "ebpfmon: daemon started (pid " << child << "); log "
+                  << log_file.string() << "\n";
         return 0;
       }
     }
@@ -145,8 +148,7 @@ void notify_systemd_ready() {
   const int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return;
   const char msg[] = "READY=1";
-  const socklen_t len =
-      static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + std::strlen(path));
+  const socklen_t len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + std::strlen(path));
   (void)!sendto(fd, msg, sizeof msg - 1, 0, reinterpret_cast<sockaddr*>(&addr), len);
   close(fd);
 }

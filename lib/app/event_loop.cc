@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -28,9 +29,10 @@ int make_timer(std::chrono::milliseconds period, bool repeat) {
   return fd;
 }
 
-void drain_timer(int fd) {
-  uint64_t expirations;
-  [[maybe_unused]] ssize_t n = read(fd, &expirations, sizeof expirations);
+// A timerfd (expirations) and an eventfd (posts) both read as one u64.
+void consume_count(int fd) {
+  uint64_t count;
+  [[maybe_unused]] ssize_t n = read(fd, &count, sizeof count);
 }
 
 }  // namespace
@@ -60,7 +62,29 @@ Result<std::unique_ptr<EventLoop>> EventLoop::create() {
     }
   });
   if (!added) return added.error();
+  loop->wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (loop->wake_fd_ < 0) return sys_error("eventfd");
+  if (auto r = loop->add(loop->wake_fd_, true, [raw] { raw->run_posted(); }); !r) return r.error();
   return loop;
+}
+
+void EventLoop::post(std::function<void()> task) {
+  {
+    std::lock_guard<std::mutex> lock(posted_mutex_);
+    posted_.push_back(std::move(task));
+  }
+  const uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof one);
+}
+
+void EventLoop::run_posted() {
+  consume_count(wake_fd_);
+  std::vector<std::function<void()>> tasks;
+  {
+    std::lock_guard<std::mutex> lock(posted_mutex_);
+    tasks.swap(posted_);
+  }
+  for (auto& task : tasks) task();
 }
 
 EventLoop::~EventLoop() {
@@ -91,7 +115,7 @@ Result<void> EventLoop::every(std::chrono::milliseconds period, std::function<vo
   const int fd = make_timer(period, true);
   if (fd < 0) return sys_error("timerfd_create");
   return add(fd, true, [fd, tick = std::move(tick)] {
-    drain_timer(fd);
+    consume_count(fd);
     tick();
   });
 }
@@ -100,7 +124,7 @@ EventLoop::StopReason EventLoop::run() {
   if (duration_.count() > 0) {
     const int fd = make_timer(duration_, false);
     if (fd < 0 || !add(fd, true, [this, fd] {
-          drain_timer(fd);
+          consume_count(fd);
           stop_ = true;
           last_signal_ = 0;
         }))

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "core/result.h"
@@ -29,6 +30,11 @@ class EventLoop {
   // Stops the loop this long after run() starts; 0 = never.
   void stop_after(std::chrono::milliseconds duration) { duration_ = duration; }
   void on_hangup(std::function<void()> handler) { on_hangup_ = std::move(handler); }
+  // Runs `task` on the loop's thread at its next turn; callable from any
+  // thread (the metrics server asks for a rendering this way, so monitors
+  // and sinks are only ever touched by the loop's thread). Tasks posted
+  // after run() returns never run.
+  void post(std::function<void()> task);
   // Makes run() return StopReason::Error at its next turn.
   void fail() { failed_ = true; }
   // Makes run() return at its next turn, as on SIGTERM (a control command).
@@ -46,8 +52,13 @@ class EventLoop {
   };
   Result<void> add(int fd, bool owned, std::function<void()> on_ready);
 
+  void run_posted();
+
   int epoll_fd_ = -1;
   int signal_fd_ = -1;
+  int wake_fd_ = -1;  // eventfd, written by post()
+  std::mutex posted_mutex_;
+  std::vector<std::function<void()>> posted_;
   std::vector<std::unique_ptr<Watch>> watches_;
   std::chrono::milliseconds duration_{0};
   bool stop_ = false;

@@ -8,13 +8,12 @@
 
 #include "core/log.h"
 #include "core/text.h"
+#include "core/version.h"
 
 namespace po = boost::program_options;
 
 namespace ebpfmon {
 namespace {
-
-constexpr const char* kVersion = "0.1.0";
 
 po::options_description common_options() {
   po::options_description d("Common options");

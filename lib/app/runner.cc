@@ -7,33 +7,19 @@
 #include <iostream>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
 #include "app/control_socket.h"
 #include "app/event_loop.h"
+#include "app/metrics_server.h"
+#include "app/monitor_output.h"
 #include "app/report_clock.h"
+#include "app/run_report.h"
 #include "bpf/capabilities.h"
 #include "bpf/kernel_headers.h"
 #include "bpf/system.h"
 #include "core/log.h"
-#include "sinks/console_sink.h"
-#include "sinks/event_file.h"
 
 namespace ebpfmon {
 namespace {
-
-struct MonitorOutput {
-  std::unique_ptr<Monitor> monitor;
-  std::unique_ptr<FileSink> file;
-  std::unique_ptr<ConsoleSink> console;
-
-  void write(const Event& event) {
-    if (file) file->write(event);
-    if (console) console->write(event);
-  }
-  uint64_t written() const { return file ? file->written() : 0; }
-  uint64_t write_errors() const { return file ? file->dropped() : 0; }
-};
 
 int fail(const Error& error) {
   log_error(error.to_string());
@@ -68,55 +54,6 @@ bool drain(MonitorOutput& out) {
   return true;
 }
 
-// What --daemon-status shows.
-std::string status_json(const std::vector<MonitorOutput>& outputs,
-                        std::chrono::steady_clock::time_point started, const Config& config) {
-  nlohmann::json j;
-  j["pid"] = getpid();
-  j["uptime_seconds"] =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  j["config"] = config.source;
-  j["monitors"] = nlohmann::json::array();
-  for (const auto& out : outputs) {
-    const KernelLosses l = out.monitor->losses();
-    nlohmann::json m;
-    m["name"] = out.monitor->name();
-    m["hooks"] = nlohmann::json::array();
-    for (const HookSpec& h : out.monitor->hooks()) m["hooks"].push_back(h.describe());
-    m["events_written"] = out.written();
-    m["lost"] = {{"kernel_buffer", l.kernel_buffer}, {"kernel_map", l.kernel_map},
-                 {"rate_limit", l.rate_limit},       {"user_space", l.user_space},
-                 {"write_errors", out.write_errors()}, {"total", l.total() + out.write_errors()}};
-    m["file"] = out.file ? out.file->path().string() : "";
-    j["monitors"].push_back(m);
-  }
-  return j.dump() + "\n";
-}
-
-// The breakdown by stage first, then the one line per monitor that scripts
-// read last. Losses are read from the kernel once, so both lines agree.
-void print_summary(const std::vector<MonitorOutput>& outputs) {
-  std::vector<std::string> lines;
-  std::vector<uint64_t> totals;
-  for (const auto& out : outputs) {
-    const KernelLosses l = out.monitor->losses();
-    totals.push_back(l.total() + out.write_errors());
-    std::ostringstream line;
-    line << out.monitor->name() << ": lost by stage: kernel buffer " << l.kernel_buffer
-         << ", kernel map " << l.kernel_map << ", rate limit " << l.rate_limit << ", user space "
-         << l.user_space << ", write errors " << out.write_errors();
-    if (out.file) line << "; file " << out.file->path().string();
-    lines.push_back(line.str());
-  }
-  for (size_t i = 0; i < outputs.size(); ++i)
-    lines.push_back(outputs[i].monitor->name() + ": " + std::to_string(outputs[i].written()) +
-                    " events written, " + std::to_string(totals[i]) + " lost");
-  for (const auto& line : lines) {
-    std::cerr << line << "\n";
-    log_to_file(LogLevel::Info, line);
-  }
-}
-
 }  // namespace
 
 RunOptions report_every(PeriodicReport& report, double seconds) {
@@ -145,13 +82,30 @@ int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> mon
   Capabilities caps;
   std::vector<MonitorOutput> outputs;
   outputs.reserve(monitors.size());
+  const RunInfo run{std::chrono::steady_clock::now(), std::chrono::system_clock::now(),
+                    config.source};
+  // Bound before anything compiles, so a busy port fails fast. Scrapes
+  // arrive on the server's thread; the page is rendered on the loop's,
+  // which alone touches monitors and sinks (so none is answered before the
+  // Tracing line).
+  std::unique_ptr<MetricsServer> metrics;
+  if (config.metrics.enabled) {
+    auto server = MetricsServer::start(config.metrics.listen, [&](MetricsServer::Reply reply) {
+      (*loop)->post([&, reply = std::move(reply)] { reply(metrics_page(outputs, run)); });
+    });
+    if (!server) return fail(server.error());
+    metrics = std::move(*server);
+    const std::string where = "metrics: http://" + metrics->address() + "/metrics";
+    std::cerr << where << std::endl;
+    log_to_file(LogLevel::Info, where);
+  }
   for (auto& monitor : monitors) {
     outputs.push_back(MonitorOutput{std::move(monitor), nullptr, nullptr});
     MonitorOutput* out = &outputs.back();
     if (auto r = out->monitor->start(config, caps, [out](const Event& e) { out->write(e); }); !r) {
       if (!options.skip_unavailable || r.error().exit_code() != 1) return fail(r.error());
-      log_warning(out->monitor->name() + ": unavailable on this machine, left out: " +
-                  r.error().message);
+      log_warning(out->monitor->name() +
+                  ": unavailable on this machine, left out: " + r.error().message);
       outputs.pop_back();
     }
   }
@@ -218,25 +172,18 @@ int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> mon
   };
   // Several monitors write files only; on a terminal, show that they are alive.
   if (outputs.size() > 1 && isatty(STDERR_FILENO)) {
-    auto r = (*loop)->every(std::chrono::seconds(5), [&] {
-      std::ostringstream line;
-      line << "status:";
-      for (const auto& out : outputs)
-        line << " " << out.monitor->name() << " " << out.written() << " written, "
-             << out.monitor->losses().total() + out.write_errors() << " lost;";
-      std::cerr << line.str() << std::endl;
-    });
+    auto r = (*loop)->every(std::chrono::seconds(5),
+                            [&] { std::cerr << status_line(outputs) << std::endl; });
     if (!r) return fail(r.error());
   }
   std::unique_ptr<ControlSocket> control;
-  const auto started = std::chrono::steady_clock::now();
   if (!options.control_socket.empty()) {
     auto socket = ControlSocket::listen(options.control_socket);
     if (!socket) return fail(socket.error());
     control = std::move(*socket);
     auto r = (*loop)->watch(control->fd(), [&] {
       control->serve_one([&](const std::string& command) -> std::string {
-        if (command == "status") return status_json(outputs, started, config);
+        if (command == "status") return status_json(outputs, run);
         if (command == "stop") {
           log_info("stopping on request from the control socket");
           (*loop)->request_stop();
@@ -268,6 +215,7 @@ int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> mon
   log_to_file(LogLevel::Info, tracing_line(outputs));
   if (options.at_start) options.at_start();
   const EventLoop::StopReason reason = (*loop)->run();
+  metrics.reset();  // nothing renders a page once the loop has stopped
 
   bool ok = reason != EventLoop::StopReason::Error;
   for (auto& out : outputs) out.monitor->stop();

@@ -17,6 +17,7 @@
 #include <set>
 #include <utility>
 
+#include "core/listen_address.h"
 #include "core/text.h"
 
 namespace ebpfmon {
@@ -168,6 +169,7 @@ class ConfigParser {
   Result<void> check_formatters(const Slot& slot);
   Result<void> set_format(const Slot& slot);
   Result<void> set_delimiter(const Slot& slot);
+  Result<void> set_metrics_listen(const Slot& slot);
   Result<void> set_comms(const Slot& slot);
   Result<void> set_users(const Slot& slot);
   Result<void> set_pids(const Slot& slot);
@@ -349,6 +351,8 @@ std::vector<Key> ConfigParser::top_keys() {
       section("output", output_keys()),
       section("monitors", monitor_keys()),
       section("filters", filter_keys()),
+      section("metrics", {boolean("enabled", config_.metrics.enabled),
+                          custom("listen", &ConfigParser::set_metrics_listen)}),
       number("duration", config_.duration,
              {0, false, kNoMax, "expected a non-negative number of seconds"}),
   };
@@ -530,6 +534,14 @@ Result<void> ConfigParser::set_format(const Slot& slot) {
   Result<std::string> f = read_choice(slot, {"csv", "jsonl"});
   if (!f) return f.error();
   config_.output.format = *f == "csv" ? FileFormat::Csv : FileFormat::Jsonl;
+  return {};
+}
+
+Result<void> ConfigParser::set_metrics_listen(const Slot& slot) {
+  Result<std::string> text = read_string(slot);
+  if (!text) return text.error();
+  if (auto parsed = parse_listen_address(*text); !parsed) return error(slot.mark, slot.path + ": " + parsed.error().message);
+  config_.metrics.listen = *text;
   return {};
 }
 

@@ -68,10 +68,17 @@ struct SyscallSettings {
   bool count_by_process = false;
 };
 
+// Prometheus /metrics (ebpfmon --metrics); off unless asked for.
+struct MetricsSettings {
+  bool enabled = false;
+  std::string listen = "127.0.0.1:9464";  // core/listen_address.h
+};
+
 struct Config {
   std::string source = "built-in defaults";  // the file used, for the log
   OutputSettings output;
   LoggingSettings logging;
+  MetricsSettings metrics;
   Filters filters;
   double duration = 0;  // seconds, 0 = until Ctrl-C
   ExecSettings exec;

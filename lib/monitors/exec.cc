@@ -12,7 +12,19 @@ extern const char exec_bpf[];
 namespace ebpfmon {
 namespace {
 
-enum Column : size_t { kTimestamp, kTimeStr, kComm, kUid, kPid, kPpid, kRet, kArgv, kFilename, kArgc, kTruncated };
+enum Column : size_t {
+  kTimestamp,
+  kTimeStr,
+  kComm,
+  kUid,
+  kPid,
+  kPpid,
+  kRet,
+  kArgv,
+  kFilename,
+  kArgc,
+  kTruncated
+};
 
 uint64_t next_pow2(uint64_t v) {
   uint64_t p = 1;
@@ -20,24 +32,31 @@ uint64_t next_pow2(uint64_t v) {
   return p;
 }
 
-std::string c_string(const char* s, size_t max) { return std::string(s, strnlen(s, max)); }
+std::string c_string(const char* s, size_t max) {
+  return std::string(s, strnlen(s, max));
+}
 
 }  // namespace
 
 const Schema& ExecMonitor::schema() const {
   static const Schema schema{{
-      {"timestamp", ValueType::Time},   {"time_str", ValueType::String},
-      {"comm", ValueType::String},      {"uid", ValueType::UInt},
-      {"pid", ValueType::UInt},         {"ppid", ValueType::UInt},
-      {"ret", ValueType::Int},          {"argv", ValueType::StringList},
-      {"filename", ValueType::String},  {"argc", ValueType::UInt},
+      {"timestamp", ValueType::Time},
+      {"time_str", ValueType::String},
+      {"comm", ValueType::String},
+      {"uid", ValueType::UInt},
+      {"pid", ValueType::UInt},
+      {"ppid", ValueType::UInt},
+      {"ret", ValueType::Int},
+      {"argv", ValueType::StringList},
+      {"filename", ValueType::String},
+      {"argc", ValueType::UInt},
       {"truncated", ValueType::Bool},
   }};
   return schema;
 }
 
 std::vector<ConsoleColumn> ExecMonitor::console_columns() const {
-  return {{"TIME", kTimeStr, 25}, {"COMM", kComm, 16}, {"UID", kUid, 6}, {"PID", kPid, 8},
+  return {{"TIME", kTimeStr, 25}, {"COMM", kComm, 16}, {"UID", kUid, 6},  {"PID", kPid, 8},
           {"PPID", kPpid, 8},     {"RET", kRet, 4},    {"ARGS", kArgv, 0}};
 }
 
@@ -62,9 +81,11 @@ Result<BpfMonitor::Plan> ExecMonitor::plan(const Config& config, Capabilities& c
                   {"EXEC_ARGS_POW2", static_cast<int64_t>(next_pow2(s.max_arg_bytes))}};
   plan.hooks = {
       {HookType::Tracepoint, "syscalls:sys_enter_execve", "tracepoint__syscalls__sys_enter_execve"},
-      {HookType::Tracepoint, "syscalls:sys_enter_execveat", "tracepoint__syscalls__sys_enter_execveat"},
+      {HookType::Tracepoint, "syscalls:sys_enter_execveat",
+       "tracepoint__syscalls__sys_enter_execveat"},
       {HookType::Tracepoint, "syscalls:sys_exit_execve", "tracepoint__syscalls__sys_exit_execve"},
-      {HookType::Tracepoint, "syscalls:sys_exit_execveat", "tracepoint__syscalls__sys_exit_execveat"},
+      {HookType::Tracepoint, "syscalls:sys_exit_execveat",
+       "tracepoint__syscalls__sys_exit_execveat"},
       {HookType::RawTracepoint, "sched_process_exec", "raw_tracepoint__sched_process_exec"},
   };
   return plan;
@@ -109,7 +130,19 @@ bool ExecMonitor::decode(const void* data, size_t size, Event& event) {
   event.values[kFilename] = c_string(e.filename, sizeof e.filename);
   event.values[kArgc] = uint64_t{e.argc};
   event.values[kTruncated] = truncated;
+  ++(e.ret == 0 ? succeeded_ : failed_);
   return true;
+}
+
+Result<Metrics> ExecMonitor::metrics() const {
+  MetricFamily execs{"ebpfmon_exec_total",
+                     "Process executions traced, by result",
+                     MetricFamily::Type::Counter,
+                     {},
+                     {}};
+  execs.samples = {{{{"result", "success"}}, static_cast<double>(succeeded_)},
+                   {{{"result", "failure"}}, static_cast<double>(failed_)}};
+  return Metrics{std::move(execs)};
 }
 
 EBPFMON_REGISTER_MONITOR(ExecMonitor, "exec")

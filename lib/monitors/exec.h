@@ -23,9 +23,12 @@ class ExecMonitor final : public BpfMonitor {
  protected:
   Result<Plan> plan(const Config& config, Capabilities& caps) override;
   bool decode(const void* data, size_t size, Event& event) override;
+  Result<Metrics> metrics() const override;
 
  private:
   size_t max_args_ = 64;
+  uint64_t succeeded_ = 0;
+  uint64_t failed_ = 0;
 };
 
 }  // namespace ebpfmon

@@ -116,11 +116,9 @@ Result<BpfMonitor::Plan> FuncMonitor::plan(const Config& config, Capabilities& c
 
   Plan plan;
   plan.max_events_per_second = settings.max_events_per_second;
-  if (count_only_) {
-    plan.defines.emplace_back("FUNC_COUNT_ONLY", 1);
-    // bpf_get_func_ip gives one address per function; room for twice that.
-    plan.defines.emplace_back("FUNC_COUNT_SLOTS", static_cast<int64_t>(2 * traced_ + 16));
-  }
+  if (count_only_) plan.defines.emplace_back("FUNC_COUNT_ONLY", 1);
+  // bpf_get_func_ip gives one address per function; room for twice that.
+  plan.defines.emplace_back("FUNC_COUNT_SLOTS", static_cast<int64_t>(2 * traced_ + 16));
   source_ = bpf_sources::func_bpf;
   for (const std::string& f : s.traced) {
     if (!is_identifier(f)) return Error::runtime("func: unexpected kernel symbol name " + f);
@@ -134,6 +132,19 @@ Result<BpfMonitor::Plan> FuncMonitor::plan(const Config& config, Capabilities& c
   plan.defines.emplace_back(s.backend == HookType::Fentry ? "FUNC_FENTRY" : "FUNC_KPROBE", 1);
   plan.source = source_;
   return plan;
+}
+
+Result<Metrics> FuncMonitor::metrics() const {
+  auto counts = read_counts();
+  if (!counts) return counts.error();
+  MetricFamily calls{"ebpfmon_func_calls_total",
+                     "Calls of traced kernel functions",
+                     MetricFamily::Type::Counter,
+                     {},
+                     {}};
+  for (const Count& c : *counts)
+    calls.samples.push_back({{{"function", c.function}}, static_cast<double>(c.calls)});
+  return Metrics{std::move(calls)};
 }
 
 bool FuncMonitor::decode(const void* data, size_t size, Event& event) {
@@ -160,7 +171,7 @@ bool FuncMonitor::decode(const void* data, size_t size, Event& event) {
 
 Result<std::vector<FuncMonitor::Count>> FuncMonitor::read_counts() const {
   std::vector<Count> counts;
-  if (program() == nullptr || !count_only_) return counts;
+  if (program() == nullptr) return counts;
   auto fd = program()->map_fd("func_counts");
   if (!fd) return fd.error();
   auto ips = map_integer_keys(*fd, sizeof(uint64_t), "func_counts");

@@ -36,12 +36,14 @@ class FuncMonitor final : public BpfMonitor {
     std::string function;
     uint64_t calls = 0;
   };
-  // With count_only: calls per function since the start, summed over CPUs.
+  // Calls per function since the start (filtered, but also those not
+  // written as events), summed over CPUs.
   Result<std::vector<Count>> read_counts() const;
 
  protected:
   Result<Plan> plan(const Config& config, Capabilities& caps) override;
   bool decode(const void* data, size_t size, Event& event) override;
+  Result<Metrics> metrics() const override;
 
  private:
   std::optional<KernelFunctions> functions_;

@@ -15,6 +15,7 @@
 #include "bpf/program.h"
 #include "core/config.h"
 #include "core/event.h"
+#include "core/metrics.h"
 #include "core/result.h"
 #include "core/time_format.h"
 
@@ -59,6 +60,9 @@ class Monitor {
   // then no event file is made.
   virtual bool writes_events() const { return true; }
   virtual KernelLosses losses() const = 0;
+  // What /metrics shows beyond events written and lost (the runner's):
+  // the monitor's own counts, from its maps or its decoder.
+  virtual Result<Metrics> metrics() const { return Metrics{}; }
 };
 
 class BpfMonitor : public Monitor {

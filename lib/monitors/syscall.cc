@@ -246,6 +246,52 @@ Result<void> SyscallMonitor::read_totals(Totals& out) const {
   return {};
 }
 
+// Calls, errors and slow calls per syscall; latency histograms per category
+// (per syscall would be thousands of series), from the in-kernel log2
+// buckets: bucket k's calls took less than 2^k ns.
+Result<Metrics> SyscallMonitor::metrics() const {
+  auto totals = std::make_unique<Totals>();
+  if (auto r = read_totals(*totals); !r) return r.error();
+  const auto counter = [](const char* name, const char* help) {
+    return MetricFamily{name, help, MetricFamily::Type::Counter, {}, {}};
+  };
+  MetricFamily calls = counter("ebpfmon_syscall_calls_total", "System calls traced, by syscall");
+  MetricFamily errors =
+      counter("ebpfmon_syscall_errors_total", "System calls that returned an error");
+  MetricFamily slow =
+      counter("ebpfmon_syscall_slow_total", "System calls slower than their category's threshold");
+  MetricFamily latency{"ebpfmon_syscall_latency_seconds",
+                       "System call latency, by category",
+                       MetricFamily::Type::Histogram,
+                       {},
+                       {}};
+  std::map<int, LatencyStats> by_category;
+  for (int nr = 0; nr < SYSCALL_NR_SLOTS; ++nr) {
+    const LatencyStats& s = totals->by_nr[static_cast<size_t>(nr)];
+    if (!traced(nr) || s.count == 0) continue;
+    const MetricLabels labels{
+        {"syscall", nr == SYSCALL_OTHER_SLOT ? "other_numbers" : syscall_name(nr)},
+        {"category", category_name(category_of(nr))}};
+    calls.samples.push_back({labels, static_cast<double>(s.count)});
+    errors.samples.push_back({labels, static_cast<double>(s.errors)});
+    slow.samples.push_back({labels, static_cast<double>(s.slow)});
+    by_category[category_of(nr)].add(s);
+  }
+  for (const auto& [category, s] : by_category) {
+    HistogramSample h;
+    h.labels = {{"category", category_name(category)}};
+    uint64_t cumulative = 0;
+    for (size_t k = 0; k + 1 < kLatencyBuckets; ++k) {
+      cumulative += s.hist[k];
+      h.buckets.emplace_back(static_cast<double>(LatencyStats::bucket_high(k)) * 1e-9, cumulative);
+    }
+    h.sum = static_cast<double>(s.total_ns) * 1e-9;
+    h.count = s.count;
+    latency.histograms.push_back(std::move(h));
+  }
+  return Metrics{std::move(calls), std::move(errors), std::move(slow), std::move(latency)};
+}
+
 bool SyscallMonitor::decode(const void* data, size_t size, Event& event) {
   if (size < sizeof(syscall_event)) return false;
   syscall_event e;

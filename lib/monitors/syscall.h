@@ -40,6 +40,7 @@ class SyscallMonitor final : public BpfMonitor {
   Result<Plan> plan(const Config& config, Capabilities& caps) override;
   Result<void> configure(const BpfProgram& program) override;
   bool decode(const void* data, size_t size, Event& event) override;
+  Result<Metrics> metrics() const override;
 
  private:
   Result<void> classify(const SyscallSettings& settings);

@@ -2,10 +2,12 @@
 """ebpfmon end to end: several monitors in one process, chosen by -m or by
 the config; a monitor this kernel cannot run is left out with the reason;
 --doctor; usage errors."""
+import http.client
 import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -233,6 +235,100 @@ def test_sighup_reopens(tmp):
           "hup: the log goes on in a new file: %s" % log[-300:])
 
 
+def scrape(address, path="/metrics", method="GET"):
+    conn = http.client.HTTPConnection(address, timeout=10)
+    conn.request(method, path)
+    r = conn.getresponse()
+    return r.status, r.getheader("Content-Type"), r.read().decode()
+
+
+def parse_metrics(text):
+    """{(name, frozenset(labels)): value} from Prometheus text."""
+    samples = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = re.fullmatch(r'([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)', line)
+        if not m:
+            raise ValueError("not a sample line: %r" % line)
+        labels = frozenset(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(2) or ""))
+        samples[(m.group(1), labels)] = float(m.group(3))
+    return samples
+
+
+def test_metrics(tmp):
+    """/metrics over HTTP, enabled from the config; counts match a workload
+    that makes exactly 1234 getppid, 7 failed execs and 1 good one."""
+    out = os.path.join(tmp, "metrics")
+    config = os.path.join(tmp, "metrics.yaml")
+    with open(config, "w") as f:
+        f.write('metrics:\n  enabled: true\n  listen: "127.0.0.1:0"\n')
+
+    def getppid_calls():
+        for _ in range(1234):
+            os.getppid()
+
+    def failed_execs():
+        for i in range(7):
+            try:
+                os.execv("/nonexistent/ebpfmon-metrics-%d" % i, ["x"])
+            except FileNotFoundError:
+                pass
+
+    w = HeldChild([getppid_calls, failed_execs, exec_true], "ebpfmon-met")
+    t = Tracer([tool("ebpfmon"), "-c", config, "-m", "exec,syscall", "--pid", str(w.pid), "-o", out])
+    m = re.search(r"^metrics: http://(127\.0\.0\.1:\d+)/metrics$", t.stderr_text(), re.M)
+    check(m is not None, "metrics: the address is printed: %s" % t.stderr_text())
+    if m is None:
+        t.stop()
+        return
+    address = m.group(1)
+    status, ctype, _ = scrape(address)
+    check(status == 200 and ctype.startswith("text/plain; version=0.0.4"), "metrics: 200, Prometheus text")
+    w.go()
+    want = {("ebpfmon_exec_total", frozenset({("result", "success")})): 1,
+            ("ebpfmon_exec_total", frozenset({("result", "failure")})): 7}
+    deadline = time.monotonic() + 15
+    while True:  # exec counts come from decoded events: poll until the loop has read them
+        samples = parse_metrics(scrape(address)[2])
+        if all(samples.get(k) == v for k, v in want.items()) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    for k, v in want.items():
+        check(samples.get(k) == v, "metrics: %s == %d (%s)" % (k, v, samples.get(k)))
+    getppid = ("ebpfmon_syscall_calls_total", frozenset({("syscall", "getppid"), ("category", "process")}))
+    check(samples.get(getppid) == 1234, "metrics: exactly 1234 getppid calls (%s)" % samples.get(getppid))
+    execve_errors = samples.get(("ebpfmon_syscall_errors_total",
+                                 frozenset({("syscall", "execve"), ("category", "process")})))
+    check(execve_errors == 7, "metrics: 7 failed execve (%s)" % execve_errors)
+    buckets = sorted((float(dict(k[1])["le"]), v) for k, v in samples.items()
+                     if k[0] == "ebpfmon_syscall_latency_seconds_bucket"
+                     and dict(k[1])["category"] == "process")
+    count = samples.get(("ebpfmon_syscall_latency_seconds_count", frozenset({("category", "process")})))
+    check(count is not None and count >= 1241 and buckets and buckets[-1] == (float("inf"), count)
+          and all(a[1] <= b[1] for a, b in zip(buckets, buckets[1:])),
+          "metrics: process latency histogram is cumulative and ends at its count (%s)" % count)
+    for stage in ("kernel_buffer", "kernel_map", "rate_limit", "user_space", "write_errors"):
+        check(("ebpfmon_events_lost_total", frozenset({("monitor", "exec"), ("stage", stage)})) in samples,
+              "metrics: exec losses by stage: %s" % stage)
+    check(scrape(address, "/nope")[0] == 404, "metrics: other paths are 404")
+    status, _, body = scrape(address, method="HEAD")
+    check(status == 200 and body == "", "metrics: HEAD answers without a body")
+    check(scrape(address, method="POST")[0] == 405, "metrics: POST is refused")
+    check(t.stop() == 0, "metrics: exit 0")
+    written = summary_counts(t.stderr_text(), "exec")
+    check(written == (8, 0), "metrics: the exec file has the 8 execs the metrics counted: %s" % (written,))
+
+    # A port already taken fails fast (exit 1, before compiling) and says so.
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = run([tool("ebpfmon"), "-m", "exec", "--metrics", "127.0.0.1:%d" % port, "-o", out])
+        check(r.returncode == 1 and "metrics: cannot listen on 127.0.0.1:%d: Address already in use" % port
+              in r.stderr and "Tracing" not in r.stderr, "metrics: busy port: %s" % r.stderr)
+
+
 def test_usage():
     for args, message in [
         (["-m", "exce"], "unknown monitor 'exce' (did you mean 'exec'?)"),
@@ -240,6 +336,9 @@ def test_usage():
         (["--daemonize"], "unrecognised option"),
         (["--daemon", "--doctor"], "exclude each other"),
         (["--json"], "--json needs --daemon-status"),
+        (["--metrics", "example.com:80"], "--metrics: metrics address 'example.com:80': 'example.com' is not an IP address"),
+        (["--metrics", "127.0.0.1:70000"], "the port must be a number from 0 to 65535"),
+        (["--metrics"], "--metrics"),
     ]:
         r = run([tool("ebpfmon")] + args)
         check(r.returncode == 2 and message in r.stderr,
@@ -256,6 +355,7 @@ def main():
         test_daemon(tmp)
         test_systemd_notify(tmp)
         test_sighup_reopens(tmp)
+        test_metrics(tmp)
     finish()
 
 

@@ -1,0 +1,127 @@
+#include "app/run_report.h"
+
+#include <unistd.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/log.h"
+#include "core/version.h"
+#include "sinks/prometheus_text.h"
+
+namespace ebpfmon {
+
+std::vector<LossStage> losses_by_stage(const MonitorOutput& out) {
+  const KernelLosses l = out.monitor->losses();
+  return {{"kernel_buffer", "kernel buffer", l.kernel_buffer},
+          {"kernel_map", "kernel map", l.kernel_map},
+          {"rate_limit", "rate limit", l.rate_limit},
+          {"user_space", "user space", l.user_space},
+          {"write_errors", "write errors", out.write_errors()}};
+}
+
+uint64_t total(const std::vector<LossStage>& stages) {
+  uint64_t sum = 0;
+  for (const LossStage& s : stages) sum += s.count;
+  return sum;
+}
+
+std::string status_json(const std::vector<MonitorOutput>& outputs, const RunInfo& run) {
+  nlohmann::json j;
+  j["pid"] = getpid();
+  j["uptime_seconds"] =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - run.started).count();
+  j["config"] = run.config_source;
+  j["monitors"] = nlohmann::json::array();
+  for (const auto& out : outputs) {
+    nlohmann::json m;
+    m["name"] = out.monitor->name();
+    m["hooks"] = nlohmann::json::array();
+    for (const HookSpec& h : out.monitor->hooks()) m["hooks"].push_back(h.describe());
+    m["events_written"] = out.written();
+    const auto stages = losses_by_stage(out);
+    for (const LossStage& s : stages) m["lost"][s.key] = s.count;
+    m["lost"]["total"] = total(stages);
+    m["file"] = out.file ? out.file->path().string() : "";
+    j["monitors"].push_back(m);
+  }
+  return j.dump() + "\n";
+}
+
+std::string metrics_page(const std::vector<MonitorOutput>& outputs, const RunInfo& run) {
+  using Type = MetricFamily::Type;
+  MetricFamily info{"ebpfmon_build_info", "ebpfmon's version", Type::Gauge, {}, {}};
+  info.samples.push_back({{{"version", kVersion}}, 1});
+  MetricFamily start{
+      "ebpfmon_start_time_seconds", "When this run started, in Unix time", Type::Gauge, {}, {}};
+  start.samples.push_back(
+      {{}, std::chrono::duration<double>(run.started_wall.time_since_epoch()).count()});
+  MetricFamily written{
+      "ebpfmon_events_written_total", "Events written to the event files", Type::Counter, {}, {}};
+  MetricFamily lost{"ebpfmon_events_lost_total",
+                    "Events lost, by the stage that lost them",
+                    Type::Counter,
+                    {},
+                    {}};
+  MetricFamily errors{"ebpfmon_metrics_read_failed",
+                      "1 when a monitor's own metrics could not be read for this page",
+                      Type::Gauge,
+                      {},
+                      {}};
+  Metrics page;
+  std::vector<Metrics> own;
+  for (const auto& out : outputs) {
+    const std::string name = out.monitor->name();
+    written.samples.push_back({{{"monitor", name}}, static_cast<double>(out.written())});
+    for (const LossStage& s : losses_by_stage(out))
+      lost.samples.push_back({{{"monitor", name}, {"stage", s.key}}, static_cast<double>(s.count)});
+    auto m = out.monitor->metrics();
+    errors.samples.push_back({{{"monitor", name}}, m ? 0.0 : 1.0});
+    if (m) {
+      own.push_back(std::move(*m));
+    } else {
+      log_warning(name + ": metrics: " + m.error().message);
+    }
+  }
+  page = {std::move(info), std::move(start), std::move(written), std::move(lost),
+          std::move(errors)};
+  for (auto& families : own)
+    for (auto& family : families) page.push_back(std::move(family));
+  std::ostringstream text;
+  write_prometheus_text(text, page);
+  return text.str();
+}
+
+void print_summary(const std::vector<MonitorOutput>& outputs) {
+  std::vector<std::string> lines;
+  std::vector<uint64_t> totals;
+  for (const auto& out : outputs) {
+    const auto stages = losses_by_stage(out);
+    totals.push_back(total(stages));
+    std::ostringstream line;
+    line << out.monitor->name() << ": lost by stage:";
+    for (size_t i = 0; i < stages.size(); ++i)
+      line << (i ? ", " : " ") << stages[i].label << " " << stages[i].count;
+    if (out.file) line << "; file " << out.file->path().string();
+    lines.push_back(line.str());
+  }
+  for (size_t i = 0; i < outputs.size(); ++i)
+    lines.push_back(outputs[i].monitor->name() + ": " + std::to_string(outputs[i].written()) +
+                    " events written, " + std::to_string(totals[i]) + " lost");
+  for (const auto& line : lines) {
+    std::cerr << line << "\n";
+    log_to_file(LogLevel::Info, line);
+  }
+}
+
+std::string status_line(const std::vector<MonitorOutput>& outputs) {
+  std::ostringstream line;
+  line << "status:";
+  for (const auto& out : outputs)
+    line << " " << out.monitor->name() << " " << out.written() << " written, "
+         << total(losses_by_stage(out)) << " lost;";
+  return line.str();
+}
+
+}  // namespace ebpfmon
