@@ -80,7 +80,11 @@ Result<void> apply_common(const po::variables_map& vm, Config& config) {
 }
 
 void print_help(const ToolInfo& tool, const po::options_description& all) {
-  std::cout << "Usage: " << tool.usage << "\n\n" << tool.summary << "\n\n" << all << "\n";
+  std::cout << "Usage: " << tool.usage << "\n\n" << tool.summary << "\n\n";
+  // Boost leaves one space after the longest option; two, as help2man (the
+  // man pages) and readers expect between an option and its description.
+  all.print(std::cout, all.get_option_column_width() + 1);
+  std::cout << "\n";
   if (!tool.examples.empty()) std::cout << "Examples:\n" << tool.examples << "\n";
   std::cout << "Exit codes: 0 success, 1 runtime failure, 2 bad usage or config.\n";
 }

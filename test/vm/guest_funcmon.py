@@ -4,6 +4,7 @@ run_in_vm.py), where the kernel has kprobes and fentry. Workloads whose
 truth this script knows: a child with a known pid, ppid, uid and comm
 reads a file exactly N times. Prints one line per failed check and a final
 "N checks passed, M failed"; exits 1 when a check failed."""
+import http.client
 import json
 import os
 import re
@@ -112,6 +113,30 @@ def test_count(backend):
     check_clean("count " + backend)
 
 
+def test_metrics(tmp):
+    """ebpfmon's /metrics counts the calls in the kernel, also in event mode."""
+    config = os.path.join(tmp, "metrics.yaml")
+    with open(config, "w") as f:
+        f.write("logging:\n  file: %s/metrics.log\nmetrics:\n  enabled: true\n  listen: 127.0.0.1:0\n"
+                "monitors:\n  func:\n    patterns: [vfs_read]\n    backend: kprobe\n" % tmp)
+    reader = Reader("/etc/hostname")
+    t = Tracer([tool("ebpfmon"), "-c", config, "-m", "func", "--pid", str(reader.pid), "-q",
+                "-o", os.path.join(tmp, "metrics")], timeout=START_TIMEOUT)
+    m = re.search(r"^metrics: http://(\S+)/metrics$", t.stderr_text(), re.M)
+    reader.go()
+    page = ""
+    if m:
+        conn = http.client.HTTPConnection(m.group(1), timeout=30)
+        conn.request("GET", "/metrics")
+        page = conn.getresponse().read().decode()
+    t.stop()
+    c = re.search(r'^ebpfmon_func_calls_total\{function="vfs_read"\} (\d+)$', page, re.M)
+    n = int(c.group(1)) if c else -1
+    check(READS <= n <= READS + 5, "metrics: ebpfmon_func_calls_total counts %d vfs_read for %d reads"
+          % (n, READS))
+    check_clean("metrics")
+
+
 def test_blacklist():
     try:
         with open("/sys/kernel/debug/kprobes/blacklist") as f:
@@ -159,6 +184,7 @@ def main():
         for backend in ("fentry", "kprobe"):
             test_events(tmp, backend)
         test_count("fentry")
+        test_metrics(tmp)
         test_kill9()
         for backend in ("kprobe", "fentry"):
             test_hundred_probes(backend)
