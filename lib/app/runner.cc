@@ -1,5 +1,6 @@
 #include "app/runner.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -109,6 +110,9 @@ int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> mon
       outputs.pop_back();
     }
   }
+  // LLVM has freed what it compiled with, but malloc keeps the pages; give
+  // them back, so a long run's resident memory is what tracing needs.
+  malloc_trim(0);
   if (outputs.empty())
     return fail(Error::runtime("none of the requested monitors can run on this machine"));
 
