@@ -144,7 +144,37 @@ void dump_printf(void* ctx, const char* fmt, va_list args) {
   std::vfprintf(static_cast<FILE*>(ctx), fmt, args);
 }
 
-// Every BTF type as C, without libbpf's preserve_access_index pragma: BCC
+// The structs our programs read, and those BCC's helpers.h uses by value.
+constexpr const char* kRootStructs[] = {"task_struct",
+                                        "mm_struct",
+                                        "linux_binprm",
+                                        "cred",
+                                        "pt_regs",
+                                        "bpf_raw_tracepoint_args",
+                                        "bpf_stack_build_id",
+                                        "bpf_perf_event_data"};
+
+// Every compile parses this header (twice: BCC rewrites, then compiles), and
+// all 3 MB of the kernel's types cost about half of each compile. So it holds
+// every enum (BPF_FUNC_*, BPF_ANY, ...) and integer or pointer typedef (u32,
+// __u64, ...), and the root structs with what they embed; btf_dump declares
+// the types they only point to.
+bool wanted(const btf* types, unsigned id) {
+  const btf_type* t = btf__type_by_id(types, id);
+  if (btf_is_enum(t) || btf_is_enum64(t)) return true;
+  if (btf_is_typedef(t)) {
+    const btf_type* target = btf__type_by_id(types, btf__resolve_type(types, id));
+    return target != nullptr && (btf_is_int(target) || btf_is_enum(target) ||
+                                 btf_is_enum64(target) || btf_is_ptr(target));
+  }
+  if (!btf_is_struct(t) && !btf_is_union(t)) return false;
+  const char* name = btf__name_by_offset(types, t->name_off);
+  for (const char* root : kRootStructs)
+    if (name != nullptr && std::strcmp(name, root) == 0) return true;
+  return false;
+}
+
+// The types above as C, without libbpf's preserve_access_index pragma: BCC
 // does no CO-RE relocation, and these offsets are already the running kernel's.
 Result<void> write_vmlinux_h(const fs::path& btf_path, const fs::path& out_path) {
   std::unique_ptr<btf, void (*)(btf*)> types(btf__parse(btf_path.c_str(), nullptr), btf__free);
@@ -157,7 +187,7 @@ Result<void> write_vmlinux_h(const fs::path& btf_path, const fs::path& out_path)
   if (!dump) return Error::runtime("libbpf could not start dumping BTF types");
   const unsigned count = btf__type_cnt(types.get());
   for (unsigned id = 1; id < count; ++id) {
-    if (btf_dump__dump_type(dump.get(), id) < 0)
+    if (wanted(types.get(), id) && btf_dump__dump_type(dump.get(), id) < 0)
       return Error::runtime("libbpf could not dump BTF type " + std::to_string(id));
   }
   std::fputs("#endif\n", out.get());
@@ -238,13 +268,16 @@ Result<KernelHeaders> locate_kernel_headers(const fs::path& cache_dir) {
   if (!fingerprint) return fingerprint.error();
   if (!fs::exists(cache_dir, ec)) {
     fs::create_directories(cache_dir, ec);
-    if (ec) return Error::runtime("cannot create " + cache_dir.string() + ": " + ec.message(),
-                                  "set EBPFMON_CACHE_DIR to a writable directory");
+    if (ec)
+      return Error::runtime("cannot create " + cache_dir.string() + ": " + ec.message(),
+                            "set EBPFMON_CACHE_DIR to a writable directory");
     fs::permissions(cache_dir, fs::perms::owner_all, ec);
   }
   if (auto r = check_private_dir(cache_dir); !r) return r.error();
 
-  const fs::path tree = cache_dir / ("kernel-" + std::string(un.release) + "-" + *fingerprint);
+  // v2: vmlinux.h holds only the types in use (wanted()).
+  const fs::path tree =
+      cache_dir / ("kernel-" + std::string(un.release) + "-" + *fingerprint + "-v2");
   if (!fs::exists(tree / ".complete", ec)) {
     // Build beside the final name and rename, so a concurrent or interrupted
     // run never sees half a tree.
