@@ -1,6 +1,7 @@
 #include "app/options.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -89,6 +90,39 @@ void print_help(const ToolInfo& tool, const po::options_description& all) {
   std::cout << "Exit codes: 0 success, 1 runtime failure, 2 bad usage or config.\n";
 }
 
+// An option whose value is optional (--summary [SECS]) never takes a next
+// argument that starts with '-', so "--summary -2" would fail as an unknown
+// option '-2' without naming --summary. No option is spelt with a digit, so
+// such an argument can only be meant as the value: attach it ("--summary=-2")
+// and let the value's own check say what is wrong with it.
+std::vector<std::string> attach_negative_values(int argc, char** argv,
+                                                const po::options_description& all) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  auto is_negative_number = [](const std::string& a) {
+    return a.size() > 1 && a[0] == '-' &&
+           (std::isdigit(static_cast<unsigned char>(a[1])) || a[1] == '.');
+  };
+  std::vector<std::string> out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {  // everything after it is positional
+      out.insert(out.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+      break;
+    }
+    if (a.rfind("--", 0) == 0 && a.find('=') == std::string::npos && i + 1 < args.size() &&
+        is_negative_number(args[i + 1])) {
+      const po::option_description* option = all.find_nothrow(a.substr(2), false);
+      if (option != nullptr && option->semantic()->min_tokens() == 0 &&
+          option->semantic()->max_tokens() == 1) {
+        out.push_back(a + "=" + args[++i]);
+        continue;
+      }
+    }
+    out.push_back(a);
+  }
+  return out;
+}
+
 int usage_error(const ToolInfo& tool, const std::string& message) {
   std::cerr << tool.name << ": " << message << "\nTry '" << tool.name
             << " --help' for more information.\n";
@@ -159,7 +193,7 @@ CommandLine parse_command_line(int argc, char** argv, const ToolInfo& tool, Tool
   po::variables_map vm;
   try {
     po::store(
-        po::command_line_parser(argc, argv)
+        po::command_line_parser(attach_negative_values(argc, argv, all))
             .options(all)
             .positional(positional)
             .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)

@@ -69,6 +69,8 @@ RunOptions report_every(PeriodicReport& report, double seconds) {
 int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> monitors,
                  const RunOptions& options) {
   signal(SIGPIPE, SIG_IGN);  // a closed stdout pipe is an error to report, not a death
+  for (auto& monitor : monitors)
+    if (auto r = monitor->check_settings(config); !r) return fail(r.error());
   if (auto r = check_bpf_privileges(program_name()); !r) return fail(r.error());
   if (auto r = ensure_trace_filesystems(); !r) return fail(r.error());
   auto headers = locate_kernel_headers(kernel_cache_dir());

@@ -19,6 +19,7 @@
 
 #include "core/listen_address.h"
 #include "core/text.h"
+#include "monitors/syscall_table.h"
 
 namespace ebpfmon {
 namespace {
@@ -619,8 +620,8 @@ Result<void> ConfigParser::set_patterns(const Slot& slot) {
   return {};
 }
 
-// Numbers or names, kept as written: the syscall monitor resolves them
-// against the running kernel's table.
+// Numbers or names, kept as written (the syscall monitor resolves them
+// against the build's syscall table), once known to resolve.
 bool is_syscall_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
 }
@@ -643,6 +644,11 @@ Result<void> ConfigParser::read_syscall_list(const Slot& slot, std::vector<std::
     if (!item.IsScalar() || s.empty() || !std::all_of(s.begin(), s.end(), is_syscall_char)) {
       return expected({item, item.Mark(), slot.path},
                       "expected a syscall number or name ([a-z0-9_]+)");
+    }
+    // Checked here, not when the monitor starts, so that the error names
+    // file:line:column and comes before any kernel work.
+    if (auto known = resolve_syscalls({s}, slot.path); !known) {
+      return error(item.Mark(), known.error().message);
     }
     syscalls.push_back(s);
   }

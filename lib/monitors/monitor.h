@@ -49,6 +49,11 @@ class Monitor {
   // the error says why the monitor cannot run here.
   virtual Result<std::vector<HookSpec>> planned_hooks(const Config& config, Capabilities& caps) = 0;
 
+  // Usage errors the settings alone reveal, such as nothing left to trace.
+  // Run before any kernel work (privileges, layouts, compiling), so a bad
+  // config exits 2 with or without root.
+  virtual Result<void> check_settings(const Config& /*config*/) { return {}; }
+
   // Compiles, fills the filter maps and attaches. Events go to `consumer`
   // once the event loop polls buffers().
   virtual Result<void> start(const Config& config, Capabilities& caps, EventConsumer consumer) = 0;

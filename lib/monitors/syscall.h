@@ -33,6 +33,8 @@ class SyscallMonitor final : public BpfMonitor {
   };
   Result<void> read_totals(Totals& out) const;
 
+  Result<void> check_settings(const Config& config) override { return classify(config.syscall); }
+
   int category_of(int nr) const;
   bool traced(int nr) const;
 

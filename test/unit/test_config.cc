@@ -571,6 +571,10 @@ TEST_CASE("bad values: monitors") {
        "monitors.syscall.high_priority_syscalls: expected a syscall number or name ([a-z0-9_]+), "
        "got '-1'"},
       {"monitors: {syscall: {high_priority_syscalls: [Read]}}", "got 'Read'"},
+      {"monitors: {syscall: {high_priority_syscalls: [0, 9999]}}",
+       "monitors.syscall.high_priority_syscalls: syscall number 9999 is out of range"},
+      {"monitors: {syscall: {syscalls: [opne]}}",
+       "monitors.syscall.syscalls: unknown syscall 'opne' (did you mean 'open'?)"},
       {"monitors: {syscall: {high_priority_syscalls: [read write]}}", "got 'read write'"},
       {"monitors: {syscall: {high_priority_syscalls: [[1]]}}", "got a sequence"},
       {"monitors: {syscall: {high_priority_syscalls: 59}}",

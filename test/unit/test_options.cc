@@ -88,6 +88,23 @@ TEST_CASE("a bad or missing config file is a usage error") {
   CHECK(*parse({"-c", "/nonexistent/ebpfmon.yaml"}).exit_code == 2);
 }
 
+TEST_CASE("a negative value reaches an option whose value is optional") {
+  // boost would take "-2" for an unknown option; the tool's check must see
+  // it as --summary's value, to name --summary in its message.
+  ToolOptions extra;
+  extra.options.add_options()("summary",
+                              boost::program_options::value<std::string>()->implicit_value(""));
+  std::string seen = "unset";
+  extra.apply = [&](const boost::program_options::variables_map& vm, Config&) -> Result<void> {
+    if (vm.count("summary")) seen = vm["summary"].as<std::string>();
+    return {};
+  };
+  REQUIRE_FALSE(parse({"--summary", "-2"}, &extra).exit_code);
+  CHECK(seen == "-2");
+  REQUIRE_FALSE(parse({"--summary", "-q"}, &extra).exit_code);  // a flag stays a flag
+  CHECK(seen == "");
+}
+
 TEST_CASE("tool options are parsed and range-checked") {
   CHECK(*parse_unsigned("64", "--max-args", 1, 1024) == 64);
   CHECK_FALSE(parse_unsigned("0", "--max-args", 1, 1024));
