@@ -186,15 +186,18 @@ CommandLine parse_command_line(int argc, char** argv, const ToolInfo& tool, Tool
   po::options_description all = common_options();
   if (extra != nullptr) all.add(extra->options);
   po::positional_options_description positional;
-  if (extra != nullptr && !extra->positional.empty()) {
-    all.add_options()(extra->positional.c_str(), po::value<std::vector<std::string>>());
-    positional.add(extra->positional.c_str(), -1);
-  }
+  // A tool without arguments still collects them, to name the stray one
+  // (Boost would only say "too many positional options").
+  const bool takes_arguments = extra != nullptr && !extra->positional.empty();
+  const std::string positional_name = takes_arguments ? extra->positional : "stray-arguments";
+  po::options_description parsed;
+  parsed.add(all).add_options()(positional_name.c_str(), po::value<std::vector<std::string>>());
+  positional.add(positional_name.c_str(), -1);
   po::variables_map vm;
   try {
     po::store(
-        po::command_line_parser(attach_negative_values(argc, argv, all))
-            .options(all)
+        po::command_line_parser(attach_negative_values(argc, argv, parsed))
+            .options(parsed)
             .positional(positional)
             .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
             .run(),
@@ -202,6 +205,12 @@ CommandLine parse_command_line(int argc, char** argv, const ToolInfo& tool, Tool
     po::notify(vm);
   } catch (const po::error& e) {
     result.exit_code = usage_error(tool, e.what());
+    return result;
+  }
+  if (!takes_arguments && vm.count(positional_name)) {
+    result.exit_code = usage_error(
+        tool, "unexpected argument '" + vm[positional_name].as<std::vector<std::string>>()[0] +
+                  "' (" + tool.name + " takes options only)");
     return result;
   }
   if (vm.count("help")) {
@@ -231,8 +240,8 @@ CommandLine parse_command_line(int argc, char** argv, const ToolInfo& tool, Tool
     result.exit_code = usage_error(tool, applied.error().to_string());
     return result;
   }
-  if (extra != nullptr && !extra->positional.empty() && vm.count(extra->positional))
-    result.positional = vm[extra->positional].as<std::vector<std::string>>();
+  if (takes_arguments && vm.count(positional_name))
+    result.positional = vm[positional_name].as<std::vector<std::string>>();
   log_debug("configuration: " + result.config.source);
   return result;
 }
