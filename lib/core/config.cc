@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include <functional>
 #include <limits>
 #include <set>
+#include <sstream>
 #include <utility>
 
 #include "core/listen_address.h"
@@ -236,7 +238,8 @@ Error ConfigParser::unknown_key(const YAML::Mark& mark, const std::string& path,
   std::string message = "unknown key " + quote_for_message(path);
   std::vector<std::string> names;
   for (const Key& k : keys) names.push_back(lower(k.name));
-  if (auto i = closest_match(lower(key), names)) message += " (did you mean '" + keys[*i].name + "'?)";
+  if (auto i = closest_match(lower(key), names))
+    message += " (did you mean '" + keys[*i].name + "'?)";
   return error(mark, message);
 }
 
@@ -658,16 +661,65 @@ Result<void> ConfigParser::read_syscall_list(const Slot& slot, std::vector<std::
 
 // ---------------------------------------------------------------------------
 
+// Sees every document of a YAML stream as events, keeping only where each
+// document starts and where the first content after the first document is.
+class DocumentScan final : public YAML::EventHandler {
+ public:
+  size_t documents = 0;
+  YAML::Mark start;                 // of the latest document
+  std::optional<YAML::Mark> later;  // the first node of a later document
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    ++documents;
+    start = mark;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { content(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    content(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    content(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    content(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void content(const YAML::Mark& mark) {
+    if (documents > 1 && !later) later = mark;
+  }
+};
+
 Result<Config> ConfigParser::parse(std::string_view text) {
   try {
-    const std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
+    const std::string yaml(text);
+    // Not YAML::LoadAll: on a stray ',' outside brackets yaml-cpp 0.7 hands
+    // out empty documents without consuming it, and LoadAll collects them
+    // until memory runs out (found by test/fuzz). A document that starts
+    // where the one before it did is that case.
+    std::istringstream stream(yaml);
+    YAML::Parser parser(stream);
+    DocumentScan scan;
+    for (YAML::Mark previous = YAML::Mark::null_mark(); parser.HandleNextDocument(scan);
+         previous = scan.start) {
+      if (scan.documents > 1 && scan.start.pos == previous.pos) {
+        const auto at = static_cast<size_t>(scan.start.pos);
+        return error(scan.start, "invalid YAML: unexpected " +
+                                     quote_for_message(at < yaml.size() ? yaml.substr(at, 1) : ""));
+      }
+    }
     // A trailing "---" makes an empty second document; real content there
     // would otherwise be ignored.
-    for (size_t i = 1; i < docs.size(); ++i) {
-      if (!docs[i].IsNull()) return error(docs[i].Mark(), "only one YAML document is allowed");
-    }
-    if (!docs.empty() && !docs[0].IsNull()) {
-      const YAML::Node& root = docs[0];
+    if (scan.later) return error(*scan.later, "only one YAML document is allowed");
+    const YAML::Node root = YAML::Load(yaml);  // the first document
+    if (!root.IsNull()) {
       if (!root.IsMap()) {
         return error(root.Mark(),
                      "expected a mapping of settings at the top level, got " + describe(root));
@@ -676,7 +728,8 @@ Result<Config> ConfigParser::parse(std::string_view text) {
       if (!r) return r.error();
     }
   } catch (const YAML::Exception& e) {
-    return error(e.mark, "invalid YAML: " + e.msg);
+    // yaml-cpp's messages can quote a byte of the input, such as a NUL.
+    return error(e.mark, "invalid YAML: " + escape_control_bytes(e.msg));
   }
   if (debug_ && !level_given_) config_.logging.level = "DEBUG";
   return std::move(config_);

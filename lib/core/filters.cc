@@ -166,10 +166,13 @@ Result<void> check_function_glob(std::string_view pattern, std::string_view wher
   size_t set_start = 0;
   for (size_t i = 0; i < pattern.size(); ++i) {
     const char c = pattern[i];
-    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || std::strchr("_.*?[]!-", c);
+    // Not strchr: it would find a NUL, as the string's terminator.
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) ||
+                    std::string_view("_.*?[]!-").find(c) != std::string_view::npos;
     if (!ok)
-      return usage(where, "function pattern " + shown + " has '" + std::string(1, c) +
-                              "'; only letters, digits and _.*?[]!- can match a kernel function");
+      return usage(where, "function pattern " + shown + " has " +
+                              quote_for_message(std::string_view(&c, 1)) +
+                              "; only letters, digits and _.*?[]!- can match a kernel function");
     if (c == '[') {
       if (in_set) return usage(where, "function pattern " + shown + " nests '['");
       in_set = true;

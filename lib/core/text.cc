@@ -4,24 +4,37 @@
 
 namespace ebpfmon {
 
-std::string quote_for_message(std::string_view s, size_t max_shown) {
+namespace {
+
+void append_escaped(std::string& out, unsigned char c) {
   static const char kHex[] = "0123456789abcdef";
+  if (c < 0x20 || c == 0x7f) {
+    out += "\\x";
+    out += kHex[c >> 4];
+    out += kHex[c & 0xf];
+  } else {
+    out += static_cast<char>(c);
+  }
+}
+
+}  // namespace
+
+std::string quote_for_message(std::string_view s, size_t max_shown) {
   std::string out = "'";
   for (size_t i = 0; i < s.size(); ++i) {
     if (i == max_shown) {
       out += "...";
       break;
     }
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c == 0x7f) {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    } else {
-      out += static_cast<char>(c);
-    }
+    append_escaped(out, static_cast<unsigned char>(s[i]));
   }
   out += "'";
+  return out;
+}
+
+std::string escape_control_bytes(std::string_view s) {
+  std::string out;
+  for (const char c : s) append_escaped(out, static_cast<unsigned char>(c));
   return out;
 }
 

@@ -12,6 +12,9 @@ namespace ebpfmon {
 // 'value' in single quotes, control bytes as \xNN (so a multi-line value
 // cannot break the line or the terminal), cut with "..." past max_shown bytes.
 std::string quote_for_message(std::string_view s, size_t max_shown = 80);
+// The same escaping without quotes or cut, for text that embeds user input
+// (such as a parser's message quoting a byte of it).
+std::string escape_control_bytes(std::string_view s);
 
 // Optimal-string-alignment distance (Levenshtein plus adjacent swaps), so
 // "exce" is one edit from "exec".

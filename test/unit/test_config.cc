@@ -322,6 +322,12 @@ TEST_CASE("filters in YAML") {
 TEST_CASE("syntax errors name the line and column") {
   CHECK(parse_error("a: [1\n") == "t.yaml:2:1: invalid YAML: end of sequence flow not found");
   CHECK(parse_error("output: buffer_size: 3\n") == "t.yaml:1:20: invalid YAML: illegal map value");
+  // yaml-cpp 0.7's LoadAll never returned on these, filling the memory.
+  CHECK(parse_error(",") == "t.yaml:1:1: invalid YAML: unexpected ','");
+  CHECK(parse_error("- a\n,\n") == "t.yaml:2:1: invalid YAML: unexpected ','");
+  // yaml-cpp quotes the offending byte; a control byte must not reach the terminal.
+  CHECK(parse_error("app: {name: \"\\\x1b\"}\n") ==
+        "t.yaml:1:16: invalid YAML: unknown escape character: \\x1b");
   check_errors({
       {"output:\n  quiet: true\n   x: 1\n", "t.yaml:3:"},
       {"app: {name: x\n", "invalid YAML:"},
@@ -551,6 +557,8 @@ TEST_CASE("bad values: monitors") {
       {"monitors: {func: {patterns: ['vfs_[']}}", "has '[' without ']'"},
       {"monitors: {func: {patterns: ['vfs_[]x]']}}", "has an empty []"},
       {"monitors: {func: {patterns: ['vfs;rm']}}", "'vfs;rm' has ';'"},
+      {"monitors: {func: {patterns: [\"vfs_\\0read\"]}}", "'vfs_\\x00read' has '\\x00'"},
+      {"monitors: {func: {patterns: [\"vfs\\x1b\"]}}", "'vfs\\x1b' has '\\x1b'; only letters"},
       {"monitors: {func: {patterns: ['vfs\"']}}", "only letters, digits and _.*?[]!-"},
       {"monitors: {func: {patterns: [\"a'b\"]}}", "only letters, digits and _.*?[]!-"},
       {"monitors: {func: {patterns: ['a/b']}}", "only letters, digits and _.*?[]!-"},
