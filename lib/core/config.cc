@@ -729,7 +729,7 @@ Result<Config> ConfigParser::parse(std::string_view text) {
     }
   } catch (const YAML::Exception& e) {
     // yaml-cpp's messages can quote a byte of the input, such as a NUL.
-    return error(e.mark, "invalid YAML: " + escape_control_bytes(e.msg));
+    return error(e.mark, "invalid YAML: " + e.msg);
   }
   if (debug_ && !level_given_) config_.logging.level = "DEBUG";
   return std::move(config_);
@@ -798,15 +798,25 @@ Result<std::string> read_config_text(const std::string& path) {
   return text;
 }
 
+// Messages quote keys, values and file names from the config: whatever
+// bytes they hold, the message stays one printable line.
+Error printable(Error error) {
+  error.message = escape_control_bytes(error.message);
+  error.hint = escape_control_bytes(error.hint);
+  return error;
+}
+
 }  // namespace
 
 Result<Config> parse_config(std::string_view yaml_text, std::string_view name) {
-  return ConfigParser(name).parse(yaml_text);
+  Result<Config> config = ConfigParser(name).parse(yaml_text);
+  if (!config) return printable(config.error());
+  return config;
 }
 
 Result<Config> load_config_file(const std::filesystem::path& path) {
   Result<std::string> text = read_config_text(path.string());
-  if (!text) return text.error();
+  if (!text) return printable(text.error());
   return parse_config(text.value(), path.string());
 }
 

@@ -328,6 +328,9 @@ TEST_CASE("syntax errors name the line and column") {
   // yaml-cpp quotes the offending byte; a control byte must not reach the terminal.
   CHECK(parse_error("app: {name: \"\\\x1b\"}\n") ==
         "t.yaml:1:16: invalid YAML: unknown escape character: \\x1b");
+  // Keys and values are quoted in messages too (a fuzzer's find).
+  CHECK(parse_error("logging:\n  formatters:\n    \"\x17\": x\n") ==
+        "t.yaml:3:10: logging.formatters.\\x17: expected a mapping, got 'x'");
   check_errors({
       {"output:\n  quiet: true\n   x: 1\n", "t.yaml:3:"},
       {"app: {name: x\n", "invalid YAML:"},
