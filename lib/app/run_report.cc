@@ -69,8 +69,7 @@ std::string metrics_page(const std::vector<MonitorOutput>& outputs, const RunInf
                       Type::Gauge,
                       {},
                       {}};
-  Metrics page;
-  std::vector<Metrics> own;
+  Metrics own;  // the monitors' families, after the runner's
   for (const auto& out : outputs) {
     const std::string name = out.monitor->name();
     written.samples.push_back({{{"monitor", name}}, static_cast<double>(out.written())});
@@ -79,15 +78,15 @@ std::string metrics_page(const std::vector<MonitorOutput>& outputs, const RunInf
     auto m = out.monitor->metrics();
     errors.samples.push_back({{{"monitor", name}}, m ? 0.0 : 1.0});
     if (m) {
-      own.push_back(std::move(*m));
+      for (MetricFamily& family : *m) own.push_back(std::move(family));
     } else {
       log_warning(name + ": metrics: " + m.error().message);
     }
   }
-  page = {std::move(info), std::move(start), std::move(written), std::move(lost),
-          std::move(errors)};
-  for (auto& families : own)
-    for (auto& family : families) page.push_back(std::move(family));
+  Metrics page;
+  for (MetricFamily* family : {&info, &start, &written, &lost, &errors})
+    page.push_back(std::move(*family));
+  for (MetricFamily& family : own) page.push_back(std::move(family));
   std::ostringstream text;
   write_prometheus_text(text, page);
   return text.str();

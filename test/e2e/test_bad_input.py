@@ -145,15 +145,21 @@ INJECT_QUOTE = 'a") || 1; //'   # 12 bytes: a valid comm
 INJECT_ESCAPE = 'a\\"b'          # a, backslash, quote, b
 
 
-def exec_true_child():
-    """Forks a child (inheriting this comm) that execs true; waits for it."""
+def fork_exec(binary, arg):
+    """Forks a child (inheriting this comm) that execs `binary arg`; waits
+    for it and returns its pid."""
     pid = os.fork()
     if pid == 0:
         try:
-            os.execv(TRUE, [TRUE, "badinput-inject"])
+            os.execv(binary, [binary, arg])
         finally:
             os._exit(127)
     os.waitpid(pid, 0)
+    return pid
+
+
+def exec_true_child():
+    fork_exec(TRUE, "badinput-inject")
 
 
 def stat_missing():
@@ -167,16 +173,7 @@ def stat_missing():
 def plain_workload(binary):
     """Execs and failing calls by processes whose names match no filter (the
     test itself, and `binary`, a copy of true with another name)."""
-    pids = []
-    for _ in range(5):
-        pid = os.fork()
-        if pid == 0:
-            try:
-                os.execv(binary, [binary, "badinput-other"])
-            finally:
-                os._exit(127)
-        os.waitpid(pid, 0)
-        pids.append(pid)
+    pids = [fork_exec(binary, "badinput-other") for _ in range(5)]
     stat_missing()
     return pids
 
