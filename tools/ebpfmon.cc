@@ -9,7 +9,6 @@
 #include "app/runner.h"
 #include "core/listen_address.h"
 #include "core/log.h"
-#include "core/text.h"
 #include "monitors/registry.h"
 
 namespace po = boost::program_options;
@@ -17,51 +16,29 @@ using namespace ebpfmon;
 
 namespace {
 
-// -m names, checked against the registry; without -m, every registered
-// monitor the config enables.
-Result<std::vector<std::unique_ptr<Monitor>>> choose_monitors(const std::vector<std::string>& names,
-                                                              const Config& config) {
-  const std::vector<std::string> known = registered_monitors();
-  std::vector<std::unique_ptr<Monitor>> monitors;
-  if (names.empty()) {
-    for (const std::string& name : known) {
-      auto monitor = create_monitor(name);
-      if (monitor->enabled_in(config)) monitors.push_back(std::move(monitor));
-    }
-    if (monitors.empty())
-      return Error::usage("no monitor is enabled in " + config.source +
-                          " (monitors.<name>.enabled)");
-    return monitors;
-  }
-  for (const std::string& name : names) {
-    auto monitor = create_monitor(name);
-    if (!monitor) {
-      std::string message = "--monitors: unknown monitor " + quote_for_message(name);
-      if (auto i = closest_match(name, known)) message += " (did you mean '" + known[*i] + "'?)";
-      std::string all;
-      for (const auto& k : known) all += (all.empty() ? "" : ", ") + k;
-      return Error::usage(message + "; known: " + all);
-    }
-    monitors.push_back(std::move(monitor));
-  }
-  return monitors;
+std::string monitor_names() {
+  std::string names;
+  for (const std::string& name : registered_monitors()) names += (names.empty() ? "" : ", ") + name;
+  return names;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   ToolInfo tool{"ebpfmon", "ebpfmon [OPTIONS]",
-                "Run several monitors (exec, syscall, func) in one process, from the YAML config "
-                "or -m. A monitor this kernel cannot run is reported and left out.",
+                "Run several monitors (" + monitor_names() +
+                    ") in one process, from the YAML config or -m. A monitor this kernel cannot "
+                    "run is reported and left out.",
                 "  sudo ebpfmon --config monitor_config.yaml   # the monitors the config enables\n"
                 "  sudo ebpfmon -m exec,syscall -p nginx,mysql -u root,www-data\n"
-                "  sudo ebpfmon --doctor                       # what this machine can trace\n"};
+                "  sudo ebpfmon --doctor                       # what this machine can trace\n",
+                {}, "", "", ""};
   ToolOptions extra;
   // clang-format off
   extra.options.add_options()
       ("monitors,m", po::value<std::string>()->value_name("LIST"),
-       "run these monitors (comma list of exec, func, syscall) instead of those the config "
-       "enables")
+       ("run these monitors (comma list of " + monitor_names() +
+        ") instead of those the config enables").c_str())
       ("doctor", "report what this kernel allows and which hooks each monitor would use, and "
                  "exit (0 when at least one monitor can run)")
       ("daemon", "run in the background (under systemd, Type=notify: in the foreground); one "
@@ -103,12 +80,12 @@ int main(int argc, char** argv) {
   if (status) return print_daemon_status(json);
   if (stop) return stop_daemon();
 
-  auto monitors = choose_monitors(names, cmd.config);
+  auto monitors = create_monitors(names, cmd.config);
   if (!monitors) {
     std::cerr << "ebpfmon: " << monitors.error().message << "\n";
     return monitors.error().exit_code();
   }
-  if (doctor) return run_doctor(cmd.config, *monitors, std::cout);
+  if (doctor) return run_doctor(*monitors, std::cout);
   const auto log_file = std::filesystem::absolute(cmd.config.logging.file);
   if (auto r = open_log_file(log_file, log_level_from_name(cmd.config.logging.level),
                              cmd.config.logging.backup_count);

@@ -45,7 +45,7 @@ void row(std::ostream& out, const std::string& what, bool ok, const std::string&
 
 }  // namespace
 
-int run_doctor(const Config& config, const std::vector<std::unique_ptr<Monitor>>& monitors,
+int run_doctor(const std::vector<std::unique_ptr<Monitor>>& monitors,
                std::ostream& out) {
   utsname u{};
   uname(&u);
@@ -73,7 +73,7 @@ int run_doctor(const Config& config, const std::vector<std::unique_ptr<Monitor>>
   out << "\nmonitors\n";
   size_t runnable = 0;
   for (const auto& monitor : monitors) {
-    auto hooks = privileges ? monitor->planned_hooks(config, caps)
+    auto hooks = privileges ? monitor->planned_hooks(caps)
                             : Result<std::vector<HookSpec>>(privileges.error());
     runnable += hooks.ok();
     row(out, monitor->name(), hooks.ok(), hooks ? summarize(*hooks) : hooks.error().message);

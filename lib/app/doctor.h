@@ -12,7 +12,7 @@
 namespace ebpfmon {
 
 // Prints the report; returns 0 when at least one of `monitors` can run, else 1.
-int run_doctor(const Config& config, const std::vector<std::unique_ptr<Monitor>>& monitors,
+int run_doctor(const std::vector<std::unique_ptr<Monitor>>& monitors,
                std::ostream& out);
 
 }  // namespace ebpfmon

@@ -4,25 +4,27 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "core/report_clock.h"
 #include "monitors/monitor.h"
-#include "sinks/console_sink.h"
-#include "sinks/event_file.h"
+#include "sinks/sink.h"
 
 namespace ebpfmon {
 
 struct MonitorOutput {
   std::unique_ptr<Monitor> monitor;
-  std::unique_ptr<FileSink> file;
-  std::unique_ptr<ConsoleSink> console;
+  std::vector<std::unique_ptr<Sink>> sinks;
+  std::unique_ptr<PeriodicReport> report;  // the monitor's own table, if it has one
 
   void write(const Event& event) {
-    if (file) file->write(event);
-    if (console) console->write(event);
+    for (auto& sink : sinks) sink->write(event);
   }
-  uint64_t written() const { return file ? file->written() : 0; }
-  uint64_t write_errors() const { return file ? file->dropped() : 0; }
+  // The sinks that keep events (files) say what was written and lost.
+  uint64_t written() const;
+  uint64_t write_errors() const;
+  std::string destination() const;  // "" when the monitor writes no file
 };
 
 // Losses by stage, in the order every report shows them; the kernel's

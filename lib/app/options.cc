@@ -8,8 +8,10 @@
 #include <iostream>
 
 #include "core/log.h"
+#include "core/settings.h"
 #include "core/text.h"
 #include "core/version.h"
+#include "monitors/registry.h"
 
 namespace po = boost::program_options;
 
@@ -73,11 +75,134 @@ Result<void> apply_common(const po::variables_map& vm, Config& config) {
   }
   if (vm.count("quiet")) config.output.quiet = true;
   if (vm.count("duration")) {
-    auto d = parse_seconds(text("duration"), "--duration");
+    auto d = read_seconds(RawValue::flag("--duration", text("duration")));
     if (!d) return d.error();
     config.duration = *d;
   }
   return {};
+}
+
+// Each flag of the tool's monitors, once; a flag that several monitors
+// share (--max-rate) sets it in each of them.
+struct MonitorFlag {
+  const Setting* setting;  // the first monitor's, for --help
+  std::vector<std::pair<std::string, const Setting*>> uses;  // monitor, its setting
+};
+
+std::vector<std::string> tool_monitors(const ToolInfo& tool) {
+  return tool.monitors.empty() ? registered_monitors() : tool.monitors;
+}
+
+std::vector<MonitorFlag> monitor_flags(const ToolInfo& tool) {
+  std::vector<MonitorFlag> flags;
+  for (const std::string& name : tool_monitors(tool)) {
+    for (const Setting& s : find_settings_section(name)->settings) {
+      if (s.flag.empty()) continue;
+      auto same = std::find_if(flags.begin(), flags.end(),
+                               [&](const MonitorFlag& f) { return f.setting->flag == s.flag; });
+      if (same == flags.end()) same = flags.insert(flags.end(), MonitorFlag{&s, {}});
+      same->uses.emplace_back(name, &s);
+    }
+  }
+  return flags;
+}
+
+// The help line: the table's text, what it accepts and its default (when
+// the default is a value one could give: --interval has none).
+std::string flag_help(const Setting& s, const SettingsSection& section) {
+  std::string help = s.help;
+  switch (s.kind) {
+    case SettingKind::Integer:
+    case SettingKind::Number:
+    case SettingKind::Choice: {
+      std::any copy = section.defaults;
+      const std::string value = s.show(section.defaults);
+      std::string extra = s.accepts;
+      if (s.read(RawValue::flag("", value), copy)) extra += ", default " + value;
+      help += help.back() == ')' ? "; " + extra : " (" + extra + ")";
+      break;
+    }
+    default:
+      break;
+  }
+  if (!s.needs_flag.empty()) help += "; needs --" + s.needs_flag;
+  return help;
+}
+
+void add_monitor_options(po::options_description& all, const ToolInfo& tool,
+                         const std::vector<MonitorFlag>& flags) {
+  for (const std::string& name : tool_monitors(tool)) {
+    const SettingsSection& section = *find_settings_section(name);
+    po::options_description group("Options of the " + name + " monitor (config: monitors." +
+                                  name + ")");
+    bool any = false;
+    for (const MonitorFlag& f : flags) {
+      if (f.uses.front().first != name) continue;
+      const Setting& s = *f.setting;
+      std::string help = flag_help(s, section);
+      if (f.uses.size() > 1) {
+        std::string others;
+        for (size_t i = 1; i < f.uses.size(); ++i) others += (i > 1 ? ", " : "") + f.uses[i].first;
+        help += "; also sets it for " + others;
+      }
+      auto add = group.add_options();
+      if (s.value_name.empty()) {
+        add(s.flag.c_str(), help.c_str());
+      } else if (s.repeatable) {
+        add(s.flag.c_str(),
+            po::value<std::vector<std::string>>()->value_name(s.value_name), help.c_str());
+      } else if (s.implicit_value) {
+        add(s.flag.c_str(),
+            po::value<std::string>()->implicit_value(*s.implicit_value)->value_name(s.value_name),
+            help.c_str());
+      } else {
+        add(s.flag.c_str(), po::value<std::string>()->value_name(s.value_name), help.c_str());
+      }
+      any = true;
+    }
+    if (any) all.add(group);
+  }
+}
+
+Result<void> apply_monitor_flags(const po::variables_map& vm, const std::vector<MonitorFlag>& flags,
+                                 Config& config) {
+  for (const MonitorFlag& f : flags) {
+    const Setting& s = *f.setting;
+    if (!vm.count(s.flag)) continue;
+    if (!s.needs_flag.empty() && !vm.count(s.needs_flag))
+      return Error::usage("--" + s.flag + " needs --" + s.needs_flag);
+    std::vector<std::string> texts;
+    if (s.value_name.empty())
+      texts = {"true"};
+    else if (s.repeatable)
+      texts = vm[s.flag].as<std::vector<std::string>>();
+    else
+      texts = {vm[s.flag].as<std::string>()};
+    for (const auto& [monitor, setting] : f.uses)
+      for (const std::string& text : texts)
+        if (auto r = setting->read(RawValue::flag("--" + s.flag, text),
+                                   config.monitors.at(monitor).settings);
+            !r)
+          return r;
+  }
+  return {};
+}
+
+Result<void> apply_positional(const ToolInfo& tool, const std::vector<std::string>& args,
+                              Config& config) {
+  RawValue value;
+  value.kind = RawValue::Kind::Sequence;
+  value.where = tool.positional_name;
+  for (const std::string& a : args) value.items.push_back(RawValue::flag(tool.positional_name, a));
+  const Setting* s = find_settings_section(tool.positional_monitor)->by_key(tool.positional_key);
+  return s->read(value, config.monitors.at(tool.positional_monitor).settings);
+}
+
+// --list, for a tool whose one monitor can list what it would trace.
+const MonitorDescriptor* listing_monitor(const ToolInfo& tool) {
+  if (tool.monitors.size() != 1) return nullptr;
+  const MonitorDescriptor* d = find_monitor(tool.monitors.front());
+  return d != nullptr && d->listing.run ? d : nullptr;
 }
 
 void print_help(const ToolInfo& tool, const po::options_description& all) {
@@ -131,65 +256,22 @@ int usage_error(const ToolInfo& tool, const std::string& message) {
 
 }  // namespace
 
-Result<uint64_t> parse_unsigned(const std::string& text, const std::string& what, uint64_t min,
-                                uint64_t max) {
-  const std::string range = " (" + std::to_string(min) + ".." + std::to_string(max) + ")";
-  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
-    return Error::usage(what + ": '" + text + "' is not a whole number" + range);
-  errno = 0;
-  const unsigned long long v = std::strtoull(text.c_str(), nullptr, 10);
-  if (errno == ERANGE || v < min || v > max)
-    return Error::usage(what + ": " + text + " is out of range" + range);
-  return static_cast<uint64_t>(v);
-}
-
-Result<double> parse_seconds(const std::string& text, const std::string& what) {
-  char* end = nullptr;
-  errno = 0;
-  const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(v) ||
-      text.find_first_of("xXpP") != std::string::npos)
-    return Error::usage(what + ": '" + text + "' is not a number of seconds");
-  if (v <= 0 || v > 31536000)
-    return Error::usage(what + ": " + text +
-                        " is out of range (more than 0, at most 31536000 seconds)");
-  return v;
-}
-
-Result<void> read_option(const po::variables_map& vm, const char* name, uint64_t min, uint64_t max,
-                         uint32_t& out) {
-  if (!vm.count(name)) return {};
-  auto n = parse_unsigned(vm[name].as<std::string>(), std::string("--") + name, min, max);
-  if (!n) return n.error();
-  out = static_cast<uint32_t>(*n);
-  return {};
-}
-
-Result<void> read_option(const po::variables_map& vm, const char* name,
-                         const std::vector<std::string>& choices, std::string& out) {
-  if (!vm.count(name)) return {};
-  const std::string value = vm[name].as<std::string>();
-  if (std::find(choices.begin(), choices.end(), value) == choices.end()) {
-    std::string expected;
-    for (size_t i = 0; i < choices.size(); ++i)
-      expected += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + choices[i];
-    return Error::usage(std::string("--") + name + ": expected " + expected + ", got " +
-                        quote_for_message(value));
-  }
-  out = value;
-  return {};
-}
-
 CommandLine parse_command_line(int argc, char** argv, const ToolInfo& tool, ToolOptions* extra) {
   CommandLine result;
   set_program_name(tool.name);
+  const std::vector<MonitorFlag> flags = monitor_flags(tool);
+  const MonitorDescriptor* lister = listing_monitor(tool);
   po::options_description all = common_options();
-  if (extra != nullptr) all.add(extra->options);
+  add_monitor_options(all, tool, flags);
+  po::options_description own("Options of this tool");
+  if (lister != nullptr) own.add_options()("list", lister->listing.help.c_str());
+  if (extra != nullptr) own.add(extra->options);
+  if (!own.options().empty()) all.add(own);
   po::positional_options_description positional;
   // A tool without arguments still collects them, to name the stray one
   // (Boost would only say "too many positional options").
-  const bool takes_arguments = extra != nullptr && !extra->positional.empty();
-  const std::string positional_name = takes_arguments ? extra->positional : "stray-arguments";
+  const bool takes_arguments = !tool.positional_name.empty();
+  const std::string positional_name = takes_arguments ? "positional" : "stray-arguments";
   po::options_description parsed;
   parsed.add(all).add_options()(positional_name.c_str(), po::value<std::vector<std::string>>());
   positional.add(positional_name.c_str(), -1);
@@ -235,13 +317,16 @@ CommandLine parse_command_line(int argc, char** argv, const ToolInfo& tool, Tool
   result.config = std::move(*config);
   if (vm.count("verbose")) result.config.logging.level = "DEBUG";
   Result<void> applied = apply_common(vm, result.config);
+  if (applied) applied = apply_monitor_flags(vm, flags, result.config);
+  if (applied && takes_arguments && vm.count(positional_name))
+    applied = apply_positional(tool, vm[positional_name].as<std::vector<std::string>>(),
+                               result.config);
   if (applied && extra != nullptr && extra->apply) applied = extra->apply(vm, result.config);
   if (!applied) {
     result.exit_code = usage_error(tool, applied.error().to_string());
     return result;
   }
-  if (takes_arguments && vm.count(positional_name))
-    result.positional = vm[positional_name].as<std::vector<std::string>>();
+  result.list = vm.count("list") > 0;
   log_debug("configuration: " + result.config.source);
   return result;
 }

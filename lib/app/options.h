@@ -1,5 +1,6 @@
-// Command-line parsing shared by every tool: the common options of
-// INTERFACE.md, the config file they override, and each tool's own options.
+// Command-line parsing shared by every tool: the common options, the config
+// file they override, each monitor's settings as flags (made from its
+// settings table) and the tool's own actions.
 #pragma once
 
 #include <boost/program_options.hpp>
@@ -18,37 +19,30 @@ struct ToolInfo {
   std::string usage;     // "execmon [OPTIONS]"
   std::string summary;   // one line
   std::string examples;  // shown at the end of --help
+  // The monitors whose settings the tool takes as flags; empty: every one.
+  std::vector<std::string> monitors;
+  // PATTERN...: positional arguments fill this monitor setting (empty: none).
+  std::string positional_monitor;
+  std::string positional_key;   // "patterns"
+  std::string positional_name;  // "PATTERN"
 };
 
+// A tool's own actions (ebpfmon --doctor, --daemon): options and what to do
+// with them once the config and every other flag have been read.
 struct ToolOptions {
   boost::program_options::options_description options{"Options of this tool"};
-  // Name of positional arguments, if the tool takes any ("pattern").
-  std::string positional;
-  // Copies the tool's parsed options into the config; runs after the config
-  // file is loaded, so flags win.
   std::function<Result<void>(const boost::program_options::variables_map&, Config&)> apply;
 };
 
 struct CommandLine {
   std::optional<int> exit_code;  // set when the tool must exit now (help, version, error)
   Config config;
-  std::vector<std::string> positional;
+  bool list = false;  // --list, for a tool with one monitor that can list
 };
 
 // Prints help/version/errors itself (errors: "<tool>: <message>" and a
 // "Try '<tool> --help'" line on stderr, exit code 2).
-CommandLine parse_command_line(int argc, char** argv, const ToolInfo& tool, ToolOptions* extra);
-
-// Number parsing with the flag's name in the message, for tools' options.
-Result<uint64_t> parse_unsigned(const std::string& text, const std::string& what, uint64_t min,
-                                uint64_t max);
-Result<double> parse_seconds(const std::string& text, const std::string& what);
-
-// For tools' own options: when --`name` was given, its value, checked, into
-// `out` (errors name the flag); otherwise `out` is left as it is.
-Result<void> read_option(const boost::program_options::variables_map& vm, const char* name,
-                         uint64_t min, uint64_t max, uint32_t& out);
-Result<void> read_option(const boost::program_options::variables_map& vm, const char* name,
-                         const std::vector<std::string>& choices, std::string& out);
+CommandLine parse_command_line(int argc, char** argv, const ToolInfo& tool,
+                               ToolOptions* extra = nullptr);
 
 }  // namespace ebpfmon

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -11,6 +12,33 @@
 #include "sinks/prometheus_text.h"
 
 namespace ebpfmon {
+
+uint64_t MonitorOutput::written() const {
+  uint64_t n = 0;
+  for (const auto& sink : sinks)
+    if (sink->keeps_events()) n = std::max(n, sink->written());
+  return n;
+}
+
+// An event is lost to writing only when no sink kept it.
+uint64_t MonitorOutput::write_errors() const {
+  bool any = false;
+  uint64_t n = 0;
+  for (const auto& sink : sinks) {
+    if (!sink->keeps_events()) continue;
+    n = any ? std::min(n, sink->dropped()) : sink->dropped();
+    any = true;
+  }
+  return n;
+}
+
+std::string MonitorOutput::destination() const {
+  std::string where;
+  for (const auto& sink : sinks)
+    if (sink->keeps_events() && !sink->destination().empty())
+      where += (where.empty() ? "" : ", ") + sink->destination();
+  return where;
+}
 
 std::vector<LossStage> losses_by_stage(const MonitorOutput& out) {
   const KernelLosses l = out.monitor->losses();
@@ -43,7 +71,7 @@ std::string status_json(const std::vector<MonitorOutput>& outputs, const RunInfo
     const auto stages = losses_by_stage(out);
     for (const LossStage& s : stages) m["lost"][s.key] = s.count;
     m["lost"]["total"] = total(stages);
-    m["file"] = out.file ? out.file->path().string() : "";
+    m["file"] = out.destination();
     j["monitors"].push_back(m);
   }
   return j.dump() + "\n";
@@ -102,7 +130,7 @@ void print_summary(const std::vector<MonitorOutput>& outputs) {
     line << out.monitor->name() << ": lost by stage:";
     for (size_t i = 0; i < stages.size(); ++i)
       line << (i ? ", " : " ") << stages[i].label << " " << stages[i].count;
-    if (out.file) line << "; file " << out.file->path().string();
+    if (!out.destination().empty()) line << "; file " << out.destination();
     lines.push_back(line.str());
   }
   for (size_t i = 0; i < outputs.size(); ++i)

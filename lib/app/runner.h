@@ -3,7 +3,6 @@
 // then detach, drain, flush and summarise.
 #pragma once
 
-#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -14,9 +13,6 @@
 
 namespace ebpfmon {
 
-// What a tool adds to a run: a task every interval while tracing, and one
-// after the buffers are drained, before the summary (syscallmon --summary);
-// for the front end, leaving out monitors this kernel cannot run.
 struct RunOptions {
   // A monitor whose start fails with a runtime error (the kernel lacks what
   // it needs) is reported and left out; the run fails only when none is left.
@@ -24,20 +20,12 @@ struct RunOptions {
   // When set, a control socket there answers "status" (JSON: monitors, hooks,
   // events written and lost by stage, files) and "stop" (a graceful stop).
   std::filesystem::path control_socket;
-  std::function<void()> at_start;         // right after the Tracing line
-  std::chrono::milliseconds interval{0};  // 0 = no periodic task
-  std::function<Result<void>()> every_interval;
-  std::function<Result<void>()> at_exit;
+  std::function<void()> at_start;  // right after the Tracing line
 };
-
-class PeriodicReport;  // app/report_clock.h
-
-// Options that print `report` every `seconds` (0: only at exit) and at exit.
-RunOptions report_every(PeriodicReport& report, double seconds);
 
 // Returns the process exit code: 0, or 1 for a runtime failure (cannot
 // attach, write error), or 2 for a setting the monitors reject.
 int run_monitors(const Config& config, std::vector<std::unique_ptr<Monitor>> monitors,
-                 const RunOptions& hooks = {});
+                 const RunOptions& options = {});
 
 }  // namespace ebpfmon

@@ -1,7 +1,10 @@
-// The YAML configuration: the seed's schema (app, logging, output, monitors)
-// plus this project's additions. Every key is either honoured or rejected.
+// The YAML configuration: the sections every tool shares (app, logging,
+// output, filters, metrics, duration) and, under `monitors`, one section per
+// registered monitor, read through its settings table (core/settings.h).
+// Every key is either honoured or rejected.
 #pragma once
 
+#include <any>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -10,9 +13,9 @@
 #include <string_view>
 #include <vector>
 
+#include "core/event.h"
 #include "core/filters.h"
 #include "core/result.h"
-#include "sinks/formats.h"
 
 namespace ebpfmon {
 
@@ -33,57 +36,40 @@ struct LoggingSettings {
   uint32_t backup_count = 365;    // seed: handlers.file.backupCount
 };
 
-struct ExecSettings {
-  bool enabled = true;
-  uint32_t max_args = 64;         // 1..1024 (EXEC_MAX_ARGS_LIMIT)
-  uint32_t max_arg_bytes = 8192;  // 256..32768 (EXEC_ARGS_BYTES_MIN..LIMIT)
-};
-
-struct FuncSettings {
-  bool enabled = true;
-  std::vector<std::string> patterns{"vfs_*"};
-  uint32_t probe_limit = 10;      // 1..10000
-  uint32_t max_events_per_second = 0;  // 0 = unlimited
-  std::string backend = "auto";   // auto | fentry | kprobe
-  // Count calls in the kernel instead of writing events (funcmon --count).
-  bool count_only = false;
-};
-
-struct SyscallSettings {
-  bool enabled = true;
-  std::string sampling_strategy = "intelligent";  // intelligent | all | sample
-  uint32_t sample_rate = 100;     // 1-in-N for "sample"
-  std::vector<std::string> high_priority_syscalls{"0", "1", "2", "3", "9", "57", "59"};  // names or numbers, as written
-  std::map<std::string, bool> monitor_categories{{"file_io", true}, {"network", true}, {"memory", true},
-                                                 {"process", true}, {"signal", false}, {"time", false},
-                                                 {"other", true}};
-  std::map<std::string, double> performance_thresholds{{"file_io_ms", 1.0}, {"network_ms", 5.0},
-                                                       {"memory_ms", 0.5}, {"process_ms", 10.0},
-                                                       {"default_us", 100.0}};
-  uint32_t max_events_per_second = 1000;  // 0 = unlimited
-  bool show_errors_only = false;
-  bool show_slow_only = false;
-  std::vector<std::string> syscalls;  // only these (names or numbers); empty = all
-  // Per-process summaries need a map in the kernel; set by `--by process`.
-  bool count_by_process = false;
-};
-
 // Prometheus /metrics (ebpfmon --metrics); off unless asked for.
 struct MetricsSettings {
   bool enabled = false;
   std::string listen = "127.0.0.1:9464";  // core/listen_address.h
 };
 
+// monitors.<name>: whether it runs when no -m is given, and its settings
+// struct (the one its SettingsTable describes).
+struct MonitorConfig {
+  bool enabled = true;
+  std::any settings;
+};
+
 struct Config {
+  Config();  // every registered monitor section at its defaults
+
   std::string source = "built-in defaults";  // the file used, for the log
   OutputSettings output;
   LoggingSettings logging;
   MetricsSettings metrics;
   Filters filters;
   double duration = 0;  // seconds, 0 = until Ctrl-C
-  ExecSettings exec;
-  FuncSettings func;
-  SyscallSettings syscall;
+  std::map<std::string, MonitorConfig> monitors;
+
+  // A monitor's settings as its own struct; throws std::bad_any_cast for a
+  // type its section was not made with.
+  template <class S>
+  const S& settings(const std::string& monitor) const {
+    return std::any_cast<const S&>(monitors.at(monitor).settings);
+  }
+  template <class S>
+  S& settings(const std::string& monitor) {
+    return std::any_cast<S&>(monitors.at(monitor).settings);
+  }
 };
 
 // Parses YAML text. `name` is the file name used in messages. Errors are

@@ -36,6 +36,9 @@ struct Event {
   std::vector<Value> values;  // one per schema field
 };
 
+// How event files are written.
+enum class FileFormat { Csv, Jsonl };
+
 // A live console table: which fields to show, under which heading and width.
 struct ConsoleColumn {
   std::string heading;

@@ -68,4 +68,10 @@ std::optional<size_t> closest_match(std::string_view typed, const std::vector<st
   return best;
 }
 
+Error printable(Error error) {
+  error.message = escape_control_bytes(error.message);
+  error.hint = escape_control_bytes(error.hint);
+  return error;
+}
+
 }  // namespace ebpfmon

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/result.h"
+
 namespace ebpfmon {
 
 // 'value' in single quotes, control bytes as \xNN (so a multi-line value
@@ -15,6 +17,10 @@ std::string quote_for_message(std::string_view s, size_t max_shown = 80);
 // The same escaping without quotes or cut, for text that embeds user input
 // (such as a parser's message quoting a byte of it).
 std::string escape_control_bytes(std::string_view s);
+
+// An error whose message and hint quote user input (keys, values, file
+// names), made one printable line whatever bytes they hold.
+Error printable(Error error);
 
 // Optimal-string-alignment distance (Levenshtein plus adjacent swaps), so
 // "exce" is one edit from "exec".

@@ -60,20 +60,23 @@ std::vector<ConsoleColumn> ExecMonitor::console_columns() const {
           {"PPID", kPpid, 8},     {"RET", kRet, 4},    {"ARGS", kArgv, 0}};
 }
 
-Result<BpfMonitor::Plan> ExecMonitor::plan(const Config& config, Capabilities& caps) {
-  const ExecSettings& s = config.exec;
-  if (s.max_args < 1 || s.max_args > EXEC_MAX_ARGS_LIMIT)
-    return Error::usage("exec max_args must be 1.." + std::to_string(EXEC_MAX_ARGS_LIMIT));
-  if (s.max_arg_bytes < EXEC_ARGS_BYTES_MIN || s.max_arg_bytes > EXEC_ARGS_BYTES_LIMIT)
-    return Error::usage("exec max_arg_bytes must be " + std::to_string(EXEC_ARGS_BYTES_MIN) + ".." +
-                        std::to_string(EXEC_ARGS_BYTES_LIMIT));
+SettingsSection ExecMonitor::settings_table() {
+  return SettingsTable<ExecSettings>("exec")
+      .integer("max_args", "max-args", &ExecSettings::max_args, 1, EXEC_MAX_ARGS_LIMIT,
+               "arguments kept per exec")
+      .integer("max_arg_bytes", "max-arg-bytes", &ExecSettings::max_arg_bytes,
+               EXEC_ARGS_BYTES_MIN, EXEC_ARGS_BYTES_LIMIT, "bytes of arguments kept per exec")
+      .build();
+}
+
+Result<BpfMonitor::Plan> ExecMonitor::plan(Capabilities& caps) const {
+  const ExecSettings& s = settings_;
   for (Feature needed : {Feature::Tracepoint, Feature::RawTracepoint}) {
     const FeatureStatus& st = caps.status(needed);
     if (!st.available)
       return Error::runtime(std::string("execmon needs ") + feature_name(needed) +
                             "s, which this kernel does not allow: " + st.detail);
   }
-  max_args_ = s.max_args;
   Plan plan;
   plan.source = bpf_sources::exec_bpf;
   plan.defines = {{"EXEC_MAX_ARGS", s.max_args},
@@ -113,7 +116,7 @@ bool ExecMonitor::decode(const void* data, size_t size, Event& event) {
   const char* args = static_cast<const char*>(data) + kHeader;
 
   std::vector<std::string> argv;
-  const bool over_max_args = unpack_args(args, e.args_size, max_args_, argv);
+  const bool over_max_args = unpack_args(args, e.args_size, settings_.max_args, argv);
   const bool truncated = over_max_args || (e.flags & (EXEC_F_TRUNCATED | EXEC_F_ARG_UNREADABLE)) ||
                          argv.size() < e.argc;
   const Timestamp ts = clock().to_wall(e.ts_ns);
@@ -145,6 +148,6 @@ Result<Metrics> ExecMonitor::metrics() const {
   return Metrics{std::move(execs)};
 }
 
-EBPFMON_REGISTER_MONITOR(ExecMonitor, "exec")
+EBPFMON_REGISTER_MONITOR(ExecMonitor, ExecSettings, "exec", ::ebpfmon::MonitorListing{})
 
 }  // namespace ebpfmon

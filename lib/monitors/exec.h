@@ -3,15 +3,24 @@
 
 #include <vector>
 
+#include "core/settings.h"
 #include "monitors/monitor.h"
 
 namespace ebpfmon {
 
+// monitors.exec; the limits are ebpf/exec.h's.
+struct ExecSettings {
+  uint32_t max_args = 64;
+  uint32_t max_arg_bytes = 8192;
+};
+
 class ExecMonitor final : public BpfMonitor {
  public:
+  explicit ExecMonitor(const ExecSettings& settings) : settings_(settings) {}
+  static SettingsSection settings_table();
+
   std::string name() const override { return "exec"; }
   std::string what() const override { return "process executions"; }
-  bool enabled_in(const Config& config) const override { return config.exec.enabled; }
   const Schema& schema() const override;
   std::vector<ConsoleColumn> console_columns() const override;
 
@@ -21,12 +30,12 @@ class ExecMonitor final : public BpfMonitor {
                           std::vector<std::string>& out);
 
  protected:
-  Result<Plan> plan(const Config& config, Capabilities& caps) override;
+  Result<Plan> plan(Capabilities& caps) const override;
   bool decode(const void* data, size_t size, Event& event) override;
   Result<Metrics> metrics() const override;
 
  private:
-  size_t max_args_ = 64;
+  ExecSettings settings_;
   uint64_t succeeded_ = 0;
   uint64_t failed_ = 0;
 };

@@ -1,14 +1,17 @@
 #include "monitors/func.h"
 
 #include <algorithm>
+#include <iostream>
 #include <cstring>
 #include <map>
 #include <sstream>
 
 #include "bpf/map_access.h"
 #include "bpf/system.h"
+#include "core/filters.h"
 #include "core/log.h"
 #include "ebpf/func.h"
+#include "monitors/func_counts.h"
 #include "monitors/registry.h"
 
 namespace ebpfmon::bpf_sources {
@@ -39,7 +42,54 @@ std::string join_patterns(const std::vector<std::string>& patterns) {
 
 std::string FuncMonitor::what() const {
   return std::to_string(traced_) + " kernel function" + (traced_ == 1 ? "" : "s") +
-         (count_only_ ? ", counting" : "");
+         (settings_.count_only ? ", counting" : "");
+}
+
+namespace {
+
+// Globs over kernel function names (check_function_glob): a non-empty YAML
+// sequence, or funcmon's PATTERN arguments.
+Result<void> read_patterns(const RawValue& value, FuncSettings& s) {
+  if (value.kind != RawValue::Kind::Sequence || value.items.empty())
+    return value_error(value, "expected a non-empty sequence of function name globs");
+  std::vector<std::string> patterns;
+  for (const RawValue& item : value.items) {
+    if (item.kind != RawValue::Kind::Scalar) return value_error(item, "expected a function name glob");
+    if (auto r = check_function_glob(item.text, item.where); !r) return r;
+    if (std::find(patterns.begin(), patterns.end(), item.text) == patterns.end())
+      patterns.push_back(item.text);
+  }
+  s.patterns = std::move(patterns);
+  return {};
+}
+
+}  // namespace
+
+SettingsSection FuncMonitor::settings_table() {
+  using S = FuncSettings;
+  Setting patterns;
+  patterns.key = "patterns";
+  patterns.help = "shell globs over kernel function names (funcmon: its PATTERN arguments)";
+  patterns.accepts = "globs of letters, digits and _.*?[]!-";
+  return SettingsTable<S>("func")
+      .custom(patterns, read_patterns, [](const S& s) { return show_list_text(s.patterns); })
+      .integer("probe_limit", "limit", &S::probe_limit, 1, 10000,
+               "trace at most N functions, the first by name")
+      .integer("max_events_per_second", "max-rate", &S::max_events_per_second, 0, 100000000,
+               "at most N events per second, enforced in the kernel (0 = unlimited)")
+      .choice("backend", "backend", &S::backend, {"auto", "fentry", "kprobe"},
+              "fentry (BPF trampolines) or kprobes; auto: fentry, else kprobes", "B")
+      .boolean("", "count", &S::count_only,
+               "count calls per function in the kernel instead of writing events")
+      .seconds("", "interval", &S::interval,
+               "with --count: print the counts every SECS seconds (without it: at exit only)")
+      .needs("count")
+      .build();
+}
+
+std::unique_ptr<PeriodicReport> FuncMonitor::report(std::ostream& out) const {
+  if (!settings_.count_only) return nullptr;
+  return std::make_unique<FuncCountReport>(*this, settings_.interval, out);
 }
 
 const Schema& FuncMonitor::schema() const {
@@ -89,49 +139,70 @@ Result<FuncMonitor::Selection> FuncMonitor::select(const FuncSettings& settings,
   return s;
 }
 
-Result<BpfMonitor::Plan> FuncMonitor::plan(const Config& config, Capabilities& caps) {
-  const FuncSettings& settings = config.func;
-  auto functions = KernelFunctions::load();
-  if (!functions) return functions.error();
-  functions_ = std::move(*functions);
-  if (!functions_->filter_list_checked())
-    log_debug(
-        "func: tracefs available_filter_functions is not readable; candidates come from "
-        "/proc/kallsyms alone");
-  auto selection = select(settings, *functions_, caps);
+Result<BpfMonitor::Plan> FuncMonitor::plan(Capabilities& caps) const {
+  const FuncSettings& settings = settings_;
+  auto loaded = KernelFunctions::load();
+  if (!loaded) return loaded.error();
+  auto functions = std::make_shared<const KernelFunctions>(std::move(*loaded));
+  auto selection = select(settings, *functions, caps);
   if (!selection) return selection.error();
   if (!selection->backend)
     return Error::runtime("cannot trace kernel functions: " + selection->why_no_backend);
   const Selection& s = *selection;
-  if (s.matched.size() > s.traced.size()) {
-    std::string kept;
-    for (const auto& f : s.traced) kept += (kept.empty() ? "" : " ") + f;
-    log_warning("func: " + std::to_string(s.matched.size()) + " functions match " +
-                join_patterns(settings.patterns) + "; tracing the first " +
-                std::to_string(s.traced.size()) +
-                " (raise --limit / probe_limit for more): " + kept);
-  }
-  traced_ = s.traced.size();
-  count_only_ = settings.count_only;
-
   Plan plan;
   plan.max_events_per_second = settings.max_events_per_second;
-  if (count_only_) plan.defines.emplace_back("FUNC_COUNT_ONLY", 1);
+  if (settings.count_only) plan.defines.emplace_back("FUNC_COUNT_ONLY", 1);
   // bpf_get_func_ip gives one address per function; room for twice that.
-  plan.defines.emplace_back("FUNC_COUNT_SLOTS", static_cast<int64_t>(2 * traced_ + 16));
-  source_ = bpf_sources::func_bpf;
+  plan.defines.emplace_back("FUNC_COUNT_SLOTS", static_cast<int64_t>(2 * s.traced.size() + 16));
+  plan.source = bpf_sources::func_bpf;
   for (const std::string& f : s.traced) {
     if (!is_identifier(f)) return Error::runtime("func: unexpected kernel symbol name " + f);
     if (s.backend == HookType::Fentry) {
-      source_ += "int kfunc__" + f + "(unsigned long long *ctx) { return func_hit(ctx); }\n";
+      plan.source += "int kfunc__" + f + "(unsigned long long *ctx) { return func_hit(ctx); }\n";
       plan.hooks.push_back({HookType::Fentry, f, "kfunc__" + f});
     } else {
       plan.hooks.push_back({HookType::Kprobe, f, "func_kprobe"});
     }
   }
   plan.defines.emplace_back(s.backend == HookType::Fentry ? "FUNC_FENTRY" : "FUNC_KPROBE", 1);
-  plan.source = source_;
+  plan.state = std::move(functions);
   return plan;
+}
+
+void FuncMonitor::adopt(Plan& plan) {
+  functions_ = std::any_cast<std::shared_ptr<const KernelFunctions>>(plan.state);
+  traced_ = plan.hooks.size();
+}
+
+int FuncMonitor::list(const Config& config, std::ostream& out) {
+  const FuncSettings& settings = config.settings<FuncSettings>("func");
+  if (auto r = check_bpf_privileges("funcmon"); !r) {
+    log_error(r.error().to_string());
+    return r.error().exit_code();
+  }
+  if (auto r = ensure_trace_filesystems(); !r) {
+    log_error(r.error().to_string());
+    return r.error().exit_code();
+  }
+  auto functions = KernelFunctions::load();
+  if (!functions) {
+    log_error(functions.error().to_string());
+    return functions.error().exit_code();
+  }
+  Capabilities caps;
+  auto s = select(settings, *functions, caps);
+  if (!s) {
+    log_error(s.error().to_string());
+    return s.error().exit_code();
+  }
+  const std::string backend = s->backend ? hook_type_name(*s->backend) : "none";
+  for (const auto& f : s->traced) out << f << "\t" << backend << "\n";
+  std::string line = "funcmon: " + std::to_string(s->matched.size()) + " functions match, " +
+                     std::to_string(s->traced.size()) + " would be traced (limit " +
+                     std::to_string(settings.probe_limit) + ")";
+  if (!s->backend) line += "; none can be: " + s->why_no_backend;
+  std::cerr << line << "\n";
+  return 0;
 }
 
 Result<Metrics> FuncMonitor::metrics() const {
@@ -186,6 +257,8 @@ Result<std::vector<FuncMonitor::Count>> FuncMonitor::read_counts() const {
   return counts;
 }
 
-EBPFMON_REGISTER_MONITOR(FuncMonitor, "func")
+EBPFMON_REGISTER_MONITOR(FuncMonitor, FuncSettings, "func",
+                         (MonitorListing{"print the functions that would be traced and the backend, and exit",
+                                         FuncMonitor::list}))
 
 }  // namespace ebpfmon

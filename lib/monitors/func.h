@@ -2,23 +2,43 @@
 // trampolines) or kprobes, as events or as in-kernel counts.
 #pragma once
 
+#include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
+#include "core/settings.h"
 #include "monitors/kernel_functions.h"
 #include "monitors/monitor.h"
 
 namespace ebpfmon {
 
+// monitors.func
+struct FuncSettings {
+  std::vector<std::string> patterns{"vfs_*"};
+  uint32_t probe_limit = 10;
+  uint32_t max_events_per_second = 0;  // 0 = unlimited
+  std::string backend = "auto";        // auto | fentry | kprobe
+  // Count calls in the kernel instead of writing events (funcmon --count),
+  // printing the counts every `interval` seconds (0: at exit only).
+  bool count_only = false;
+  double interval = 0;
+};
+
 class FuncMonitor final : public BpfMonitor {
  public:
+  explicit FuncMonitor(const FuncSettings& settings) : settings_(settings) {}
+  static SettingsSection settings_table();
+  // --list: the functions that would be traced, and the backend.
+  static int list(const Config& config, std::ostream& out);
+
   std::string name() const override { return "func"; }
   std::string what() const override;
-  bool enabled_in(const Config& config) const override { return config.func.enabled; }
   const Schema& schema() const override;
   std::vector<ConsoleColumn> console_columns() const override;
-  bool writes_events() const override { return !count_only_; }
+  bool writes_events() const override { return !settings_.count_only; }
+  std::unique_ptr<PeriodicReport> report(std::ostream& out) const override;
 
   // What a config would trace, and how. `backend` is unset, with the reason
   // in `why_no_backend`, when the kernel allows neither fentry nor kprobes
@@ -41,15 +61,15 @@ class FuncMonitor final : public BpfMonitor {
   Result<std::vector<Count>> read_counts() const;
 
  protected:
-  Result<Plan> plan(const Config& config, Capabilities& caps) override;
+  Result<Plan> plan(Capabilities& caps) const override;
+  void adopt(Plan& plan) override;
   bool decode(const void* data, size_t size, Event& event) override;
   Result<Metrics> metrics() const override;
 
  private:
-  std::optional<KernelFunctions> functions_;
-  std::string source_;  // the embedded program plus one fentry stub per function
+  FuncSettings settings_;
+  std::shared_ptr<const KernelFunctions> functions_;  // names addresses; from the plan
   size_t traced_ = 0;
-  bool count_only_ = false;
 };
 
 }  // namespace ebpfmon

@@ -32,8 +32,9 @@ std::vector<std::pair<std::string, int64_t>> common_defines(const Filters& filte
 }  // namespace
 
 Result<void> BpfMonitor::start(const Config& config, Capabilities& caps, EventConsumer consumer) {
-  auto plan = this->plan(config, caps);
+  auto plan = this->plan(caps);
   if (!plan) return plan.error();
+  for (const std::string& warning : plan->warnings) log_warning(warning);
   ProgramSpec spec{name(), plan->source,
                    common_defines(config.filters, caps.has(Feature::RingBuffer),
                                   plan->ring_buffer_bytes)};
@@ -73,6 +74,7 @@ Result<void> BpfMonitor::start(const Config& config, Capabilities& caps, EventCo
   log_debug(name() + ": compiled in " + std::to_string(program_->compile_seconds()) + " s, " +
             std::to_string(plan->hooks.size()) + " hooks attached in " +
             std::to_string(attach_seconds) + " s");
+  adopt(*plan);
   return {};
 }
 
@@ -106,8 +108,8 @@ Result<void> BpfMonitor::fill_filter_maps(const Filters& filters) {
   });
 }
 
-Result<std::vector<HookSpec>> BpfMonitor::planned_hooks(const Config& config, Capabilities& caps) {
-  auto plan = this->plan(config, caps);
+Result<std::vector<HookSpec>> BpfMonitor::planned_hooks(Capabilities& caps) const {
+  auto plan = this->plan(caps);
   if (!plan) return plan.error();
   return plan->hooks;
 }
@@ -116,9 +118,24 @@ void BpfMonitor::stop() {
   if (program_) program_->detach_all();
 }
 
-std::vector<EventBuffer*> BpfMonitor::buffers() const {
+std::vector<int> BpfMonitor::poll_fds() const {
   if (buffer_ == nullptr) return {};
-  return {buffer_};
+  return {buffer_->epoll_fd()};
+}
+
+Result<size_t> BpfMonitor::consume() {
+  if (buffer_ == nullptr) return size_t{0};
+  auto n = buffer_->consume();
+  if (!n) return Error::runtime(name() + ": " + n.error().message);
+  return n;
+}
+
+Result<void> BpfMonitor::drain() {
+  for (;;) {
+    auto n = consume();
+    if (!n) return n.error();
+    if (*n == 0) return {};
+  }
 }
 
 std::vector<HookSpec> BpfMonitor::hooks() const {

@@ -6,7 +6,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <any>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,7 @@
 #include "core/config.h"
 #include "core/event.h"
 #include "core/metrics.h"
+#include "core/report_clock.h"
 #include "core/result.h"
 #include "core/time_format.h"
 
@@ -41,25 +44,27 @@ class Monitor {
   virtual std::vector<ConsoleColumn> console_columns() const = 0;
   // What the Tracing line says is being traced: "process executions".
   virtual std::string what() const = 0;
-  // Whether the config enables this monitor (monitors.<name>.enabled), for
-  // the front end when no -m is given.
-  virtual bool enabled_in(const Config& config) const = 0;
-  // The hooks start() would attach, decided from the config and the
-  // kernel's capabilities without compiling anything (ebpfmon --doctor);
-  // the error says why the monitor cannot run here.
-  virtual Result<std::vector<HookSpec>> planned_hooks(const Config& config, Capabilities& caps) = 0;
+  // The hooks start() would attach, decided from the settings and the
+  // kernel's capabilities without compiling or changing anything (ebpfmon
+  // --doctor); the error says why the monitor cannot run here.
+  virtual Result<std::vector<HookSpec>> planned_hooks(Capabilities& caps) const = 0;
 
   // Usage errors the settings alone reveal, such as nothing left to trace.
   // Run before any kernel work (privileges, layouts, compiling), so a bad
   // config exits 2 with or without root.
-  virtual Result<void> check_settings(const Config& /*config*/) { return {}; }
+  virtual Result<void> check_settings() const { return {}; }
 
   // Compiles, fills the filter maps and attaches. Events go to `consumer`
-  // once the event loop polls buffers().
+  // from consume() and drain().
   virtual Result<void> start(const Config& config, Capabilities& caps, EventConsumer consumer) = 0;
   // Detaches every hook; buffers stay readable for draining.
   virtual void stop() = 0;
-  virtual std::vector<EventBuffer*> buffers() const = 0;
+  // The event loop watches these fds and calls consume() when one is ready.
+  virtual std::vector<int> poll_fds() const = 0;
+  // Hands every record available now to the consumer; returns how many.
+  virtual Result<size_t> consume() = 0;
+  // After stop(): reads until the kernel holds nothing more.
+  virtual Result<void> drain() = 0;
   virtual std::vector<HookSpec> hooks() const = 0;
   // False for a monitor that only counts in the kernel (funcmon --count):
   // then no event file is made.
@@ -68,29 +73,40 @@ class Monitor {
   // What /metrics shows beyond events written and lost (the runner's):
   // the monitor's own counts, from its maps or its decoder.
   virtual Result<Metrics> metrics() const { return Metrics{}; }
+  // The monitor's own periodic table (syscall --summary, func --count),
+  // written to `out`, when its settings ask for one; the runner prints it
+  // every interval and at exit, and then shows no live event table.
+  virtual std::unique_ptr<PeriodicReport> report(std::ostream& /*out*/) const { return nullptr; }
 };
 
 class BpfMonitor : public Monitor {
  public:
   Result<void> start(const Config& config, Capabilities& caps, EventConsumer consumer) final;
   void stop() final;
-  std::vector<EventBuffer*> buffers() const final;
+  std::vector<int> poll_fds() const final;
+  Result<size_t> consume() final;
+  Result<void> drain() final;
   std::vector<HookSpec> hooks() const final;
   KernelLosses losses() const final;
-  Result<std::vector<HookSpec>> planned_hooks(const Config& config, Capabilities& caps) final;
+  Result<std::vector<HookSpec>> planned_hooks(Capabilities& caps) const final;
 
  protected:
   struct Plan {
-    std::string_view source;
+    std::string source;
     std::vector<std::pair<std::string, int64_t>> defines;  // monitor-specific
     std::vector<HookSpec> hooks;
     size_t ring_buffer_bytes = 4u << 20;  // power of two
     size_t perf_pages_per_cpu = 64;       // power of two
     uint32_t max_events_per_second = 0;   // 0 = unlimited
+    std::vector<std::string> warnings;    // logged by start(), not by --doctor
+    std::any state;                       // what planning found that start() keeps (adopt())
   };
-  // What to compile and attach for this config; errors are usage errors
-  // (bad settings) or runtime errors (a hook this kernel lacks).
-  virtual Result<Plan> plan(const Config& config, Capabilities& caps) = 0;
+  // What to compile and attach, from the monitor's settings and the
+  // kernel's capabilities; changes nothing. Errors are usage errors (bad
+  // settings) or runtime errors (a hook this kernel lacks).
+  virtual Result<Plan> plan(Capabilities& caps) const = 0;
+  // Takes what start() keeps of the plan, once it is compiled and attached.
+  virtual void adopt(Plan& /*plan*/) {}
   // Decodes one record into `event`; false when the record is malformed
   // (counted as a user-space loss).
   virtual bool decode(const void* data, size_t size, Event& event) = 0;

@@ -1,27 +1,54 @@
-// Monitors register themselves by name (the seed's @register_monitor): a new
-// monitor is one BPF file in ebpf/ and one class in lib/monitors/ with an
-// EBPFMON_REGISTER_MONITOR line; nothing else changes.
+// Monitors register themselves (the seed's @register_monitor): a monitor is
+// one descriptor, made by EBPFMON_REGISTER_MONITOR in its own .cc file, with
+// its name, its settings table and a factory. The config loader, the command
+// line, --help, the front end's -m and --doctor all find it here.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
+#include "core/config.h"
+#include "core/settings.h"
 #include "monitors/monitor.h"
 
 namespace ebpfmon {
 
-using MonitorFactory = std::function<std::unique_ptr<Monitor>()>;
+// `<tool> --list`: what the monitor would trace, without tracing; `run`
+// returns the exit code. Unset when the monitor has nothing to list.
+struct MonitorListing {
+  std::string help;
+  std::function<int(const Config&, std::ostream&)> run;
+};
 
-bool register_monitor(const std::string& name, MonitorFactory factory);
-std::unique_ptr<Monitor> create_monitor(const std::string& name);  // nullptr if unknown
-std::vector<std::string> registered_monitors();                   // sorted
+struct MonitorDescriptor {
+  std::string name;
+  SettingsSection settings;
+  std::function<std::unique_ptr<Monitor>(const Config&)> create;
+  MonitorListing listing;
+};
+
+bool register_monitor(MonitorDescriptor descriptor);
+const MonitorDescriptor* find_monitor(const std::string& name);
+std::vector<std::string> registered_monitors();  // sorted
+
+// The monitors of a run: those named (with -m; an unknown name is a usage
+// error with a did-you-mean hint), or else every one the config enables.
+Result<std::vector<std::unique_ptr<Monitor>>> create_monitors(const std::vector<std::string>& names,
+                                                              const Config& config);
 
 }  // namespace ebpfmon
 
-#define EBPFMON_REGISTER_MONITOR(Class, name)                                        \
-  namespace {                                                                        \
-  [[maybe_unused]] const bool registered_##Class =                                   \
-      ::ebpfmon::register_monitor(name, [] { return std::make_unique<Class>(); });   \
+// Class is built from its settings struct; Class::settings_table() returns
+// its SettingsSection; `listing` is a MonitorListing (in parentheses).
+#define EBPFMON_REGISTER_MONITOR(Class, Settings, name, listing)                               \
+  namespace {                                                                            \
+  [[maybe_unused]] const bool registered_##Class = ::ebpfmon::register_monitor(          \
+      {name, Class::settings_table(),                                                    \
+       [](const ::ebpfmon::Config& config) -> std::unique_ptr<::ebpfmon::Monitor> {      \
+         return std::make_unique<Class>(config.settings<Settings>(name));                \
+       },                                                                                \
+       listing});                                                                    \
   }

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <cstring>
+#include <ostream>
 
 #include "bpf/map_access.h"
 #include "bpf/system.h"
+#include "core/text.h"
 #include "monitors/registry.h"
+#include "monitors/syscall_summary.h"
 #include "monitors/syscall_table.h"
 
 namespace ebpfmon::bpf_sources {
@@ -37,23 +40,89 @@ enum Column : size_t {
   kIsSlow
 };
 
-// The seed's thresholds: four categories in ms, the rest share default_us.
-uint64_t threshold_ns(const SyscallSettings& s, int category) {
-  auto ms = [&](const char* key) {
-    return static_cast<uint64_t>(s.performance_thresholds.at(key) * 1e6);
-  };
+uint64_t threshold_ns(const SyscallThresholds& t, int category) {
   switch (category) {
-    case SYSCALL_CAT_FILE_IO:
-      return ms("file_io_ms");
-    case SYSCALL_CAT_NETWORK:
-      return ms("network_ms");
-    case SYSCALL_CAT_MEMORY:
-      return ms("memory_ms");
-    case SYSCALL_CAT_PROCESS:
-      return ms("process_ms");
-    default:
-      return static_cast<uint64_t>(s.performance_thresholds.at("default_us") * 1e3);
+    case SYSCALL_CAT_FILE_IO: return static_cast<uint64_t>(t.file_io_ms * 1e6);
+    case SYSCALL_CAT_NETWORK: return static_cast<uint64_t>(t.network_ms * 1e6);
+    case SYSCALL_CAT_MEMORY: return static_cast<uint64_t>(t.memory_ms * 1e6);
+    case SYSCALL_CAT_PROCESS: return static_cast<uint64_t>(t.process_ms * 1e6);
+    default: return static_cast<uint64_t>(t.default_us * 1e3);
   }
+}
+
+// An hour, in the unit of each threshold key.
+constexpr double kMaxThresholdMs = 3600000;
+constexpr NumberRange kThresholdMs{0, true, kMaxThresholdMs, nullptr};
+constexpr NumberRange kThresholdUs{0, true, kMaxThresholdMs * 1000, nullptr};
+
+// The threshold keys: "file_io" -> performance_thresholds.file_io_ms, and
+// "default" -> default_us, for the YAML keys and --threshold alike.
+struct ThresholdKey {
+  const char* name;  // as --threshold spells it
+  const char* key;   // under performance_thresholds
+  double SyscallThresholds::*field;
+  double per_ms;     // units of the key in one millisecond
+};
+constexpr ThresholdKey kThresholdKeys[] = {
+    {"file_io", "file_io_ms", &SyscallThresholds::file_io_ms, 1},
+    {"network", "network_ms", &SyscallThresholds::network_ms, 1},
+    {"memory", "memory_ms", &SyscallThresholds::memory_ms, 1},
+    {"process", "process_ms", &SyscallThresholds::process_ms, 1},
+    {"default", "default_us", &SyscallThresholds::default_us, 1000},
+};
+
+// A syscall list item: a name or a number the build's table knows.
+Result<void> check_syscall(const RawValue& item) {
+  const std::string& s = item.text;
+  const bool word = std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+  if (!word) return value_error(item, "expected a syscall number or name ([a-z0-9_]+)");
+  if (auto known = resolve_syscalls({s}, item.where); !known) return known.error();
+  return {};
+}
+
+// --category LIST: exactly these categories.
+Result<void> read_categories(const RawValue& value, SyscallSettings& s) {
+  auto names = read_words(value, "category", [&s](const RawValue& item) -> Result<void> {
+    if (s.monitor_categories.count(item.text)) return {};
+    std::string message = "unknown category " + quote_for_message(item.text) + " (one of";
+    for (const auto& [known, on] : s.monitor_categories) message += " " + known;
+    return Error::usage(item.where + ": " + message + ")");
+  });
+  if (!names) return names.error();
+  for (auto& [name, on] : s.monitor_categories)
+    on = std::find(names->begin(), names->end(), name) != names->end();
+  return {};
+}
+
+// --threshold CAT=MS, in milliseconds whatever the key's unit.
+Result<void> read_threshold(const RawValue& value, SyscallSettings& s) {
+  const size_t eq = value.text.find('=');
+  const std::string name = value.text.substr(0, eq);
+  for (const ThresholdKey& k : kThresholdKeys) {
+    if (eq == std::string::npos || name != k.name) continue;
+    RawValue ms = value;
+    ms.text = value.text.substr(eq + 1);
+    auto n = read_number(ms, kThresholdMs);
+    if (!n) return n.error();
+    s.performance_thresholds.*k.field = *n * k.per_ms;
+    return {};
+  }
+  std::string names;
+  for (const ThresholdKey& k : kThresholdKeys) names += (names.empty() ? "" : ", ") + std::string(k.name);
+  return Error::usage(value.where + ": expected CATEGORY=MS with CATEGORY one of " + names +
+                      "; got " + quote_for_message(value.text));
+}
+
+Result<void> read_summary(const RawValue& value, SyscallSettings& s) {
+  s.summary.on = true;
+  s.summary.interval = 0;
+  if (value.kind == RawValue::Kind::Scalar && value.text.empty()) return {};
+  auto secs = read_seconds(value);
+  if (!secs) return secs.error();
+  s.summary.interval = *secs;
+  return {};
 }
 
 void add_kernel_stats(LatencyStats& sum, const syscall_stats& k) {
@@ -119,7 +188,7 @@ bool SyscallMonitor::traced(int nr) const {
   return nr >= 0 && nr < SYSCALL_NR_SLOTS && classes_[static_cast<size_t>(nr)].traced;
 }
 
-Result<void> SyscallMonitor::classify(const SyscallSettings& s) {
+auto SyscallMonitor::classify(const SyscallSettings& s) -> Result<Classes> {
   std::array<bool, SYSCALL_CATEGORIES> enabled{};
   for (const auto& [name, on] : s.monitor_categories) {
     auto category = category_from_name(name);
@@ -134,27 +203,126 @@ Result<void> SyscallMonitor::classify(const SyscallSettings& s) {
     return std::find(v.begin(), v.end(), nr) != v.end();
   };
 
+  Classes classes{};
   bool any = false;
   for (int nr = 0; nr < SYSCALL_NR_SLOTS; ++nr) {
     const int category =
         nr == SYSCALL_OTHER_SLOT ? SYSCALL_CAT_OTHER : category_of_syscall(syscall_name(nr));
-    syscall_class& c = classes_[static_cast<size_t>(nr)];
-    c = {};
+    syscall_class& c = classes[static_cast<size_t>(nr)];
     c.category = static_cast<uint8_t>(category);
-    c.slow_ns = threshold_ns(s, category);
+    c.slow_ns = threshold_ns(s.performance_thresholds, category);
     // An explicit list selects exactly those syscalls, whatever their category.
     c.traced = selected->empty() ? enabled[static_cast<size_t>(category)] : contains(*selected, nr);
     c.priority = contains(*priority, nr);
     any = any || c.traced;
   }
   if (!any) return Error::usage("syscall: nothing to trace: every category is disabled");
+  return classes;
+}
+
+SyscallMonitor::SyscallMonitor(const SyscallSettings& settings) : settings_(settings) {
+  // A refusal is check_settings()'s to report; nothing is traced meanwhile.
+  if (auto classes = classify(settings_)) classes_ = *classes;
+}
+
+Result<void> SyscallMonitor::check_settings() const {
+  if (auto classes = classify(settings_); !classes) return classes.error();
   return {};
 }
 
-Result<BpfMonitor::Plan> SyscallMonitor::plan(const Config& config, Capabilities& caps) {
-  const SyscallSettings& s = config.syscall;
-  if (auto r = classify(s); !r) return r.error();
-  by_process_ = s.count_by_process;
+bool SyscallMonitor::by_process() const {
+  return settings_.summary.on && settings_.summary.by == "process";
+}
+
+std::unique_ptr<PeriodicReport> SyscallMonitor::report(std::ostream& out) const {
+  if (!settings_.summary.on) return nullptr;
+  return std::make_unique<SyscallSummary>(*this, settings_.summary, out);
+}
+
+SettingsSection SyscallMonitor::settings_table() {
+  using S = SyscallSettings;
+  SettingsTable<S> t("syscall");
+  t.choice("sampling_strategy", "sampling", &S::sampling_strategy, {"intelligent", "all", "sample"},
+           "which calls become events: intelligent (errors, slow and high-priority calls), all, "
+           "or sample (intelligent plus 1 in sample_rate of the rest)",
+           "MODE")
+      .integer("sample_rate", "sample-rate", &S::sample_rate, 1, 1000000000,
+               "1-in-N for sampling_strategy sample")
+      .words("high_priority_syscalls", "", &S::high_priority_syscalls, "syscall", check_syscall,
+             "syscall names or numbers", "always written as events (intelligent, sample)");
+  for (const auto& [name, on] : S{}.monitor_categories) {
+    const std::string category = name;
+    t.boolean("monitor_categories." + category, "",
+              [category](S& s) -> bool& { return s.monitor_categories[category]; },
+              "trace the " + category + " category");
+  }
+  Setting category_flag;
+  category_flag.flag = "category";
+  category_flag.value_name = "LIST";
+  category_flag.help = "trace only these categories (comma list): the monitor_categories keys";
+  category_flag.accepts = "category names";
+  t.custom(category_flag, read_categories, [](const S&) { return std::string("monitor_categories"); });
+  for (const ThresholdKey& k : kThresholdKeys) {
+    const bool us = k.per_ms != 1;
+    t.number(std::string("performance_thresholds.") + k.key, "",
+             [field = k.field](S& s) -> double& { return s.performance_thresholds.*field; },
+             us ? kThresholdUs : kThresholdMs, us ? "(0, 3600000000]" : "(0, 3600000]",
+             std::string("a call slower than this is slow: ") +
+                 (us ? "microseconds, every other category" : "milliseconds, " + std::string(k.name)));
+  }
+  Setting threshold_flag;
+  threshold_flag.flag = "threshold";
+  threshold_flag.value_name = "CAT=MS";
+  threshold_flag.repeatable = true;
+  threshold_flag.help =
+      "a call slower than MS milliseconds is slow (CAT: file_io, network, memory, process, "
+      "default); repeatable";
+  threshold_flag.accepts = "CAT=(0, 3600000]";
+  t.custom(threshold_flag, read_threshold,
+           [](const S&) { return std::string("performance_thresholds"); });
+  t.integer("max_events_per_second", "max-rate", &S::max_events_per_second, 0, 100000000,
+            "at most N events per second, enforced in the kernel (0 = unlimited); the rest are "
+            "still counted")
+      .boolean("show_errors_only", "errors-only", &S::show_errors_only, "write only failed calls")
+      .boolean("show_slow_only", "slow-only", &S::show_slow_only,
+               "write only slow calls (with errors-only: either)")
+      .words("syscalls", "syscall", &S::syscalls, "syscall", check_syscall,
+             "syscall names or numbers",
+             "trace exactly these syscalls, whatever their category (empty: all)");
+  Setting summary_flag;
+  summary_flag.flag = "summary";
+  summary_flag.value_name = "SECS";
+  summary_flag.implicit_value = "";
+  summary_flag.help =
+      "print a summary table every SECS seconds (none: at exit only) instead of the live event "
+      "table; events are still written";
+  summary_flag.accepts = "(0, 31536000] or nothing";
+  t.custom(summary_flag, read_summary, [](const S& s) {
+    return s.summary.on ? show_number_text(s.summary.interval) : std::string("off");
+  });
+  t.choice("", "by", [](S& s) -> std::string& { return s.summary.by; },
+           {"syscall", "category", "process"}, "summary rows per syscall, category or process",
+           "WHAT")
+      .needs("summary")
+      .boolean("", "histogram", [](S& s) -> bool& { return s.summary.histogram; },
+               "summary with a log2 latency histogram per row")
+      .needs("summary")
+      .integer("", "top", [](S& s) -> uint32_t& { return s.summary.top; }, 0, 1000000,
+               "summary rows shown (0 = all)")
+      .needs("summary");
+  return t.build();
+}
+
+int SyscallMonitor::list(const Config& /*config*/, std::ostream& out) {
+  for (size_t k = 0; k < kSyscallNameCount; ++k)
+    out << kSyscallNames[k].nr << " " << kSyscallNames[k].name << " "
+        << category_name(category_of_syscall(kSyscallNames[k].name)) << "\n";
+  return 0;
+}
+
+Result<BpfMonitor::Plan> SyscallMonitor::plan(Capabilities& caps) const {
+  const SyscallSettings& s = settings_;
+  if (auto r = check_settings(); !r) return r.error();
 
   Plan plan;
   plan.source = bpf_sources::syscall_bpf;
@@ -191,7 +359,7 @@ Result<BpfMonitor::Plan> SyscallMonitor::plan(const Config& config, Capabilities
       plan.defines.emplace_back("SYSCALL_SAMPLE_RATE", std::max<uint32_t>(s.sample_rate, 1));
   }
   plan.max_events_per_second = s.max_events_per_second;
-  if (by_process_) plan.defines.emplace_back("SYSCALL_BY_PROCESS", 4096);
+  if (by_process()) plan.defines.emplace_back("SYSCALL_BY_PROCESS", 4096);
   return plan;
 }
 
@@ -200,7 +368,7 @@ Result<void> SyscallMonitor::configure(const BpfProgram& program) {
   if (!table) return table.error();
   for (uint32_t nr = 0; nr < SYSCALL_NR_SLOTS; ++nr)
     if (auto r = map_update(*table, &nr, &classes_[nr], "syscall_table"); !r) return r;
-  if (!by_process_) return {};
+  if (!by_process()) return {};
   // Key 0 collects the processes that find the table full; it must exist first.
   auto processes = program.map_fd("syscall_process_stats");
   if (!processes) return processes.error();
@@ -224,7 +392,7 @@ Result<void> SyscallMonitor::read_totals(Totals& out) const {
     for_each_cpu<syscall_stats>(
         raw, [&](const syscall_stats& k) { add_kernel_stats(out.by_nr[nr], k); });
   }
-  if (!by_process_) return {};
+  if (!by_process()) return {};
   auto processes = program()->map_fd("syscall_process_stats");
   if (!processes) return processes.error();
   auto pids = map_integer_keys(*processes, sizeof(uint32_t), "syscall_process_stats");
@@ -318,6 +486,8 @@ bool SyscallMonitor::decode(const void* data, size_t size, Event& event) {
   return true;
 }
 
-EBPFMON_REGISTER_MONITOR(SyscallMonitor, "syscall")
+EBPFMON_REGISTER_MONITOR(SyscallMonitor, SyscallSettings, "syscall",
+                         (MonitorListing{"print every syscall this build knows, with its number and category, and exit",
+                                         SyscallMonitor::list}))
 
 }  // namespace ebpfmon

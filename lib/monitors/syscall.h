@@ -4,20 +4,62 @@
 #pragma once
 
 #include <array>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "core/latency_stats.h"
+#include "core/settings.h"
 #include "ebpf/syscall.h"
 #include "monitors/monitor.h"
 
 namespace ebpfmon {
 
+// A call slower than its category's threshold is slow: four categories in
+// ms, the rest share default_us (the seed's keys).
+struct SyscallThresholds {
+  double file_io_ms = 1.0;
+  double network_ms = 5.0;
+  double memory_ms = 0.5;
+  double process_ms = 10.0;
+  double default_us = 100.0;
+};
+
+// --summary: a table every `interval` seconds (0: at exit only).
+struct SyscallSummarySettings {
+  bool on = false;
+  double interval = 0;
+  std::string by = "syscall";  // syscall | category | process
+  bool histogram = false;
+  uint32_t top = 20;  // rows per table, 0 = all
+};
+
+// monitors.syscall
+struct SyscallSettings {
+  std::string sampling_strategy = "intelligent";  // intelligent | all | sample
+  uint32_t sample_rate = 100;                     // 1-in-N for "sample"
+  std::vector<std::string> high_priority_syscalls{"0", "1", "2", "3", "9", "57", "59"};
+  std::map<std::string, bool> monitor_categories{{"file_io", true}, {"network", true},
+                                                 {"memory", true},  {"process", true},
+                                                 {"signal", false}, {"time", false},
+                                                 {"other", true}};
+  SyscallThresholds performance_thresholds;
+  uint32_t max_events_per_second = 1000;  // 0 = unlimited
+  bool show_errors_only = false;
+  bool show_slow_only = false;
+  std::vector<std::string> syscalls;  // only these (names or numbers); empty = all
+  SyscallSummarySettings summary;
+};
+
 class SyscallMonitor final : public BpfMonitor {
  public:
+  explicit SyscallMonitor(const SyscallSettings& settings);
+  static SettingsSection settings_table();
+  // --list: every syscall this build knows, with its number and category.
+  static int list(const Config& config, std::ostream& out);
+
   std::string name() const override { return "syscall"; }
   std::string what() const override { return "system calls"; }
-  bool enabled_in(const Config& config) const override { return config.syscall.enabled; }
   const Schema& schema() const override;
   std::vector<ConsoleColumn> console_columns() const override;
 
@@ -33,22 +75,25 @@ class SyscallMonitor final : public BpfMonitor {
   };
   Result<void> read_totals(Totals& out) const;
 
-  Result<void> check_settings(const Config& config) override { return classify(config.syscall); }
+  Result<void> check_settings() const override;
+  std::unique_ptr<PeriodicReport> report(std::ostream& out) const override;
 
   int category_of(int nr) const;
   bool traced(int nr) const;
 
  protected:
-  Result<Plan> plan(const Config& config, Capabilities& caps) override;
+  Result<Plan> plan(Capabilities& caps) const override;
   Result<void> configure(const BpfProgram& program) override;
   bool decode(const void* data, size_t size, Event& event) override;
   Result<Metrics> metrics() const override;
 
  private:
-  Result<void> classify(const SyscallSettings& settings);
+  using Classes = std::array<syscall_class, SYSCALL_NR_SLOTS>;
+  static Result<Classes> classify(const SyscallSettings& settings);
+  bool by_process() const;
 
-  std::array<syscall_class, SYSCALL_NR_SLOTS> classes_{};
-  bool by_process_ = false;
+  SyscallSettings settings_;
+  Classes classes_{};
 };
 
 }  // namespace ebpfmon

@@ -38,11 +38,13 @@ class FileSink final : public Sink {
   Result<void> flush() override;
   uint64_t dropped() const override { return dropped_; }
   uint64_t written() const override { return written_; }
+  bool keeps_events() const override { return true; }
+  std::string destination() const override { return path_.string(); }
   const std::filesystem::path& path() const { return path_; }
   // After SIGHUP (logrotate moved or copied the file): flush, close, and go
   // on at the same path, appending to the file there or, when it was moved
   // away, in a new one with its header.
-  Result<void> reopen();
+  Result<void> reopen() override;
 
  private:
   FileSink(const FileSinkOptions& options, const Schema& schema);

@@ -9,8 +9,6 @@
 
 namespace ebpfmon {
 
-enum class FileFormat { Csv, Jsonl };
-
 std::string_view file_extension(FileFormat f);  // "csv" or "jsonl"
 
 // RFC 4180: a field containing the delimiter, a double quote, CR or LF is

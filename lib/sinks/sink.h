@@ -21,6 +21,13 @@ class Sink {
   virtual uint64_t dropped() const { return 0; }
   // Events delivered to their destination.
   virtual uint64_t written() const { return 0; }
+  // True for a sink that keeps events (a file): its counts are the run's
+  // "events written" and "write errors". The console only shows them.
+  virtual bool keeps_events() const { return false; }
+  // Where the events go, for the summary and the status ("" if nowhere to name).
+  virtual std::string destination() const { return {}; }
+  // SIGHUP under a daemon: logrotate moved the file; go on at the same name.
+  virtual Result<void> reopen() { return {}; }
 };
 
 }  // namespace ebpfmon

@@ -258,10 +258,10 @@ def test_usage_errors():
         (["--syscall", "99999"], "out of range"),
         (["--threshold", "disk=5"], "--threshold: expected CATEGORY=MS"),
         (["--threshold", "file_io=-1"], "greater than 0"),
-        (["--sampling", "some"], "--sampling: expected intelligent, all or sample"),
-        (["--max-rate", "x"], "--max-rate: 'x' is not a whole number"),
+        (["--sampling", "some"], "--sampling: expected one of intelligent, all, sample"),
+        (["--max-rate", "x"], "--max-rate: expected an integer from 0 to 100000000, got 'x'"),
         (["--by", "process"], "--by needs --summary"),
-        (["--summary", "--by", "thread"], "--by: expected syscall, category or process"),
+        (["--summary", "--by", "thread"], "--by: expected one of syscall, category, process"),
         (["--summary", "0"], "--summary"),
     ]
     for args, message in cases:

@@ -10,7 +10,10 @@
 
 #include "checks.h"
 #include "core/config.h"
+#include "core/settings.h"
 #include "core/text.h"
+#include "monitors/func.h"
+#include "monitors/syscall.h"
 
 namespace ebpfmon::fuzz {
 namespace {
@@ -78,26 +81,30 @@ std::string check_accepted(const Config& c) {
   for (uint32_t pid : c.filters.pids)
     if (pid < 1 || pid > 4194304) return "filters.pid out of range";
   if (!(c.duration >= 0 && std::isfinite(c.duration))) return "duration out of range";
-  if (c.exec.max_args < 1 || c.exec.max_args > 1024) return "exec.max_args out of range";
-  if (c.exec.max_arg_bytes < 256 || c.exec.max_arg_bytes > 32768)
-    return "exec.max_arg_bytes out of range";
-  if (c.func.patterns.empty()) return "func.patterns empty";
-  for (const std::string& p : c.func.patterns)
+  // Every monitor setting of a scalar kind reads back as accepted: shown
+  // as text, its own reader takes it again, within the table's bounds.
+  for (const SettingsSection& section : settings_sections()) {
+    const std::any& settings = c.monitors.at(section.name).settings;
+    for (const Setting& setting : section.settings) {
+      if (setting.key.empty() || setting.kind == SettingKind::Words ||
+          setting.kind == SettingKind::Other)
+        continue;
+      std::any copy = settings;
+      const std::string shown = setting.show(settings);
+      if (!setting.read(RawValue::flag("", shown), copy) || setting.show(copy) != shown)
+        return "monitors." + section.name + "." + setting.key + " is out of its table's bounds: " +
+               shown;
+    }
+  }
+  const auto& func = c.settings<FuncSettings>("func");
+  if (func.patterns.empty()) return "func.patterns empty";
+  for (const std::string& p : func.patterns)
     if (!is_function_glob(p)) return "func.patterns has a pattern that is not a function glob";
-  if (c.func.probe_limit < 1 || c.func.probe_limit > 10000) return "func.probe_limit out of range";
-  if (!in(c.func.backend, {"auto", "fentry", "kprobe"})) return "func.backend unknown";
-  if (!in(c.syscall.sampling_strategy, {"intelligent", "all", "sample"}))
-    return "syscall.sampling_strategy unknown";
-  if (c.syscall.sample_rate < 1) return "syscall.sample_rate is 0";
-  if (!is_syscall_list(c.syscall.high_priority_syscalls) || !is_syscall_list(c.syscall.syscalls))
+  const auto& sys = c.settings<SyscallSettings>("syscall");
+  if (!is_syscall_list(sys.high_priority_syscalls) || !is_syscall_list(sys.syscalls))
     return "a syscall list has an item that is not a syscall name or number";
-  if (keys_of(c.syscall.monitor_categories) != keys_of(defaults.syscall.monitor_categories))
+  if (keys_of(sys.monitor_categories) != keys_of(defaults.settings<SyscallSettings>("syscall").monitor_categories))
     return "syscall.monitor_categories gained or lost a category";
-  if (keys_of(c.syscall.performance_thresholds) != keys_of(defaults.syscall.performance_thresholds))
-    return "syscall.performance_thresholds gained or lost a key";
-  for (const auto& [key, limit] : c.syscall.performance_thresholds)
-    if (!(limit > 0 && std::isfinite(limit)))
-      return "syscall.performance_thresholds." + key + " out of range";
   return {};
 }
 

@@ -10,11 +10,18 @@
 #include <vector>
 
 #include "core/config.h"
+#include "monitors/exec.h"
+#include "monitors/func.h"
+#include "monitors/syscall.h"
 
 using namespace ebpfmon;
 namespace fs = std::filesystem;
 
 namespace {
+
+ExecSettings exec_of(const Config& c) { return c.settings<ExecSettings>("exec"); }
+FuncSettings func_of(const Config& c) { return c.settings<FuncSettings>("func"); }
+SyscallSettings syscall_of(const Config& c) { return c.settings<SyscallSettings>("syscall"); }
 
 // The Python tool's config, verbatim: it must keep loading.
 const char* const kSeed = R"(app:
@@ -164,25 +171,25 @@ TEST_CASE("the seed config parses with the seed's values") {
   CHECK(c.output.include_header);
   CHECK(c.output.format == FileFormat::Csv);
   CHECK(c.output.directory == "output");
-  CHECK(c.exec.enabled);
-  CHECK(c.func.enabled);
-  CHECK(c.func.patterns == std::vector<std::string>{"vfs_*"});
-  CHECK(c.func.probe_limit == 10);
-  CHECK(c.syscall.enabled);
-  CHECK(c.syscall.sampling_strategy == "intelligent");
-  CHECK(c.syscall.high_priority_syscalls ==
+  CHECK(c.monitors.at("exec").enabled);
+  CHECK(c.monitors.at("func").enabled);
+  CHECK(func_of(c).patterns == std::vector<std::string>{"vfs_*"});
+  CHECK(func_of(c).probe_limit == 10);
+  CHECK(c.monitors.at("syscall").enabled);
+  CHECK(syscall_of(c).sampling_strategy == "intelligent");
+  CHECK(syscall_of(c).high_priority_syscalls ==
         std::vector<std::string>{"0", "1", "2", "3", "9", "57", "59"});
-  CHECK(c.syscall.monitor_categories.at("file_io"));
-  CHECK(c.syscall.monitor_categories.at("process"));
-  CHECK_FALSE(c.syscall.monitor_categories.at("signal"));
-  CHECK_FALSE(c.syscall.monitor_categories.at("time"));
-  CHECK(c.syscall.performance_thresholds.at("file_io_ms") == 1.0);
-  CHECK(c.syscall.performance_thresholds.at("network_ms") == 5.0);
-  CHECK(c.syscall.performance_thresholds.at("memory_ms") == 0.5);
-  CHECK(c.syscall.performance_thresholds.at("process_ms") == 10.0);
-  CHECK(c.syscall.performance_thresholds.at("default_us") == 100.0);
-  CHECK(c.syscall.max_events_per_second == 1000);
-  CHECK_FALSE(c.syscall.show_errors_only);
+  CHECK(syscall_of(c).monitor_categories.at("file_io"));
+  CHECK(syscall_of(c).monitor_categories.at("process"));
+  CHECK_FALSE(syscall_of(c).monitor_categories.at("signal"));
+  CHECK_FALSE(syscall_of(c).monitor_categories.at("time"));
+  CHECK(syscall_of(c).performance_thresholds.file_io_ms == 1.0);
+  CHECK(syscall_of(c).performance_thresholds.network_ms == 5.0);
+  CHECK(syscall_of(c).performance_thresholds.memory_ms == 0.5);
+  CHECK(syscall_of(c).performance_thresholds.process_ms == 10.0);
+  CHECK(syscall_of(c).performance_thresholds.default_us == 100.0);
+  CHECK(syscall_of(c).max_events_per_second == 1000);
+  CHECK_FALSE(syscall_of(c).show_errors_only);
   CHECK(c.filters.empty());
   CHECK(c.duration == 0);
 }
@@ -231,21 +238,21 @@ monitors:
   CHECK(c.filters.uids == std::vector<uint32_t>{0, 1000});
   CHECK(c.filters.pids == std::vector<uint32_t>{42});
   CHECK(c.duration == 1.5);
-  CHECK(c.exec.max_args == 1024);
-  CHECK(c.exec.max_arg_bytes == 256);
-  CHECK(c.func.patterns ==
+  CHECK(exec_of(c).max_args == 1024);
+  CHECK(exec_of(c).max_arg_bytes == 256);
+  CHECK(func_of(c).patterns ==
         std::vector<std::string>{"vfs_read", "tcp_*", "sys_[rw]*", "!x", "a-b.c?"});
-  CHECK(c.func.max_events_per_second == 0);
-  CHECK(c.syscall.sampling_strategy == "sample");
-  CHECK(c.syscall.sample_rate == 10);
-  CHECK(c.syscall.high_priority_syscalls ==
+  CHECK(func_of(c).max_events_per_second == 0);
+  CHECK(syscall_of(c).sampling_strategy == "sample");
+  CHECK(syscall_of(c).sample_rate == 10);
+  CHECK(syscall_of(c).high_priority_syscalls ==
         std::vector<std::string>{"read", "59", "007", "openat2"});
-  CHECK(c.syscall.monitor_categories.at("signal"));
-  CHECK(c.syscall.monitor_categories.at("file_io"));  // not given: default kept
-  CHECK_FALSE(c.syscall.monitor_categories.at("time"));
-  CHECK_FALSE(c.syscall.monitor_categories.at("other"));
-  CHECK(c.syscall.show_slow_only);
-  CHECK(c.syscall.syscalls == std::vector<std::string>{"openat", "0"});
+  CHECK(syscall_of(c).monitor_categories.at("signal"));
+  CHECK(syscall_of(c).monitor_categories.at("file_io"));  // not given: default kept
+  CHECK_FALSE(syscall_of(c).monitor_categories.at("time"));
+  CHECK_FALSE(syscall_of(c).monitor_categories.at("other"));
+  CHECK(syscall_of(c).show_slow_only);
+  CHECK(syscall_of(c).syscalls == std::vector<std::string>{"openat", "0"});
 }
 
 TEST_CASE("empty and comment-only files give the defaults") {
@@ -258,8 +265,8 @@ TEST_CASE("empty and comment-only files give the defaults") {
     CHECK(c.logging.level == d.logging.level);
     CHECK(c.logging.file == d.logging.file);
     CHECK(c.output.buffer_size == d.output.buffer_size);
-    CHECK(c.func.patterns == d.func.patterns);
-    CHECK(c.syscall.high_priority_syscalls == d.syscall.high_priority_syscalls);
+    CHECK(func_of(c).patterns == func_of(d).patterns);
+    CHECK(syscall_of(c).high_priority_syscalls == syscall_of(d).high_priority_syscalls);
   }
 }
 
@@ -301,8 +308,8 @@ TEST_CASE("scalars in their YAML spellings") {
   CHECK(parse_ok("output: {csv_delimiter: ' '}").output.csv_delimiter == ' ');
   CHECK(parse_ok("duration: 0").duration == 0);
   CHECK(parse_ok("duration: 30").duration == 30);
-  CHECK(parse_ok("monitors: {syscall: {high_priority_syscalls: []}}")
-            .syscall.high_priority_syscalls.empty());
+  CHECK(syscall_of(parse_ok("monitors: {syscall: {high_priority_syscalls: []}}"))
+            .high_priority_syscalls.empty());
   // A trailing document marker adds nothing.
   CHECK(parse_ok("output: {quiet: true}\n---\n").output.quiet);
   // Anchors and aliases are plain YAML.
@@ -572,12 +579,12 @@ TEST_CASE("bad values: monitors") {
        "monitors.func.probe_limit: expected an integer from 1 to 10000"},
       {"monitors: {func: {probe_limit: 10001}}", "monitors.func.probe_limit: expected"},
       {"monitors: {func: {max_events_per_second: -1}}",
-       "monitors.func.max_events_per_second: expected a non-negative integer"},
+       "monitors.func.max_events_per_second: expected an integer from 0 to 100000000"},
       {"monitors: {syscall: {sampling_strategy: random}}",
        "monitors.syscall.sampling_strategy: expected one of intelligent, all, sample, got "
        "'random'"},
       {"monitors: {syscall: {sample_rate: 0}}",
-       "monitors.syscall.sample_rate: expected an integer of at least 1, got '0'"},
+       "monitors.syscall.sample_rate: expected an integer from 1 to 1000000000, got '0'"},
       {"monitors: {syscall: {high_priority_syscalls: [-1]}}",
        "monitors.syscall.high_priority_syscalls: expected a syscall number or name ([a-z0-9_]+), "
        "got '-1'"},
@@ -588,23 +595,23 @@ TEST_CASE("bad values: monitors") {
        "monitors.syscall.syscalls: unknown syscall 'opne' (did you mean 'open'?)"},
       {"monitors: {syscall: {high_priority_syscalls: [read write]}}", "got 'read write'"},
       {"monitors: {syscall: {high_priority_syscalls: [[1]]}}", "got a sequence"},
-      {"monitors: {syscall: {high_priority_syscalls: 59}}",
-       "monitors.syscall.high_priority_syscalls: expected a sequence of syscall numbers or names"},
+      {"monitors: {syscall: {high_priority_syscalls: {a: 1}}}",
+       "monitors.syscall.high_priority_syscalls: expected a sequence or a comma-separated string"},
       {"monitors: {syscall: {monitor_categories: [file_io]}}",
        "monitors.syscall.monitor_categories: expected a mapping"},
       {"monitors: {syscall: {monitor_categories: {file_io: maybe}}}",
        "monitors.syscall.monitor_categories.file_io: expected true or false"},
       {"monitors: {syscall: {performance_thresholds: {file_io_ms: 0}}}",
-       "monitors.syscall.performance_thresholds.file_io_ms: expected a number greater than 0, "
-       "got '0'"},
+       "monitors.syscall.performance_thresholds.file_io_ms: expected a number greater than 0 and "
+       "at most 3600000, got '0'"},
       {"monitors: {syscall: {performance_thresholds: {default_us: -5}}}",
        "expected a number greater than 0"},
       {"monitors: {syscall: {performance_thresholds: {memory_ms: fast}}}",
        "expected a number greater than 0"},
       {"monitors: {syscall: {max_events_per_second: -5}}",
-       "monitors.syscall.max_events_per_second: expected a non-negative integer"},
+       "monitors.syscall.max_events_per_second: expected an integer from 0 to 100000000"},
       {"monitors: {syscall: {max_events_per_second: 1.5}}",
-       "monitors.syscall.max_events_per_second: expected a non-negative integer"},
+       "monitors.syscall.max_events_per_second: expected an integer from 0 to 100000000"},
       {"monitors: {syscall: {show_errors_only: 2}}",
        "monitors.syscall.show_errors_only: expected true or false"},
   });
@@ -633,10 +640,10 @@ TEST_CASE("config/monitor_config.yaml ships valid") {
   CHECK(c.output.directory == "output");
   CHECK(c.output.format == FileFormat::Csv);
   CHECK(c.output.max_file_mb == 0);
-  CHECK(c.exec.max_args == 64);
-  CHECK(c.exec.max_arg_bytes == 8192);
-  CHECK(c.func.patterns == std::vector<std::string>{"vfs_*"});
-  CHECK(c.syscall.max_events_per_second == 1000);
+  CHECK(exec_of(c).max_args == 64);
+  CHECK(exec_of(c).max_arg_bytes == 8192);
+  CHECK(func_of(c).patterns == std::vector<std::string>{"vfs_*"});
+  CHECK(syscall_of(c).max_events_per_second == 1000);
 
   // Through the loader too, unless a root run meets a checkout it must not trust.
   auto loaded = load_config_file(path);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/options.h"
+#include "monitors/exec.h"
 
 using namespace ebpfmon;
 
@@ -19,7 +20,7 @@ CommandLine parse(std::vector<std::string> args, ToolOptions* extra = nullptr) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  ToolInfo tool{"testtool", "testtool [OPTIONS]", "A test.", ""};
+  ToolInfo tool{"testtool", "testtool [OPTIONS]", "A test.", "", {"exec"}, "", "", ""};
   return parse_command_line(static_cast<int>(args.size()), argv.data(), tool, extra);
 }
 
@@ -105,13 +106,15 @@ TEST_CASE("a negative value reaches an option whose value is optional") {
   CHECK(seen == "");
 }
 
-TEST_CASE("tool options are parsed and range-checked") {
-  CHECK(*parse_unsigned("64", "--max-args", 1, 1024) == 64);
-  CHECK_FALSE(parse_unsigned("0", "--max-args", 1, 1024));
-  CHECK_FALSE(parse_unsigned("1025", "--max-args", 1, 1024));
-  CHECK_FALSE(parse_unsigned("-3", "--max-args", 1, 1024));
-  CHECK_FALSE(parse_unsigned("", "--max-args", 1, 1024));
-  auto bad = parse_unsigned("abc", "--max-args", 1, 1024);
-  REQUIRE_FALSE(bad);
-  CHECK(bad.error().message.find("--max-args") == 0);
+TEST_CASE("the tool's monitors' settings are flags, checked by their tables") {
+  auto cmd = parse({"--max-args", "64", "--max-arg-bytes", "256"});
+  REQUIRE_FALSE(cmd.exit_code);
+  CHECK(cmd.config.settings<ExecSettings>("exec").max_args == 64);
+  CHECK(cmd.config.settings<ExecSettings>("exec").max_arg_bytes == 256);
+  for (const char* bad : {"0", "1025", "-3", "", "abc", " 5"}) {
+    CAPTURE(bad);
+    CHECK(*parse({"--max-args", bad}).exit_code == 2);
+  }
+  // Another monitor's flags belong to another tool.
+  CHECK(*parse({"--max-rate", "5"}).exit_code == 2);
 }

@@ -22,17 +22,22 @@ class ReportClock {
   std::chrono::steady_clock::time_point start_, last_;
 };
 
-// A table printed every interval and at exit: syscallmon --summary,
-// funcmon --count. Wired into a run by report_every() (runner.h).
+// A table a monitor prints every interval and at exit (syscallmon
+// --summary, funcmon --count); the runner drives it.
 class PeriodicReport {
  public:
+  explicit PeriodicReport(double interval_seconds) : interval_(interval_seconds) {}
   virtual ~PeriodicReport() = default;
-  void start() { clock_.restart(); }      // when tracing starts
+  double interval() const { return interval_; }  // seconds; 0 = only at exit
+  void start() { clock_.restart(); }          // when tracing starts
   virtual Result<void> print_interval() = 0;  // the calls since the last table
   virtual Result<void> print_totals() = 0;    // every call, at exit
 
  protected:
   ReportClock clock_;
+
+ private:
+  double interval_;
 };
 
 }  // namespace ebpfmon

@@ -8,23 +8,14 @@
 #include <ostream>
 #include <string>
 
-#include "app/report_clock.h"
+#include "core/report_clock.h"
 #include "monitors/syscall.h"
 
 namespace ebpfmon {
 
-enum class SummaryGrouping { Syscall, Category, Process };
-
-struct SummaryOptions {
-  double interval = 5;  // seconds; 0 = only at exit
-  SummaryGrouping by = SummaryGrouping::Syscall;
-  bool histogram = false;
-  size_t top = 20;  // rows per table, 0 = all
-};
-
 class SyscallSummary final : public PeriodicReport {
  public:
-  SyscallSummary(const SyscallMonitor& monitor, SummaryOptions options, std::ostream& out);
+  SyscallSummary(const SyscallMonitor& monitor, SyscallSummarySettings settings, std::ostream& out);
   // The calls since the previous table.
   Result<void> print_interval() override;
   // Every call since the start; printed once, at exit.
@@ -34,7 +25,7 @@ class SyscallSummary final : public PeriodicReport {
   Result<void> print(bool whole_run);
 
   const SyscallMonitor& monitor_;
-  SummaryOptions options_;
+  SyscallSummarySettings settings_;
   std::ostream& out_;
   std::unique_ptr<SyscallMonitor::Totals> previous_;
 };

@@ -1,4 +1,4 @@
-#include "app/func_counts.h"
+#include "monitors/func_counts.h"
 
 #include <algorithm>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "app/syscall_summary.h"
+#include "monitors/syscall_summary.h"
 
 #include <algorithm>
 #include <map>
@@ -8,25 +8,11 @@
 #include "sinks/latency_table.h"
 
 namespace ebpfmon {
-namespace {
 
-const char* grouping_name(SummaryGrouping by) {
-  switch (by) {
-    case SummaryGrouping::Syscall:
-      return "syscall";
-    case SummaryGrouping::Category:
-      return "category";
-    case SummaryGrouping::Process:
-      return "process";
-  }
-  return "?";
-}
-
-}  // namespace
-
-SyscallSummary::SyscallSummary(const SyscallMonitor& monitor, SummaryOptions options,
+SyscallSummary::SyscallSummary(const SyscallMonitor& monitor, SyscallSummarySettings settings,
                                std::ostream& out)
-    : monitor_(monitor), options_(options), out_(out) {}
+    : PeriodicReport(settings.interval), monitor_(monitor), settings_(std::move(settings)),
+      out_(out) {}
 
 Result<void> SyscallSummary::print_interval() {
   return print(false);
@@ -44,7 +30,7 @@ Result<void> SyscallSummary::print(bool whole_run) {
     return earlier ? current.since(*earlier) : current;
   };
   LatencyTable table;
-  if (options_.by == SummaryGrouping::Process) {
+  if (settings_.by == "process") {
     table.key_headings = {"PID", "COMM"};
     std::map<uint32_t, const LatencyStats*> earlier;
     if (before)
@@ -63,7 +49,7 @@ Result<void> SyscallSummary::print(bool whole_run) {
       const size_t i = static_cast<size_t>(nr);
       LatencyStats s = delta(now->by_nr[i], before ? &before->by_nr[i] : nullptr);
       const std::string category = category_name(monitor_.category_of(nr));
-      if (options_.by == SummaryGrouping::Syscall) {
+      if (settings_.by == "syscall") {
         table.rows.push_back(
             {{nr == SYSCALL_OTHER_SLOT ? "(other numbers)" : syscall_name(nr), category}, s});
       } else {
@@ -73,7 +59,7 @@ Result<void> SyscallSummary::print(bool whole_run) {
       }
     }
     for (auto& [category, row] : by_category) table.rows.push_back(std::move(row));
-    table.key_headings = options_.by == SummaryGrouping::Syscall
+    table.key_headings = settings_.by == "syscall"
                              ? std::vector<std::string>{"SYSCALL", "CATEGORY"}
                              : std::vector<std::string>{"CATEGORY"};
   }
@@ -87,9 +73,9 @@ Result<void> SyscallSummary::print(bool whole_run) {
       table.rows.begin(), table.rows.end(),
       [](const LatencyRow& a, const LatencyRow& b) { return a.stats.count > b.stats.count; });
   const size_t shown_rows =
-      options_.top == 0 ? table.rows.size() : std::min(options_.top, table.rows.size());
+      settings_.top == 0 ? table.rows.size() : std::min<size_t>(settings_.top, table.rows.size());
   std::ostringstream title;
-  title << clock_.heading(whole_run) << ", by " << grouping_name(options_.by) << ": " << all.count
+  title << clock_.heading(whole_run) << ", by " << settings_.by << ": " << all.count
         << " calls, "
         << all.errors << " errors, " << all.slow << " slow";
   if (shown_rows < table.rows.size())
@@ -97,7 +83,7 @@ Result<void> SyscallSummary::print(bool whole_run) {
   table.title = title.str();
   table.rows.resize(shown_rows);
   write_latency_table(out_, table);
-  if (options_.histogram) {
+  if (settings_.histogram) {
     for (const auto& row : table.rows) {
       std::string name;
       for (const auto& k : row.keys) name += (name.empty() ? "" : " ") + k;

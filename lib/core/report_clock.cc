@@ -1,4 +1,4 @@
-#include "app/report_clock.h"
+#include "core/report_clock.h"
 
 #include <ctime>
 #include <sstream>

@@ -6,14 +6,15 @@
 #include <ostream>
 #include <string>
 
-#include "app/report_clock.h"
+#include "core/report_clock.h"
 #include "monitors/func.h"
 
 namespace ebpfmon {
 
 class FuncCountReport final : public PeriodicReport {
  public:
-  FuncCountReport(const FuncMonitor& monitor, std::ostream& out) : monitor_(monitor), out_(out) {}
+  FuncCountReport(const FuncMonitor& monitor, double interval, std::ostream& out)
+      : PeriodicReport(interval), monitor_(monitor), out_(out) {}
   Result<void> print_interval() override { return print(false); }
   Result<void> print_totals() override { return print(true); }
 

@@ -1,0 +1,30 @@
+#include "sinks/open_sinks.h"
+
+#include "sinks/console_sink.h"
+#include "sinks/event_file.h"
+
+namespace ebpfmon {
+
+Result<std::vector<std::unique_ptr<Sink>>> open_sinks(const OutputSettings& output,
+                                                     const SinkRequest& request) {
+  std::vector<std::unique_ptr<Sink>> sinks;
+  if (request.file) {
+    FileSinkOptions options;
+    options.directory = output.directory;
+    options.monitor = request.monitor;
+    options.format = output.format;
+    options.delimiter = output.csv_delimiter;
+    options.include_header = output.include_header;
+    options.buffer_events = output.buffer_size;
+    options.max_file_bytes = uint64_t{output.max_file_mb} << 20;
+    auto file = FileSink::open(options, *request.schema);
+    if (!file) return file.error();
+    sinks.push_back(std::move(*file));
+  }
+  if (request.console != nullptr)
+    sinks.push_back(
+        std::make_unique<ConsoleSink>(*request.console, *request.schema, request.console_columns));
+  return sinks;
+}
+
+}  // namespace ebpfmon

@@ -1,0 +1,28 @@
+// The sinks of one monitor's events, chosen once from the output settings:
+// its event file (unless it writes none) and, when asked, the live table.
+#pragma once
+
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/event.h"
+#include "core/result.h"
+#include "sinks/sink.h"
+
+namespace ebpfmon {
+
+struct SinkRequest {
+  std::string monitor;  // the file name's prefix
+  const Schema* schema = nullptr;
+  std::vector<ConsoleColumn> console_columns;
+  bool file = true;                  // false for a monitor that only counts
+  std::ostream* console = nullptr;   // the live table's stream, or none
+};
+
+Result<std::vector<std::unique_ptr<Sink>>> open_sinks(const OutputSettings& output,
+                                                     const SinkRequest& request);
+
+}  // namespace ebpfmon
