@@ -261,7 +261,7 @@ SettingsSection SyscallMonitor::settings_table() {
   category_flag.value_name = "LIST";
   category_flag.help = "trace only these categories (comma list): the monitor_categories keys";
   category_flag.accepts = "category names";
-  t.custom(category_flag, read_categories, [](const S&) { return std::string("monitor_categories"); });
+  t.custom(category_flag, read_categories, [](const S&) { return std::string("see monitor_categories"); });
   for (const ThresholdKey& k : kThresholdKeys) {
     const bool us = k.per_ms != 1;
     t.number(std::string("performance_thresholds.") + k.key, "",
@@ -279,7 +279,7 @@ SettingsSection SyscallMonitor::settings_table() {
       "default); repeatable";
   threshold_flag.accepts = "CAT=(0, 3600000]";
   t.custom(threshold_flag, read_threshold,
-           [](const S&) { return std::string("performance_thresholds"); });
+           [](const S&) { return std::string("see performance_thresholds"); });
   t.integer("max_events_per_second", "max-rate", &S::max_events_per_second, 0, 100000000,
             "at most N events per second, enforced in the kernel (0 = unlimited); the rest are "
             "still counted")

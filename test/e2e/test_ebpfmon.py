@@ -58,6 +58,50 @@ def test_two_monitors(tmp):
               "two: %s summary counts its file's rows: %s" % (monitor, counts))
 
 
+def summary_tables(stdout):
+    """Each table of a --summary run: (heading without its clock, column
+    headings, {syscall: (category, count, errors, slow)})."""
+    tables = []
+    for block in stdout.decode().split("\n\n"):
+        lines = block.strip().splitlines()
+        if len(lines) < 2 or not lines[0].startswith("["):
+            continue
+        head = lines[1].split()
+        rows = {c[0]: tuple(c[1:5]) for c in (line.split() for line in lines[2:])}
+        tables.append((re.sub(r"^\[[0-9:]+\] ", "", lines[0]), head, rows))
+    return tables
+
+
+def test_syscall_summary(tmp):
+    """ebpfmon -m syscall --summary prints the tables syscallmon prints: the
+    summary belongs to the monitor, not to the tool."""
+    calls = 777
+
+    def getppid_calls():
+        for _ in range(calls):
+            os.getppid()
+
+    w = HeldChild([getppid_calls, open_missing], "ebpfmon-sum")
+    same = ["--pid", str(w.pid), "--summary", "2", "-d", "5"]
+    tools = {"syscallmon": [tool("syscallmon")], "ebpfmon": [tool("ebpfmon"), "-m", "syscall"]}
+    tracers = {name: Tracer(args + same + ["-o", os.path.join(tmp, "sum-" + name)])
+               for name, args in tools.items()}
+    w.go()
+    tables = {}
+    for name, t in tracers.items():
+        out, err = t.proc.communicate(timeout=60)
+        check(t.proc.returncode == 0, "summary: %s -m syscall exits 0: %s" % (name, err.decode()[-300:]))
+        tables[name] = summary_tables(out)
+    mine, theirs = tables["ebpfmon"], tables["syscallmon"]
+    check(len(mine) >= 2 and mine[-1][0].startswith("whole run"),
+          "summary: ebpfmon prints interval tables and the whole run: %s" % [t[0] for t in mine])
+    check([t[1] for t in mine] == [t[1] for t in theirs], "summary: the same columns")
+    check(mine[-1][2] == theirs[-1][2],
+          "summary: the same whole-run rows: %s vs %s" % (mine[-1][2], theirs[-1][2]))
+    check(mine[-1][2].get("getppid", ("", ""))[1] == str(calls),
+          "summary: getppid counted exactly %d times: %s" % (calls, mine[-1][2].get("getppid")))
+
+
 def test_config_and_unavailable(tmp):
     """The config enables all three; func cannot run on a kernel without
     kprobes or fentry and is left out, the others run."""
@@ -351,6 +395,7 @@ def main():
     test_doctor()
     with tempfile.TemporaryDirectory() as tmp:
         test_two_monitors(tmp)
+        test_syscall_summary(tmp)
         test_config_and_unavailable(tmp)
         test_daemon(tmp)
         test_systemd_notify(tmp)

@@ -1,0 +1,40 @@
+#include "app/settings_doc.h"
+
+#include <sstream>
+
+#include "core/settings.h"
+
+namespace ebpfmon {
+namespace {
+
+// A table cell: '|' would end it.
+std::string cell(const std::string& text) {
+  std::string out;
+  for (char c : text) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
+}
+
+std::string code(const std::string& text) { return text.empty() ? "" : "`" + cell(text) + "`"; }
+
+}  // namespace
+
+std::string monitor_settings_markdown() {
+  std::ostringstream out;
+  out << "| key | flag | accepts | default | meaning |\n|---|---|---|---|---|\n";
+  for (const SettingsSection& section : settings_sections()) {
+    const std::string prefix = "monitors." + section.name + ".";
+    out << "| " << code(prefix + "enabled") << " |  | true, false | `true` | run by `ebpfmon` when no `-m` is given |\n";
+    for (const Setting& s : section.settings) {
+      std::string flag;
+      if (!s.flag.empty()) flag = "--" + s.flag + (s.value_name.empty() ? "" : " " + s.value_name);
+      std::string help = s.help;
+      if (!s.needs_flag.empty()) help += "; needs `--" + s.needs_flag + "`";
+      out << "| " << (s.key.empty() ? "(flag only)" : code(prefix + s.key)) << " | " << code(flag)
+          << " | " << cell(s.accepts) << " | " << code(s.show(section.defaults)) << " | "
+          << cell(help) << " |\n";
+    }
+  }
+  return out.str();
+}
+
+}  // namespace ebpfmon
