@@ -1,14 +1,11 @@
 // ebpfmon: several monitors in one process, from a YAML config or -m.
-#include <cstdlib>
-#include <filesystem>
 #include <iostream>
 
 #include "app/daemon.h"
 #include "app/doctor.h"
+#include "app/front_end.h"
 #include "app/options.h"
-#include "app/runner.h"
 #include "core/listen_address.h"
-#include "core/log.h"
 #include "monitors/registry.h"
 
 namespace po = boost::program_options;
@@ -86,38 +83,5 @@ int main(int argc, char** argv) {
     return monitors.error().exit_code();
   }
   if (doctor) return run_doctor(*monitors, std::cout);
-  const auto log_file = std::filesystem::absolute(cmd.config.logging.file);
-  if (auto r = open_log_file(log_file, log_level_from_name(cmd.config.logging.level),
-                             cmd.config.logging.backup_count);
-      !r) {
-    std::cerr << "ebpfmon: " << r.error().to_string() << "\n";
-    return 1;
-  }
-  log_info("ebpfmon started; configuration: " + cmd.config.source);
-  RunOptions options;
-  options.skip_unavailable = true;
-  const bool under_systemd = std::getenv("NOTIFY_SOCKET") != nullptr;
-  if (!daemon && !under_systemd) return run_monitors(cmd.config, std::move(*monitors), options);
-
-  // A daemon: one instance, a control socket, paths that do not depend on
-  // where it was started from.
-  Config& config = cmd.config;
-  config.output.directory = std::filesystem::absolute(config.output.directory).string();
-  const DaemonPaths paths = daemon_paths();
-  auto pid_file = PidFile::acquire(paths.pid_file());
-  if (!pid_file) {
-    std::cerr << "ebpfmon: " << pid_file.error().message << "\n";
-    return 1;
-  }
-  options.control_socket = paths.socket();
-  auto run = [&](std::function<void()> ready) {
-    if (auto r = pid_file->write_pid(); !r) {
-      std::cerr << "ebpfmon: " << r.error().message << "\n";
-      return 1;
-    }
-    options.at_start = std::move(ready);
-    return run_monitors(config, std::move(*monitors), options);
-  };
-  if (under_systemd) return run(notify_systemd_ready);
-  return run_detached(log_file, run);
+  return run_front_end(std::move(cmd.config), std::move(*monitors), daemon);
 }

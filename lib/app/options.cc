@@ -119,7 +119,7 @@ std::string flag_help(const Setting& s, const SettingsSection& section) {
       const std::string value = s.show(section.defaults);
       std::string extra = s.accepts;
       if (s.read(RawValue::flag("", value), copy)) extra += ", default " + value;
-      help += help.back() == ')' ? "; " + extra : " (" + extra + ")";
+      help += !help.empty() && help.back() == ')' ? "; " + extra : " (" + extra + ")";
       break;
     }
     default:
@@ -265,7 +265,8 @@ CommandLine parse_command_line(int argc, char** argv, const ToolInfo& tool, Tool
   add_monitor_options(all, tool, flags);
   po::options_description own("Options of this tool");
   if (lister != nullptr) own.add_options()("list", lister->listing.help.c_str());
-  if (extra != nullptr) own.add(extra->options);
+  if (extra != nullptr)
+    for (const auto& option : extra->options.options()) own.add(option);
   if (!own.options().empty()) all.add(own);
   po::positional_options_description positional;
   // A tool without arguments still collects them, to name the stray one
