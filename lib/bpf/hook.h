@@ -5,7 +5,7 @@
 
 namespace ebpfmon {
 
-enum class HookType { Tracepoint, RawTracepoint, Kprobe, Kretprobe, Fentry };
+enum class HookType { Tracepoint, RawTracepoint, Kprobe, Fentry };
 
 const char* hook_type_name(HookType type);  // "tracepoint", "raw tracepoint", ...
 

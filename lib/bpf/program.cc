@@ -102,7 +102,6 @@ const char* hook_type_name(HookType type) {
     case HookType::Tracepoint: return "tracepoint";
     case HookType::RawTracepoint: return "raw tracepoint";
     case HookType::Kprobe: return "kprobe";
-    case HookType::Kretprobe: return "kretprobe";
     case HookType::Fentry: return "fentry";
   }
   return "hook";
@@ -154,9 +153,6 @@ Result<void> BpfProgram::attach(const HookSpec& hook) {
     case HookType::Kprobe:
       status = bpf_->attach_kprobe(hook.target, hook.function, 0, BPF_PROBE_ENTRY);
       break;
-    case HookType::Kretprobe:
-      status = bpf_->attach_kprobe(hook.target, hook.function, 0, BPF_PROBE_RETURN);
-      break;
     case HookType::Fentry: {
       // libbcc has no fentry attach call: load as a tracing program (the
       // kfunc__ name carries the target) and keep the link fd ourselves.
@@ -196,7 +192,6 @@ void BpfProgram::detach_all() {
       case HookType::Tracepoint: status = bpf_->detach_tracepoint(it->target); break;
       case HookType::RawTracepoint: status = bpf_->detach_raw_tracepoint(it->target); break;
       case HookType::Kprobe: status = bpf_->detach_kprobe(it->target, BPF_PROBE_ENTRY); break;
-      case HookType::Kretprobe: status = bpf_->detach_kprobe(it->target, BPF_PROBE_RETURN); break;
       case HookType::Fentry: break;  // its link fd is closed above
     }
     if (!status.ok()) log_warning("detaching " + name_ + " from " + it->describe() + ": " + status.msg());
