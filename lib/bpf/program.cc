@@ -97,16 +97,6 @@ std::string last_lines(const std::string& text, size_t n) {
 
 }  // namespace
 
-const char* hook_type_name(HookType type) {
-  switch (type) {
-    case HookType::Tracepoint: return "tracepoint";
-    case HookType::RawTracepoint: return "raw tracepoint";
-    case HookType::Kprobe: return "kprobe";
-    case HookType::Fentry: return "fentry";
-  }
-  return "hook";
-}
-
 Result<std::unique_ptr<BpfProgram>> BpfProgram::compile(const ProgramSpec& spec) {
   std::unique_ptr<BpfProgram> program(new BpfProgram());
   program->name_ = spec.name;

@@ -123,10 +123,10 @@ Result<BpfMonitor::Plan> FuncMonitor::plan(const Config& config, Capabilities& c
   for (const std::string& f : s.traced) {
     if (!is_identifier(f)) return Error::runtime("func: unexpected kernel symbol name " + f);
     if (s.backend == HookType::Fentry) {
-      source_ += "int kfunc__" + f + "(unsigned long long *ctx) { return func_hit(ctx); }\n";
-      plan.hooks.push_back({HookType::Fentry, f, "kfunc__" + f});
+      const HookSpec& hook = plan.hooks.emplace_back(HookType::Fentry, f);
+      source_ += "int " + hook.function + "(unsigned long long *ctx) { return func_hit(ctx); }\n";
     } else {
-      plan.hooks.push_back({HookType::Kprobe, f, "func_kprobe"});
+      plan.hooks.emplace_back(HookType::Kprobe, f, "func_kprobe");
     }
   }
   plan.defines.emplace_back(s.backend == HookType::Fentry ? "FUNC_FENTRY" : "FUNC_KPROBE", 1);

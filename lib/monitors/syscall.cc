@@ -159,13 +159,11 @@ Result<BpfMonitor::Plan> SyscallMonitor::plan(const Config& config, Capabilities
   Plan plan;
   plan.source = bpf_sources::syscall_bpf;
   if (caps.has(Feature::RawTracepoint)) {
-    plan.hooks = {{HookType::RawTracepoint, "sys_enter", "raw_tracepoint__sys_enter"},
-                  {HookType::RawTracepoint, "sys_exit", "raw_tracepoint__sys_exit"}};
+    plan.hooks = {{HookType::RawTracepoint, "sys_enter"}, {HookType::RawTracepoint, "sys_exit"}};
   } else if (caps.has(Feature::Tracepoint)) {
     plan.defines.emplace_back("SYSCALL_CLASSIC_TRACEPOINTS", 1);
-    plan.hooks = {
-        {HookType::Tracepoint, "raw_syscalls:sys_enter", "tracepoint__raw_syscalls__sys_enter"},
-        {HookType::Tracepoint, "raw_syscalls:sys_exit", "tracepoint__raw_syscalls__sys_exit"}};
+    plan.hooks = {{HookType::Tracepoint, "raw_syscalls:sys_enter"},
+                  {HookType::Tracepoint, "raw_syscalls:sys_exit"}};
   } else {
     return Error::runtime(
         "syscallmon needs raw tracepoints or tracepoints, which this kernel "
