@@ -5,8 +5,6 @@
 #include <map>
 #include <sstream>
 
-#include "bpf/map_access.h"
-#include "bpf/system.h"
 #include "core/log.h"
 #include "ebpf/func.h"
 #include "monitors/registry.h"
@@ -172,13 +170,13 @@ bool FuncMonitor::decode(const void* data, size_t size, Event& event) {
 Result<std::vector<FuncMonitor::Count>> FuncMonitor::read_counts() const {
   std::vector<Count> counts;
   if (program() == nullptr) return counts;
-  auto fd = program()->map_fd("func_counts");
-  if (!fd) return fd.error();
-  auto ips = map_integer_keys(*fd, sizeof(uint64_t), "func_counts");
+  auto per_ip = program()->percpu_map<uint64_t, uint64_t>("func_counts");
+  if (!per_ip) return per_ip.error();
+  auto ips = per_ip->keys();
   if (!ips) return ips.error();
   std::map<std::string, uint64_t> by_name;
   for (uint64_t ip : *ips) {
-    auto calls = percpu_u64_sum(*fd, &ip, "func_counts");
+    auto calls = per_ip->sum(ip);
     if (!calls) return calls.error();
     by_name[functions_->name_at(ip)] += *calls;
   }
