@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/log.h"
+#include "ebpf/common.h"
 
 namespace ebpfmon {
 namespace {
@@ -199,7 +200,7 @@ Result<int> BpfProgram::map_fd(const std::string& name) const {
 
 Result<EventBuffer*> BpfProgram::open_events(EventBuffer::Handler handler,
                                              size_t perf_pages_per_cpu) {
-  auto fd = map_fd("events");
+  auto fd = map_fd(kEventsMap);
   if (!fd) return fd.error();
   auto buffer = EventBuffer::open(*fd, perf_pages_per_cpu, std::move(handler));
   if (!buffer) return buffer.error();

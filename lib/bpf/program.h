@@ -58,9 +58,9 @@ class BpfProgram {
     return PerCpuMap<Key, Value>::open(*fd, name);
   }
 
-  // Opens the program's "events" map as a ring buffer or perf buffer,
-  // whichever the program was compiled with. The buffer belongs to this
-  // program and is freed before the maps.
+  // Opens the program's events map (kEventsMap) as a ring buffer or perf
+  // buffer, whichever the program was compiled with. The buffer belongs to
+  // this program and is freed before the maps.
   Result<EventBuffer*> open_events(EventBuffer::Handler handler, size_t perf_pages_per_cpu);
 
   const std::string& name() const { return name_; }

@@ -124,7 +124,7 @@ Result<BpfMonitor::Plan> FuncMonitor::plan(const Config& config, Capabilities& c
       const HookSpec& hook = plan.hooks.emplace_back(HookType::Fentry, f);
       source_ += "int " + hook.function + "(unsigned long long *ctx) { return func_hit(ctx); }\n";
     } else {
-      plan.hooks.emplace_back(HookType::Kprobe, f, "func_kprobe");
+      plan.hooks.emplace_back(HookType::Kprobe, f, EBPFMON_NAME(FUNC_KPROBE_FN));
     }
   }
   plan.defines.emplace_back(s.backend == HookType::Fentry ? "FUNC_FENTRY" : "FUNC_KPROBE", 1);
@@ -170,7 +170,7 @@ bool FuncMonitor::decode(const void* data, size_t size, Event& event) {
 Result<std::vector<FuncMonitor::Count>> FuncMonitor::read_counts() const {
   std::vector<Count> counts;
   if (program() == nullptr) return counts;
-  auto per_ip = program()->percpu_map<uint64_t, uint64_t>("func_counts");
+  auto per_ip = program()->percpu_map<uint64_t, uint64_t>(kFuncCountsMap);
   if (!per_ip) return per_ip.error();
   auto ips = per_ip->keys();
   if (!ips) return ips.error();

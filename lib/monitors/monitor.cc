@@ -94,9 +94,9 @@ Result<void> fill_set(const BpfProgram& program, const std::string& name, const 
 
 Result<void> BpfMonitor::fill_filter_maps(const Filters& filters) {
   const auto same = [](uint32_t id) { return id; };
-  if (auto r = fill_set(*program_, "ebpfmon_filter_pids", filters.pids, same); !r) return r;
-  if (auto r = fill_set(*program_, "ebpfmon_filter_uids", filters.uids, same); !r) return r;
-  return fill_set(*program_, "ebpfmon_filter_comms", filters.comms, [](const std::string& comm) {
+  if (auto r = fill_set(*program_, kFilterPidsMap, filters.pids, same); !r) return r;
+  if (auto r = fill_set(*program_, kFilterUidsMap, filters.uids, same); !r) return r;
+  return fill_set(*program_, kFilterCommsMap, filters.comms, [](const std::string& comm) {
     ebpfmon_comm key{};
     comm.copy(key.name, sizeof key.name - 1);
     return key;
@@ -127,7 +127,7 @@ KernelLosses BpfMonitor::losses() const {
   losses.user_space = malformed_;
   if (!program_) return losses;
   if (buffer_ != nullptr) losses.kernel_buffer = buffer_->lost();
-  auto counts = program_->percpu_map<uint32_t, uint64_t>("ebpfmon_losses");
+  auto counts = program_->percpu_map<uint32_t, uint64_t>(kLossesMap);
   if (!counts) {
     log_warning(counts.error().message);
     return losses;

@@ -181,13 +181,13 @@ Result<BpfMonitor::Plan> SyscallMonitor::plan(const Config& config, Capabilities
 }
 
 Result<void> SyscallMonitor::configure(const BpfProgram& program) {
-  auto table = program.map<uint32_t, syscall_class>("syscall_table");
+  auto table = program.map<uint32_t, syscall_class>(kSyscallTableMap);
   if (!table) return table.error();
   for (uint32_t nr = 0; nr < SYSCALL_NR_SLOTS; ++nr)
     if (auto r = table->update(nr, classes_[nr]); !r) return r;
   if (!by_process_) return {};
   // Key 0 collects the processes that find the table full; it must exist first.
-  auto processes = program.percpu_map<uint32_t, syscall_process_stats>("syscall_process_stats");
+  auto processes = program.percpu_map<uint32_t, syscall_process_stats>(kSyscallProcessStatsMap);
   if (!processes) return processes.error();
   return processes->update(0, syscall_process_stats{});
 }
@@ -196,7 +196,7 @@ Result<void> SyscallMonitor::read_totals(Totals& out) const {
   out.by_nr.fill({});
   out.by_process.clear();
   if (program() == nullptr) return {};
-  auto stats = program()->percpu_map<uint32_t, syscall_stats>("syscall_stats");
+  auto stats = program()->percpu_map<uint32_t, syscall_stats>(kSyscallStatsMap);
   if (!stats) return stats.error();
   for (uint32_t nr = 0; nr < SYSCALL_NR_SLOTS; ++nr) {
     if (!classes_[nr].traced) continue;
@@ -206,7 +206,7 @@ Result<void> SyscallMonitor::read_totals(Totals& out) const {
     for (const syscall_stats& k : **per_cpu) add_kernel_stats(out.by_nr[nr], k);
   }
   if (!by_process_) return {};
-  auto processes = program()->percpu_map<uint32_t, syscall_process_stats>("syscall_process_stats");
+  auto processes = program()->percpu_map<uint32_t, syscall_process_stats>(kSyscallProcessStatsMap);
   if (!processes) return processes.error();
   auto pids = processes->keys();
   if (!pids) return pids.error();
