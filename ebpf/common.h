@@ -22,4 +22,23 @@ struct ebpfmon_comm {
   char name[EBPFMON_COMM_LEN];
 };
 
+#ifdef __cplusplus
+/* The names of the maps user space opens. libbcc rewrites a map call only
+ * where the map's own identifier is written (through a macro it refuses
+ * the call), so the BPF code spells them out and test_kernel_headers.cc
+ * checks that each of these names a map of its program. */
+namespace ebpfmon {
+inline constexpr char kEventsMap[] = "events";
+inline constexpr char kLossesMap[] = "ebpfmon_losses";
+inline constexpr char kFilterPidsMap[] = "ebpfmon_filter_pids";
+inline constexpr char kFilterUidsMap[] = "ebpfmon_filter_uids";
+inline constexpr char kFilterCommsMap[] = "ebpfmon_filter_comms";
+}  // namespace ebpfmon
+
+/* A BPF function's name as a string: unlike a map, a function may be
+ * declared through a macro, so its header names it once (func.h). */
+#define EBPFMON_STRINGIFY(x) #x
+#define EBPFMON_NAME(x) EBPFMON_STRINGIFY(x)
+#endif
+
 #endif

@@ -16,7 +16,6 @@
 struct exec_start {
   const char *filename;
   const char *const *argv;
-  u32 flags;
   u8 comm_matched; /* a comm filter can match the name before the exec */
 };
 
@@ -41,7 +40,7 @@ static __always_inline void exec_fill_task(struct exec_event *e) {
   bpf_get_current_comm(&e->comm, sizeof(e->comm));
 }
 
-static __always_inline int exec_enter(const char *filename, const char *const *argv, u32 flags) {
+static __always_inline int exec_enter(const char *filename, const char *const *argv) {
   u64 id = bpf_get_current_pid_tgid();
   u32 tid = (u32)id;
   if (!ebpfmon_current_allowed(id >> 32))
@@ -51,7 +50,6 @@ static __always_inline int exec_enter(const char *filename, const char *const *a
   bpf_get_current_comm(&comm, sizeof(comm));
   start.filename = filename;
   start.argv = argv;
-  start.flags = flags;
   start.comm_matched = ebpfmon_comm_allowed(comm);
   if (exec_starts.update(&tid, &start) != 0)
     ebpfmon_count_loss(EBPFMON_LOSS_KERNEL_MAP);
@@ -123,22 +121,20 @@ static __always_inline int exec_exit(void *ctx, long ret) {
     return 0;
   exec_fill_task(e);
   e->ret = ret;
-  e->flags = start.flags;
-  if (bpf_probe_read_user_str(e->filename, sizeof(e->filename), start.filename) < 0) {
+  e->flags = 0;
+  if (bpf_probe_read_user_str(e->filename, sizeof(e->filename), start.filename) < 0)
     e->filename[0] = 0;
-    e->flags |= EXEC_F_FILENAME_UNREADABLE;
-  }
   exec_read_user_argv(e, start.argv);
   ebpfmon_emit(ctx, e, exec_record_size(e));
   return 0;
 }
 
 TRACEPOINT_PROBE(syscalls, sys_enter_execve) {
-  return exec_enter(args->filename, args->argv, 0);
+  return exec_enter(args->filename, args->argv);
 }
 
 TRACEPOINT_PROBE(syscalls, sys_enter_execveat) {
-  return exec_enter(args->filename, args->argv, EXEC_F_EXECVEAT);
+  return exec_enter(args->filename, args->argv);
 }
 
 TRACEPOINT_PROBE(syscalls, sys_exit_execve) {
@@ -155,11 +151,9 @@ RAW_TRACEPOINT_PROBE(sched_process_exec) {
   u32 old_pid = (u32)ctx->args[1]; /* the thread that called exec */
   struct linux_binprm *bprm = (struct linux_binprm *)ctx->args[2];
 
-  u32 flags = 0;
   u8 comm_matched = 0;
   struct exec_start *start = exec_starts.lookup(&old_pid);
   if (start) {
-    flags = start->flags;
     comm_matched = start->comm_matched;
     exec_starts.delete(&old_pid);
   }
@@ -172,16 +166,14 @@ RAW_TRACEPOINT_PROBE(sched_process_exec) {
   if (!comm_matched && !ebpfmon_comm_allowed(e->comm))
     return 0;
   e->ret = 0;
-  e->flags = flags;
+  e->flags = 0;
 
   const char *filename = NULL;
   int argc = 0;
   ebpfmon_read_kernel(filename, bprm, struct linux_binprm, filename);
   ebpfmon_read_kernel(argc, bprm, struct linux_binprm, argc);
-  if (bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), filename) < 0) {
+  if (bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), filename) < 0)
     e->filename[0] = 0;
-    e->flags |= EXEC_F_FILENAME_UNREADABLE;
-  }
   e->argc = argc;
 
   struct mm_struct *mm = NULL;

@@ -26,10 +26,8 @@
 #define EXEC_ARGC_SCAN 1024
 #define EXEC_FILENAME_LEN 512
 
-#define EXEC_F_TRUNCATED 0x1        /* argv did not fit the limits */
-#define EXEC_F_ARG_UNREADABLE 0x2   /* an argument's memory could not be read */
-#define EXEC_F_EXECVEAT 0x4         /* made through execveat() */
-#define EXEC_F_FILENAME_UNREADABLE 0x8
+#define EXEC_F_TRUNCATED 0x1      /* argv did not fit the limits */
+#define EXEC_F_ARG_UNREADABLE 0x2 /* an argument's memory could not be read */
 
 struct exec_event {
   __u64 ts_ns; /* CLOCK_MONOTONIC */

@@ -55,7 +55,7 @@ static __always_inline int func_hit(void *ctx) {
 }
 
 #ifdef FUNC_KPROBE
-int func_kprobe(struct pt_regs *ctx) {
+int FUNC_KPROBE_FN(struct pt_regs *ctx) {
   return func_hit(ctx);
 }
 #endif

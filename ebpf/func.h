@@ -4,6 +4,15 @@
 
 #include "common.h"
 
+/* The kprobe program, attached once per function. */
+#define FUNC_KPROBE_FN func_kprobe
+
+#ifdef __cplusplus
+namespace ebpfmon { /* map names: see common.h */
+inline constexpr char kFuncCountsMap[] = "func_counts";
+}  // namespace ebpfmon
+#endif
+
 struct func_event {
   __u64 ts_ns;  /* CLOCK_MONOTONIC */
   __u64 ip;     /* the function's address (bpf_get_func_ip); named in user space */

@@ -54,6 +54,14 @@ struct syscall_process_stats {
   struct syscall_stats stats;
 };
 
+#ifdef __cplusplus
+namespace ebpfmon { /* map names: see common.h */
+inline constexpr char kSyscallTableMap[] = "syscall_table";
+inline constexpr char kSyscallStatsMap[] = "syscall_stats";
+inline constexpr char kSyscallProcessStatsMap[] = "syscall_process_stats";
+}  // namespace ebpfmon
+#endif
+
 #define SYSCALL_EV_ERROR 0x1
 #define SYSCALL_EV_SLOW 0x2
 

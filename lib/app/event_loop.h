@@ -41,7 +41,6 @@ class EventLoop {
   void request_stop() { stop_ = true; }
 
   StopReason run();
-  int last_signal() const { return last_signal_; }
 
  private:
   EventLoop() = default;

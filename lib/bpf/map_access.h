@@ -1,31 +1,30 @@
 // Map reads and writes by fd, through libbpf (kept apart from libbcc's
-// headers, which clash with libbpf's).
+// headers, which clash with libbpf's). The typed handles in bpf/map.h are
+// the way in; these are their untyped half.
 #pragma once
 
-#include <cstdint>
+#include <cstddef>
 #include <string>
-#include <vector>
 
 #include "core/result.h"
 
 namespace ebpfmon {
 
+// Whether the map was created with keys and values of these sizes, and is a
+// per-CPU map exactly when `per_cpu` says so: the kernel copies as many
+// bytes as the map says, whatever the buffer it is given.
+Result<void> map_check(int fd, const std::string& map_name, size_t key_size, size_t value_size,
+                       bool per_cpu);
+
 Result<void> map_update(int fd, const void* key, const void* value, const std::string& map_name);
 
-// Sum over CPUs of a per-CPU map's u64 value at `key` (an array index or a
-// hash key).
-Result<uint64_t> percpu_u64_sum(int fd, const void* key, const std::string& map_name);
+// False when the key is absent.
+Result<bool> map_lookup(int fd, const void* key, void* value, const std::string& map_name);
 
-// Reads every CPU's copy of a per-CPU map's value at `key` into `out`
-// (possible_cpus() slots of `value_size` rounded up to 8 bytes). False when
-// the key is absent.
-Result<bool> percpu_lookup(int fd, const void* key, size_t value_size, std::vector<uint8_t>& out,
-                           const std::string& map_name);
+// The key after `key` (the first key when `key` is null); false after the last.
+Result<bool> map_next_key(int fd, const void* key, void* next, const std::string& map_name);
 
-// The keys of a hash map whose keys are 4- or 8-byte integers.
-Result<std::vector<uint64_t>> map_integer_keys(int fd, size_t key_size, const std::string& map_name);
-
-// Bytes per CPU in a per-CPU map's value as the kernel copies it out.
+// Bytes per CPU in a per-CPU map's value as the kernel copies it.
 constexpr size_t percpu_stride(size_t value_size) { return (value_size + 7) & ~size_t{7}; }
 
 }  // namespace ebpfmon

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/log.h"
+#include "ebpf/common.h"
 
 namespace ebpfmon {
 namespace {
@@ -97,17 +98,6 @@ std::string last_lines(const std::string& text, size_t n) {
 
 }  // namespace
 
-const char* hook_type_name(HookType type) {
-  switch (type) {
-    case HookType::Tracepoint: return "tracepoint";
-    case HookType::RawTracepoint: return "raw tracepoint";
-    case HookType::Kprobe: return "kprobe";
-    case HookType::Kretprobe: return "kretprobe";
-    case HookType::Fentry: return "fentry";
-  }
-  return "hook";
-}
-
 Result<std::unique_ptr<BpfProgram>> BpfProgram::compile(const ProgramSpec& spec) {
   std::unique_ptr<BpfProgram> program(new BpfProgram());
   program->name_ = spec.name;
@@ -154,9 +144,6 @@ Result<void> BpfProgram::attach(const HookSpec& hook) {
     case HookType::Kprobe:
       status = bpf_->attach_kprobe(hook.target, hook.function, 0, BPF_PROBE_ENTRY);
       break;
-    case HookType::Kretprobe:
-      status = bpf_->attach_kprobe(hook.target, hook.function, 0, BPF_PROBE_RETURN);
-      break;
     case HookType::Fentry: {
       // libbcc has no fentry attach call: load as a tracing program (the
       // kfunc__ name carries the target) and keep the link fd ourselves.
@@ -196,7 +183,6 @@ void BpfProgram::detach_all() {
       case HookType::Tracepoint: status = bpf_->detach_tracepoint(it->target); break;
       case HookType::RawTracepoint: status = bpf_->detach_raw_tracepoint(it->target); break;
       case HookType::Kprobe: status = bpf_->detach_kprobe(it->target, BPF_PROBE_ENTRY); break;
-      case HookType::Kretprobe: status = bpf_->detach_kprobe(it->target, BPF_PROBE_RETURN); break;
       case HookType::Fentry: break;  // its link fd is closed above
     }
     if (!status.ok()) log_warning("detaching " + name_ + " from " + it->describe() + ": " + status.msg());
@@ -214,7 +200,7 @@ Result<int> BpfProgram::map_fd(const std::string& name) const {
 
 Result<EventBuffer*> BpfProgram::open_events(EventBuffer::Handler handler,
                                              size_t perf_pages_per_cpu) {
-  auto fd = map_fd("events");
+  auto fd = map_fd(kEventsMap);
   if (!fd) return fd.error();
   auto buffer = EventBuffer::open(*fd, perf_pages_per_cpu, std::move(handler));
   if (!buffer) return buffer.error();

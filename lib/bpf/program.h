@@ -11,6 +11,7 @@
 
 #include "bpf/event_buffer.h"
 #include "bpf/hook.h"
+#include "bpf/map.h"
 #include "core/result.h"
 
 namespace ebpf {
@@ -42,12 +43,24 @@ class BpfProgram {
   void detach_all();
   const std::vector<HookSpec>& attached() const { return attached_; }
 
-  // The map's fd, or an error naming the map when the program has none.
-  Result<int> map_fd(const std::string& name) const;
+  // Typed handles on the named map; an error names the map when the program
+  // has none, or when Key's or Value's size is not the map's (bpf/map.h).
+  template <class Key, class Value>
+  Result<Map<Key, Value>> map(const std::string& name) const {
+    auto fd = map_fd(name);
+    if (!fd) return fd.error();
+    return Map<Key, Value>::open(*fd, name);
+  }
+  template <class Key, class Value>
+  Result<PerCpuMap<Key, Value>> percpu_map(const std::string& name) const {
+    auto fd = map_fd(name);
+    if (!fd) return fd.error();
+    return PerCpuMap<Key, Value>::open(*fd, name);
+  }
 
-  // Opens the program's "events" map as a ring buffer or perf buffer,
-  // whichever the program was compiled with. The buffer belongs to this
-  // program and is freed before the maps.
+  // Opens the program's events map (kEventsMap) as a ring buffer or perf
+  // buffer, whichever the program was compiled with. The buffer belongs to
+  // this program and is freed before the maps.
   Result<EventBuffer*> open_events(EventBuffer::Handler handler, size_t perf_pages_per_cpu);
 
   const std::string& name() const { return name_; }
@@ -55,6 +68,8 @@ class BpfProgram {
 
  private:
   BpfProgram() = default;
+  // The map's fd, or an error naming the map when the program has none.
+  Result<int> map_fd(const std::string& name) const;
 
   std::string name_;
   double compile_seconds_ = 0;

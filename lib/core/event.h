@@ -5,7 +5,6 @@
 
 #include <cstdint>
 #include <string>
-#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -29,7 +28,6 @@ struct Field {
 // The columns of a monitor's event files, in order.
 struct Schema {
   std::vector<Field> fields;
-  size_t index_of(std::string_view name) const;  // fields.size() if absent
 };
 
 struct Event {

@@ -83,13 +83,11 @@ Result<BpfMonitor::Plan> ExecMonitor::plan(Capabilities& caps) const {
                   {"EXEC_ARGS_BYTES", s.max_arg_bytes},
                   {"EXEC_ARGS_POW2", static_cast<int64_t>(next_pow2(s.max_arg_bytes))}};
   plan.hooks = {
-      {HookType::Tracepoint, "syscalls:sys_enter_execve", "tracepoint__syscalls__sys_enter_execve"},
-      {HookType::Tracepoint, "syscalls:sys_enter_execveat",
-       "tracepoint__syscalls__sys_enter_execveat"},
-      {HookType::Tracepoint, "syscalls:sys_exit_execve", "tracepoint__syscalls__sys_exit_execve"},
-      {HookType::Tracepoint, "syscalls:sys_exit_execveat",
-       "tracepoint__syscalls__sys_exit_execveat"},
-      {HookType::RawTracepoint, "sched_process_exec", "raw_tracepoint__sched_process_exec"},
+      {HookType::Tracepoint, "syscalls:sys_enter_execve"},
+      {HookType::Tracepoint, "syscalls:sys_enter_execveat"},
+      {HookType::Tracepoint, "syscalls:sys_exit_execve"},
+      {HookType::Tracepoint, "syscalls:sys_exit_execveat"},
+      {HookType::RawTracepoint, "sched_process_exec"},
   };
   return plan;
 }

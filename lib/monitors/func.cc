@@ -6,7 +6,6 @@
 #include <map>
 #include <sstream>
 
-#include "bpf/map_access.h"
 #include "bpf/system.h"
 #include "core/filters.h"
 #include "core/log.h"
@@ -158,10 +157,10 @@ Result<BpfMonitor::Plan> FuncMonitor::plan(Capabilities& caps) const {
   for (const std::string& f : s.traced) {
     if (!is_identifier(f)) return Error::runtime("func: unexpected kernel symbol name " + f);
     if (s.backend == HookType::Fentry) {
-      plan.source += "int kfunc__" + f + "(unsigned long long *ctx) { return func_hit(ctx); }\n";
-      plan.hooks.push_back({HookType::Fentry, f, "kfunc__" + f});
+      const HookSpec& hook = plan.hooks.emplace_back(HookType::Fentry, f);
+      plan.source += "int " + hook.function + "(unsigned long long *ctx) { return func_hit(ctx); }\n";
     } else {
-      plan.hooks.push_back({HookType::Kprobe, f, "func_kprobe"});
+      plan.hooks.emplace_back(HookType::Kprobe, f, EBPFMON_NAME(FUNC_KPROBE_FN));
     }
   }
   plan.defines.emplace_back(s.backend == HookType::Fentry ? "FUNC_FENTRY" : "FUNC_KPROBE", 1);
@@ -243,13 +242,13 @@ bool FuncMonitor::decode(const void* data, size_t size, Event& event) {
 Result<std::vector<FuncMonitor::Count>> FuncMonitor::read_counts() const {
   std::vector<Count> counts;
   if (program() == nullptr) return counts;
-  auto fd = program()->map_fd("func_counts");
-  if (!fd) return fd.error();
-  auto ips = map_integer_keys(*fd, sizeof(uint64_t), "func_counts");
+  auto per_ip = program()->percpu_map<uint64_t, uint64_t>(kFuncCountsMap);
+  if (!per_ip) return per_ip.error();
+  auto ips = per_ip->keys();
   if (!ips) return ips.error();
   std::map<std::string, uint64_t> by_name;
   for (uint64_t ip : *ips) {
-    auto calls = percpu_u64_sum(*fd, &ip, "func_counts");
+    auto calls = per_ip->sum(ip);
     if (!calls) return calls.error();
     by_name[functions_->name_at(ip)] += *calls;
   }

@@ -4,7 +4,6 @@
 
 #include <chrono>
 
-#include "bpf/map_access.h"
 #include "bpf/system.h"
 #include "ebpf/common.h"
 #include "core/log.h"
@@ -82,16 +81,14 @@ namespace {
 
 // Puts each item's key into the named set map (value 1 = "allowed").
 template <class Items, class ToKey>
-Result<void> fill_set(const BpfProgram& program, const std::string& map, const Items& items,
+Result<void> fill_set(const BpfProgram& program, const std::string& name, const Items& items,
                       ToKey to_key) {
   if (items.empty()) return {};
-  auto fd = program.map_fd(map);
-  if (!fd) return fd.error();
-  const uint8_t yes = 1;
-  for (const auto& item : items) {
-    const auto key = to_key(item);
-    if (auto r = map_update(*fd, &key, &yes, map); !r) return r;
-  }
+  using Key = decltype(to_key(items.front()));
+  auto map = program.map<Key, uint8_t>(name);
+  if (!map) return map.error();
+  for (const auto& item : items)
+    if (auto r = map->update(to_key(item), 1); !r) return r;
   return {};
 }
 
@@ -99,9 +96,9 @@ Result<void> fill_set(const BpfProgram& program, const std::string& map, const I
 
 Result<void> BpfMonitor::fill_filter_maps(const Filters& filters) {
   const auto same = [](uint32_t id) { return id; };
-  if (auto r = fill_set(*program_, "ebpfmon_filter_pids", filters.pids, same); !r) return r;
-  if (auto r = fill_set(*program_, "ebpfmon_filter_uids", filters.uids, same); !r) return r;
-  return fill_set(*program_, "ebpfmon_filter_comms", filters.comms, [](const std::string& comm) {
+  if (auto r = fill_set(*program_, kFilterPidsMap, filters.pids, same); !r) return r;
+  if (auto r = fill_set(*program_, kFilterUidsMap, filters.uids, same); !r) return r;
+  return fill_set(*program_, kFilterCommsMap, filters.comms, [](const std::string& comm) {
     ebpfmon_comm key{};
     comm.copy(key.name, sizeof key.name - 1);
     return key;
@@ -147,10 +144,13 @@ KernelLosses BpfMonitor::losses() const {
   losses.user_space = malformed_;
   if (!program_) return losses;
   if (buffer_ != nullptr) losses.kernel_buffer = buffer_->lost();
-  auto fd = program_->map_fd("ebpfmon_losses");
-  if (!fd) return losses;
+  auto counts = program_->percpu_map<uint32_t, uint64_t>(kLossesMap);
+  if (!counts) {
+    log_warning(counts.error().message);
+    return losses;
+  }
   auto read = [&](uint32_t stage) {
-    auto n = percpu_u64_sum(*fd, &stage, "ebpfmon_losses");
+    auto n = counts->sum(stage);
     if (!n) log_warning(n.error().message);
     return n ? *n : 0;
   };

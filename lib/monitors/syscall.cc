@@ -4,8 +4,6 @@
 #include <cstring>
 #include <ostream>
 
-#include "bpf/map_access.h"
-#include "bpf/system.h"
 #include "core/text.h"
 #include "monitors/registry.h"
 #include "monitors/syscall_summary.h"
@@ -134,17 +132,6 @@ void add_kernel_stats(LatencyStats& sum, const syscall_stats& k) {
   one.max_ns = k.max_ns;
   std::copy(std::begin(k.hist), std::end(k.hist), one.hist.begin());
   sum.add(one);
-}
-
-// Sums a per-CPU value whose layout ends with (or is) a struct syscall_stats.
-template <class Value, class Each>
-void for_each_cpu(const std::vector<uint8_t>& raw, Each each) {
-  const size_t stride = percpu_stride(sizeof(Value));
-  for (size_t off = 0; off + sizeof(Value) <= raw.size(); off += stride) {
-    Value v;
-    std::memcpy(&v, raw.data() + off, sizeof v);
-    each(v);
-  }
 }
 
 }  // namespace
@@ -327,13 +314,11 @@ Result<BpfMonitor::Plan> SyscallMonitor::plan(Capabilities& caps) const {
   Plan plan;
   plan.source = bpf_sources::syscall_bpf;
   if (caps.has(Feature::RawTracepoint)) {
-    plan.hooks = {{HookType::RawTracepoint, "sys_enter", "raw_tracepoint__sys_enter"},
-                  {HookType::RawTracepoint, "sys_exit", "raw_tracepoint__sys_exit"}};
+    plan.hooks = {{HookType::RawTracepoint, "sys_enter"}, {HookType::RawTracepoint, "sys_exit"}};
   } else if (caps.has(Feature::Tracepoint)) {
     plan.defines.emplace_back("SYSCALL_CLASSIC_TRACEPOINTS", 1);
-    plan.hooks = {
-        {HookType::Tracepoint, "raw_syscalls:sys_enter", "tracepoint__raw_syscalls__sys_enter"},
-        {HookType::Tracepoint, "raw_syscalls:sys_exit", "tracepoint__raw_syscalls__sys_exit"}};
+    plan.hooks = {{HookType::Tracepoint, "raw_syscalls:sys_enter"},
+                  {HookType::Tracepoint, "raw_syscalls:sys_exit"}};
   } else {
     return Error::runtime(
         "syscallmon needs raw tracepoints or tracepoints, which this kernel "
@@ -364,51 +349,45 @@ Result<BpfMonitor::Plan> SyscallMonitor::plan(Capabilities& caps) const {
 }
 
 Result<void> SyscallMonitor::configure(const BpfProgram& program) {
-  auto table = program.map_fd("syscall_table");
+  auto table = program.map<uint32_t, syscall_class>(kSyscallTableMap);
   if (!table) return table.error();
   for (uint32_t nr = 0; nr < SYSCALL_NR_SLOTS; ++nr)
-    if (auto r = map_update(*table, &nr, &classes_[nr], "syscall_table"); !r) return r;
+    if (auto r = table->update(nr, classes_[nr]); !r) return r;
   if (!by_process()) return {};
   // Key 0 collects the processes that find the table full; it must exist first.
-  auto processes = program.map_fd("syscall_process_stats");
+  auto processes = program.percpu_map<uint32_t, syscall_process_stats>(kSyscallProcessStatsMap);
   if (!processes) return processes.error();
-  std::vector<uint8_t> zero(static_cast<size_t>(possible_cpus()) *
-                            percpu_stride(sizeof(syscall_process_stats)));
-  const uint32_t others = 0;
-  return map_update(*processes, &others, zero.data(), "syscall_process_stats");
+  return processes->update(0, syscall_process_stats{});
 }
 
 Result<void> SyscallMonitor::read_totals(Totals& out) const {
   out.by_nr.fill({});
   out.by_process.clear();
   if (program() == nullptr) return {};
-  auto stats = program()->map_fd("syscall_stats");
+  auto stats = program()->percpu_map<uint32_t, syscall_stats>(kSyscallStatsMap);
   if (!stats) return stats.error();
-  std::vector<uint8_t> raw;
   for (uint32_t nr = 0; nr < SYSCALL_NR_SLOTS; ++nr) {
     if (!classes_[nr].traced) continue;
-    auto found = percpu_lookup(*stats, &nr, sizeof(syscall_stats), raw, "syscall_stats");
-    if (!found) return found.error();
-    for_each_cpu<syscall_stats>(
-        raw, [&](const syscall_stats& k) { add_kernel_stats(out.by_nr[nr], k); });
+    auto per_cpu = stats->lookup(nr);
+    if (!per_cpu) return per_cpu.error();
+    if (!*per_cpu) continue;
+    for (const syscall_stats& k : **per_cpu) add_kernel_stats(out.by_nr[nr], k);
   }
   if (!by_process()) return {};
-  auto processes = program()->map_fd("syscall_process_stats");
+  auto processes = program()->percpu_map<uint32_t, syscall_process_stats>(kSyscallProcessStatsMap);
   if (!processes) return processes.error();
-  auto pids = map_integer_keys(*processes, sizeof(uint32_t), "syscall_process_stats");
+  auto pids = processes->keys();
   if (!pids) return pids.error();
-  for (uint64_t key : *pids) {
-    const auto pid = static_cast<uint32_t>(key);
-    auto found = percpu_lookup(*processes, &pid, sizeof(syscall_process_stats), raw,
-                               "syscall_process_stats");
-    if (!found) return found.error();
-    if (!*found) continue;  // gone between listing and reading
+  for (uint32_t pid : *pids) {
+    auto per_cpu = processes->lookup(pid);
+    if (!per_cpu) return per_cpu.error();
+    if (!*per_cpu) continue;  // gone between listing and reading
     ProcessStats row;
     row.pid = pid;
-    for_each_cpu<syscall_process_stats>(raw, [&](const syscall_process_stats& p) {
+    for (const syscall_process_stats& p : **per_cpu) {
       if (row.comm.empty()) row.comm.assign(p.comm, strnlen(p.comm, sizeof p.comm));
       add_kernel_stats(row.stats, p.stats);
-    });
+    }
     out.by_process.push_back(std::move(row));
   }
   return {};

@@ -10,6 +10,9 @@
 
 #include "bpf/kernel_headers.h"
 #include "bpf/program.h"
+#include "ebpf/common.h"
+#include "ebpf/func.h"
+#include "ebpf/syscall.h"
 
 namespace fs = std::filesystem;
 using namespace ebpfmon;
@@ -30,6 +33,35 @@ std::string slurp(const fs::path& p) {
   s << in.rdbuf();
   return s.str();
 }
+
+template <class Handle>
+void check_map(const std::string& program, const Handle& handle) {
+  CHECK_MESSAGE(handle, program << ": " << (handle ? "" : handle.error().to_string()));
+}
+
+// The map names of the ebpf/*.h headers are maps of the programs, with the
+// types user space reads them with: the BPF code cannot take the names from
+// the headers (libbcc rewrites no map call through a macro), so only this
+// keeps the two spellings together.
+void check_common_maps(const std::string& name, BpfProgram& program) {
+  check_map(name, program.open_events([](const void*, size_t) {}, 1));
+  check_map(name, program.percpu_map<uint32_t, uint64_t>(kLossesMap));
+  check_map(name, program.map<uint32_t, uint8_t>(kFilterPidsMap));
+  check_map(name, program.map<uint32_t, uint8_t>(kFilterUidsMap));
+  check_map(name, program.map<ebpfmon_comm, uint8_t>(kFilterCommsMap));
+}
+
+void check_syscall_maps(const std::string& name, BpfProgram& program) {
+  check_map(name, program.map<uint32_t, syscall_class>(kSyscallTableMap));
+  check_map(name, program.percpu_map<uint32_t, syscall_stats>(kSyscallStatsMap));
+  check_map(name, program.percpu_map<uint32_t, syscall_process_stats>(kSyscallProcessStatsMap));
+}
+
+void check_func_maps(const std::string& name, BpfProgram& program) {
+  check_map(name, program.percpu_map<uint64_t, uint64_t>(kFuncCountsMap));
+}
+
+void no_maps_of_its_own(const std::string&, BpfProgram&) {}
 
 }  // namespace
 
@@ -53,7 +85,7 @@ TEST_CASE("the BTF tree has what BCC includes" * doctest::skip(!kHaveBtf)) {
   fs::remove_all(dir);
 }
 
-TEST_CASE("every BPF program compiles against the kernel layouts in use" *
+TEST_CASE("every BPF program compiles against the kernel layouts in use, with the named maps" *
           doctest::skip(geteuid() != 0)) {
   char tmpl[] = "/tmp/ebpfmon-cache-XXXXXX";
   REQUIRE(mkdtemp(tmpl) != nullptr);
@@ -61,20 +93,32 @@ TEST_CASE("every BPF program compiles against the kernel layouts in use" *
   REQUIRE_MESSAGE(headers, (headers ? "" : headers.error().to_string()));
   MESSAGE("kernel layouts: " << headers->describe());
   // The trimmed vmlinux.h of the BTF tree must hold every type each one reads.
-  const std::pair<const char*, const char*> programs[] = {{"exec", bpf_sources::exec_bpf},
-                                                          {"syscall", bpf_sources::syscall_bpf},
-                                                          {"func", bpf_sources::func_bpf}};
-  for (const auto& [name, source] : programs) {
+  const struct {
+    std::string name;
+    const char* source;
+    void (*check_own_maps)(const std::string&, BpfProgram&);
+  } programs[] = {{"exec", bpf_sources::exec_bpf, no_maps_of_its_own},
+                  {"syscall", bpf_sources::syscall_bpf, check_syscall_maps},
+                  {"func", bpf_sources::func_bpf, check_func_maps}};
+  for (const auto& [name, source, check_own_maps] : programs) {
+    // Every optional map compiled in: the filters and --by process.
     ProgramSpec spec{name,
                      source,
                      {{"EBPFMON_NR_CPUS", 2},
                       {"EBPFMON_RINGBUF_PAGES", 16},
+                      {"EBPFMON_FILTER_PIDS", 1},
+                      {"EBPFMON_FILTER_UIDS", 1},
+                      {"EBPFMON_FILTER_COMMS", 1},
                       {"FUNC_KPROBE", 1},
                       {"FUNC_COUNT_SLOTS", 16},
                       {"SYSCALL_TASK_STORAGE", 1},
-                      {"SYSCALL_WRITE_ALL", 1}}};
+                      {"SYSCALL_WRITE_ALL", 1},
+                      {"SYSCALL_BY_PROCESS", 16}}};
     auto program = BpfProgram::compile(spec);
     CHECK_MESSAGE(program, name << ": " << (program ? "" : program.error().to_string()));
+    if (!program) continue;
+    check_common_maps(name, **program);
+    check_own_maps(name, **program);
   }
   fs::remove_all(tmpl);
 }
