@@ -149,6 +149,14 @@ Result<BpfMonitor::Plan> FuncMonitor::plan(Capabilities& caps) const {
     return Error::runtime("cannot trace kernel functions: " + selection->why_no_backend);
   const Selection& s = *selection;
   Plan plan;
+  if (s.matched.size() > s.traced.size()) {
+    std::string kept;
+    for (const auto& f : s.traced) kept += (kept.empty() ? "" : " ") + f;
+    plan.warnings.push_back("func: " + std::to_string(s.matched.size()) + " functions match " +
+                            join_patterns(settings.patterns) + "; tracing the first " +
+                            std::to_string(s.traced.size()) +
+                            " (raise --limit / probe_limit for more): " + kept);
+  }
   plan.max_events_per_second = settings.max_events_per_second;
   if (settings.count_only) plan.defines.emplace_back("FUNC_COUNT_ONLY", 1);
   // bpf_get_func_ip gives one address per function; room for twice that.

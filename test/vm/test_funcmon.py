@@ -32,8 +32,8 @@ def test_host():
     for args, message in [
         (["a b"], "only letters, digits and _.*?[]!-"),
         (["vfs_["], "has '[' without ']'"),
-        (["--limit", "0", "vfs_*"], "--limit: 0 is out of range"),
-        (["--backend", "uprobe", "vfs_*"], "--backend: expected auto, fentry or kprobe"),
+        (["--limit", "0", "vfs_*"], "--limit: expected an integer from 1 to 10000, got '0'"),
+        (["--backend", "uprobe", "vfs_*"], "--backend: expected one of auto, fentry, kprobe"),
         (["--interval", "5", "vfs_*"], "--interval needs --count"),
         (["no_such_function_xyz"], "no traceable kernel function matches"),
     ]:
