@@ -22,14 +22,18 @@ std::string monitor_names() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  ToolInfo tool{"ebpfmon", "ebpfmon [OPTIONS]",
+  ToolInfo tool{"ebpfmon",
+                "ebpfmon [OPTIONS]",
                 "Run several monitors (" + monitor_names() +
                     ") in one process, from the YAML config or -m. A monitor this kernel cannot "
                     "run is reported and left out.",
                 "  sudo ebpfmon --config monitor_config.yaml   # the monitors the config enables\n"
                 "  sudo ebpfmon -m exec,syscall -p nginx,mysql -u root,www-data\n"
                 "  sudo ebpfmon --doctor                       # what this machine can trace\n",
-                {}, "", "", ""};
+                {},
+                "",
+                "",
+                ""};
   ToolOptions extra;
   // clang-format off
   extra.options.add_options()
@@ -58,11 +62,13 @@ int main(int argc, char** argv) {
     stop = vm.count("daemon-stop") > 0;
     json = vm.count("json") > 0;
     if (doctor + daemon + status + stop > 1)
-      return Error::usage("--doctor, --daemon, --daemon-status and --daemon-stop exclude each other");
+      return Error::usage(
+          "--doctor, --daemon, --daemon-status and --daemon-stop exclude each other");
     if (json && !status) return Error::usage("--json needs --daemon-status");
     if (vm.count("metrics")) {
       const std::string listen = vm["metrics"].as<std::string>();
-      if (auto r = parse_listen_address(listen); !r) return Error::usage("--metrics: " + r.error().message);
+      if (auto r = parse_listen_address(listen); !r)
+        return Error::usage("--metrics: " + r.error().message);
       config.metrics.enabled = true;
       config.metrics.listen = listen;
     }

@@ -4,11 +4,15 @@
 int main(int argc, char** argv) {
   return ebpfmon::run_monitor_tool(
       argc, argv,
-      {"execmon", "execmon [OPTIONS]",
+      {"execmon",
+       "execmon [OPTIONS]",
        "Trace every execve() and execveat(), successful or failed, with the full argument list.",
        "  sudo execmon                      # live table, output/exec_*.csv\n"
        "  sudo execmon -p bash,python3      # only execs by (or into) these names\n"
        "  sudo execmon -u www-data -q -d 60 # one user, no table, one minute\n"
        "  sudo execmon --format jsonl       # JSON lines, argv as an array\n",
-       {"exec"}, "", "", ""});
+       {"exec"},
+       "",
+       "",
+       ""});
 }

@@ -4,7 +4,8 @@
 int main(int argc, char** argv) {
   return ebpfmon::run_monitor_tool(
       argc, argv,
-      {"funcmon", "funcmon [OPTIONS] PATTERN...",
+      {"funcmon",
+       "funcmon [OPTIONS] PATTERN...",
        "Trace calls of kernel functions matching shell globs (default: the config's "
        "monitors.func.patterns), through fentry (BPF trampolines) or kprobes.",
        "  sudo funcmon 'vfs_*' --limit 10        # live table, output/func_*.csv\n"
@@ -12,5 +13,8 @@ int main(int argc, char** argv) {
        "  sudo funcmon --count 'tcp_*' --interval 5  # calls per function, funccount style\n"
        "  sudo funcmon --list 'vfs_*'            # what would be traced, and how\n"
        "  sudo funcmon --backend kprobe -p nginx 'vfs_read'\n",
-       {"func"}, "func", "patterns", "PATTERN"});
+       {"func"},
+       "func",
+       "patterns",
+       "PATTERN"});
 }

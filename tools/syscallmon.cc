@@ -5,7 +5,8 @@
 int main(int argc, char** argv) {
   return ebpfmon::run_monitor_tool(
       argc, argv,
-      {"syscallmon", "syscallmon [OPTIONS]",
+      {"syscallmon",
+       "syscallmon [OPTIONS]",
        "Trace system calls by category with their latency and errors. Every call of a traced "
        "syscall is counted in the kernel; errors, slow calls and high-priority syscalls are "
        "written as events (sampling_strategy: intelligent).",
@@ -15,5 +16,8 @@ int main(int argc, char** argv) {
        "  sudo syscallmon --summary --by category --histogram -d 10\n"
        "  sudo syscallmon --category network --threshold network=20\n"
        "  sudo syscallmon --syscall openat,read --sampling all --max-rate 0\n",
-       {"syscall"}, "", "", ""});
+       {"syscall"},
+       "",
+       "",
+       ""});
 }

@@ -85,7 +85,7 @@ Result<void> apply_common(const po::variables_map& vm, Config& config) {
 // Each flag of the tool's monitors, once; a flag that several monitors
 // share (--max-rate) sets it in each of them.
 struct MonitorFlag {
-  const Setting* setting;  // the first monitor's, for --help
+  const Setting* setting;                                    // the first monitor's, for --help
   std::vector<std::pair<std::string, const Setting*>> uses;  // monitor, its setting
 };
 
@@ -133,8 +133,8 @@ void add_monitor_options(po::options_description& all, const ToolInfo& tool,
                          const std::vector<MonitorFlag>& flags) {
   for (const std::string& name : tool_monitors(tool)) {
     const SettingsSection& section = *find_settings_section(name);
-    po::options_description group("Options of the " + name + " monitor (config: monitors." +
-                                  name + ")");
+    po::options_description group("Options of the " + name + " monitor (config: monitors." + name +
+                                  ")");
     bool any = false;
     for (const MonitorFlag& f : flags) {
       if (f.uses.front().first != name) continue;
@@ -149,8 +149,8 @@ void add_monitor_options(po::options_description& all, const ToolInfo& tool,
       if (s.value_name.empty()) {
         add(s.flag.c_str(), help.c_str());
       } else if (s.repeatable) {
-        add(s.flag.c_str(),
-            po::value<std::vector<std::string>>()->value_name(s.value_name), help.c_str());
+        add(s.flag.c_str(), po::value<std::vector<std::string>>()->value_name(s.value_name),
+            help.c_str());
       } else if (s.implicit_value) {
         add(s.flag.c_str(),
             po::value<std::string>()->implicit_value(*s.implicit_value)->value_name(s.value_name),
@@ -291,9 +291,9 @@ CommandLine parse_command_line(int argc, char** argv, const ToolInfo& tool, Tool
     return result;
   }
   if (!takes_arguments && vm.count(positional_name)) {
-    result.exit_code = usage_error(
-        tool, "unexpected argument '" + vm[positional_name].as<std::vector<std::string>>()[0] +
-                  "' (" + tool.name + " takes options only)");
+    result.exit_code = usage_error(tool, "unexpected argument '" +
+                                             vm[positional_name].as<std::vector<std::string>>()[0] +
+                                             "' (" + tool.name + " takes options only)");
     return result;
   }
   if (vm.count("help")) {
@@ -320,8 +320,8 @@ CommandLine parse_command_line(int argc, char** argv, const ToolInfo& tool, Tool
   Result<void> applied = apply_common(vm, result.config);
   if (applied) applied = apply_monitor_flags(vm, flags, result.config);
   if (applied && takes_arguments && vm.count(positional_name))
-    applied = apply_positional(tool, vm[positional_name].as<std::vector<std::string>>(),
-                               result.config);
+    applied =
+        apply_positional(tool, vm[positional_name].as<std::vector<std::string>>(), result.config);
   if (applied && extra != nullptr && extra->apply) applied = extra->apply(vm, result.config);
   if (!applied) {
     result.exit_code = usage_error(tool, applied.error().to_string());

@@ -51,8 +51,7 @@ class Run {
   std::unique_ptr<EventLoop> loop_;
   Capabilities caps_;
   std::vector<MonitorOutput> outputs_;
-  RunInfo info_{std::chrono::steady_clock::now(), std::chrono::system_clock::now(),
-                config_.source};
+  RunInfo info_{std::chrono::steady_clock::now(), std::chrono::system_clock::now(), config_.source};
   std::unique_ptr<MetricsServer> metrics_;
   std::unique_ptr<ControlSocket> control_;
   bool write_failed_ = false;
@@ -66,9 +65,9 @@ int fail(const Error& error) {
 
 int Run::execute() {
   signal(SIGPIPE, SIG_IGN);  // a closed stdout pipe is an error to report, not a death
-  for (auto phase : {&Run::check_machine, &Run::start_metrics, &Run::start_monitors,
-                     &Run::open_outputs, &Run::watch_monitors, &Run::schedule_timers,
-                     &Run::serve_control_socket})
+  for (auto phase :
+       {&Run::check_machine, &Run::start_metrics, &Run::start_monitors, &Run::open_outputs,
+        &Run::watch_monitors, &Run::schedule_timers, &Run::serve_control_socket})
     if (auto r = (this->*phase)(); !r) return fail(r.error());
   const std::string line = tracing_line();
   std::cerr << line << std::endl;
@@ -116,7 +115,8 @@ Result<void> Run::start_monitors() {
   for (auto& monitor : monitors_) {
     outputs_.push_back(MonitorOutput{std::move(monitor), {}, nullptr});
     MonitorOutput* out = &outputs_.back();
-    if (auto r = out->monitor->start(config_, caps_, [out](const Event& e) { out->write(e); }); !r) {
+    if (auto r = out->monitor->start(config_, caps_, [out](const Event& e) { out->write(e); });
+        !r) {
       if (!options_.skip_unavailable || r.error().exit_code() != 1) return r;
       log_warning(out->monitor->name() +
                   ": unavailable on this machine, left out: " + r.error().message);
@@ -138,9 +138,8 @@ Result<void> Run::open_outputs() {
   for (auto& out : outputs_) out.report = out.monitor->report(std::cout);
   const bool console = outputs_.size() == 1 && !config_.output.quiet && !outputs_[0].report;
   for (auto& out : outputs_) {
-    SinkRequest request{out.monitor->name(), &out.monitor->schema(),
-                        out.monitor->console_columns(), out.monitor->writes_events(),
-                        console ? &std::cout : nullptr};
+    SinkRequest request{out.monitor->name(), &out.monitor->schema(), out.monitor->console_columns(),
+                        out.monitor->writes_events(), console ? &std::cout : nullptr};
     auto sinks = open_sinks(config_.output, request);
     if (!sinks) return sinks.error();
     out.sinks = std::move(*sinks);
@@ -178,7 +177,8 @@ Result<void> Run::schedule_timers() {
     PeriodicReport* report = out.report.get();
     if (report == nullptr || report->interval() <= 0) continue;
     const auto period = std::chrono::milliseconds(static_cast<int64_t>(report->interval() * 1000));
-    auto r = loop_->every(period, [this, report] { run_report(*report, &PeriodicReport::print_interval); });
+    auto r = loop_->every(period,
+                          [this, report] { run_report(*report, &PeriodicReport::print_interval); });
     if (!r) return r;
   }
   // Several monitors write files only; on a terminal, show that they are alive.

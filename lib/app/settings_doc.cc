@@ -14,7 +14,9 @@ std::string cell(const std::string& text) {
   return out;
 }
 
-std::string code(const std::string& text) { return text.empty() ? "" : "`" + cell(text) + "`"; }
+std::string code(const std::string& text) {
+  return text.empty() ? "" : "`" + cell(text) + "`";
+}
 
 }  // namespace
 
@@ -23,7 +25,8 @@ std::string monitor_settings_markdown() {
   out << "| key | flag | accepts | default | meaning |\n|---|---|---|---|---|\n";
   for (const SettingsSection& section : settings_sections()) {
     const std::string prefix = "monitors." + section.name + ".";
-    out << "| " << code(prefix + "enabled") << " |  | true, false | `true` | run by `ebpfmon` when no `-m` is given |\n";
+    out << "| " << code(prefix + "enabled")
+        << " |  | true, false | `true` | run by `ebpfmon` when no `-m` is given |\n";
     for (const Setting& s : section.settings) {
       std::string flag;
       if (!s.flag.empty()) flag = "--" + s.flag + (s.value_name.empty() ? "" : " " + s.value_name);

@@ -149,7 +149,8 @@ RawValue ConfigParser::raw(const Slot& slot) const {
       break;
     case YAML::NodeType::Sequence:
       v.kind = RawValue::Kind::Sequence;
-      for (const YAML::Node& item : slot.node) v.items.push_back(raw({item, item.Mark(), slot.path}));
+      for (const YAML::Node& item : slot.node)
+        v.items.push_back(raw({item, item.Mark(), slot.path}));
       break;
     case YAML::NodeType::Map:
       v.kind = RawValue::Kind::Mapping;
@@ -238,7 +239,8 @@ Key ConfigParser::integer(std::string name, uint32_t& out, uint32_t min, uint32_
 }
 
 Key ConfigParser::number(std::string name, double& out, const NumberRange& range) const {
-  return bind(std::move(name), out, [this, range](const Slot& s) { return read_number(raw(s), range); });
+  return bind(std::move(name), out,
+              [this, range](const Slot& s) { return read_number(raw(s), range); });
 }
 
 Key ConfigParser::text(std::string name) const {
@@ -443,8 +445,8 @@ Result<void> ConfigParser::set_delimiter(const Slot& slot) {
   // CR, LF and '"' would make records ambiguous under RFC 4180 quoting.
   const bool ok = slot.node.IsScalar() && (c == '\t' || (c >= 0x20 && c <= 0x7e && c != '"'));
   if (!ok)
-    return value_error(raw(slot),
-                       "expected one printable ASCII character other than '\"' (or \"\\t\" for tab)");
+    return value_error(
+        raw(slot), "expected one printable ASCII character other than '\"' (or \"\\t\" for tab)");
   config_.output.csv_delimiter = static_cast<char>(c);
   return {};
 }

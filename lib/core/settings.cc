@@ -5,8 +5,8 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 
 #include "core/filters.h"
 #include "core/text.h"
@@ -19,10 +19,14 @@ constexpr double kYear = 31536000;
 
 std::string describe(const RawValue& v) {
   switch (v.kind) {
-    case RawValue::Kind::Scalar: return quote_for_message(v.text);
-    case RawValue::Kind::Sequence: return "a sequence";
-    case RawValue::Kind::Mapping: return "a mapping";
-    case RawValue::Kind::Null: break;
+    case RawValue::Kind::Scalar:
+      return quote_for_message(v.text);
+    case RawValue::Kind::Sequence:
+      return "a sequence";
+    case RawValue::Kind::Mapping:
+      return "a mapping";
+    case RawValue::Kind::Null:
+      break;
   }
   return "null";
 }
@@ -34,7 +38,9 @@ Error at(const RawValue& v, const std::string& message) {
 // A quoted YAML scalar is a string even when it looks like a number or a
 // boolean (Python's loader would hand the tool a str): refused where a
 // number or a boolean belongs.
-bool is_plain(const RawValue& v) { return v.kind == RawValue::Kind::Scalar && !v.quoted; }
+bool is_plain(const RawValue& v) {
+  return v.kind == RawValue::Kind::Scalar && !v.quoted;
+}
 
 // Decimal digits with an optional '+'. No hex, octal, sign or '_': a value
 // should read the same to every YAML implementation and every shell user.
@@ -65,8 +71,10 @@ std::optional<double> plain_number(const RawValue& v) {
 std::optional<bool> plain_bool(const RawValue& v) {
   if (!is_plain(v) || v.text.empty()) return std::nullopt;
   const std::string& s = v.text;
-  const bool rest_lower = std::all_of(s.begin() + 1, s.end(), [](char c) { return std::islower(static_cast<unsigned char>(c)); });
-  const bool all_upper = std::all_of(s.begin(), s.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)); });
+  const bool rest_lower = std::all_of(
+      s.begin() + 1, s.end(), [](char c) { return std::islower(static_cast<unsigned char>(c)); });
+  const bool all_upper = std::all_of(
+      s.begin(), s.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)); });
   if (!rest_lower && !all_upper) return std::nullopt;
   std::string lower(s);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -175,7 +183,9 @@ Result<std::vector<std::string>> read_words(const RawValue& value, std::string_v
   return words;
 }
 
-std::string show_number_text(double d) { return number_text(d); }
+std::string show_number_text(double d) {
+  return number_text(d);
+}
 
 std::string show_list_text(const std::vector<std::string>& list) {
   std::string out;
@@ -212,7 +222,9 @@ bool register_settings_section(SettingsSection section) {
   return true;
 }
 
-const std::vector<SettingsSection>& settings_sections() { return sections(); }
+const std::vector<SettingsSection>& settings_sections() {
+  return sections();
+}
 
 const SettingsSection* find_settings_section(std::string_view name) {
   for (const SettingsSection& s : sections())

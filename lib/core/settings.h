@@ -175,9 +175,8 @@ class SettingsTable {
     Setting s = make(std::move(key), std::move(flag), std::move(value_name), std::move(help));
     s.kind = SettingKind::Words;
     s.accepts = std::move(accepts);
-    s.read = reader<Ref>(ref, [item_name, check](const RawValue& v) {
-      return read_words(v, item_name, check);
-    });
+    s.read = reader<Ref>(
+        ref, [item_name, check](const RawValue& v) { return read_words(v, item_name, check); });
     s.show = shower(ref, [](const std::vector<std::string>& list) { return show_list_text(list); });
     return add(std::move(s));
   }
@@ -206,10 +205,8 @@ class SettingsTable {
 
   SettingsSection build() { return std::move(section_); }
 
-
  private:
-  static Setting make(std::string key, std::string flag, std::string value_name,
-                      std::string help) {
+  static Setting make(std::string key, std::string flag, std::string value_name, std::string help) {
     Setting s;
     s.key = std::move(key);
     s.flag = std::move(flag);

@@ -60,9 +60,9 @@ YAML::Node load_single_document(const std::string& text) {
        previous = scan.start) {
     if (scan.documents > 1 && scan.start.pos == previous.pos) {
       const auto at = static_cast<size_t>(scan.start.pos);
-      throw YamlDocumentError{
-          scan.start,
-          "invalid YAML: unexpected " + quote_for_message(at < text.size() ? text.substr(at, 1) : "")};
+      throw YamlDocumentError{scan.start,
+                              "invalid YAML: unexpected " +
+                                  quote_for_message(at < text.size() ? text.substr(at, 1) : "")};
     }
   }
   // A trailing "---" makes an empty second document; real content there

@@ -64,8 +64,8 @@ SettingsSection ExecMonitor::settings_table() {
   return SettingsTable<ExecSettings>("exec")
       .integer("max_args", "max-args", &ExecSettings::max_args, 1, EXEC_MAX_ARGS_LIMIT,
                "arguments kept per exec")
-      .integer("max_arg_bytes", "max-arg-bytes", &ExecSettings::max_arg_bytes,
-               EXEC_ARGS_BYTES_MIN, EXEC_ARGS_BYTES_LIMIT, "bytes of arguments kept per exec")
+      .integer("max_arg_bytes", "max-arg-bytes", &ExecSettings::max_arg_bytes, EXEC_ARGS_BYTES_MIN,
+               EXEC_ARGS_BYTES_LIMIT, "bytes of arguments kept per exec")
       .build();
 }
 

@@ -1,8 +1,8 @@
 #include "monitors/func.h"
 
 #include <algorithm>
-#include <iostream>
 #include <cstring>
+#include <iostream>
 #include <map>
 #include <sstream>
 
@@ -53,7 +53,8 @@ Result<void> read_patterns(const RawValue& value, FuncSettings& s) {
     return value_error(value, "expected a non-empty sequence of function name globs");
   std::vector<std::string> patterns;
   for (const RawValue& item : value.items) {
-    if (item.kind != RawValue::Kind::Scalar) return value_error(item, "expected a function name glob");
+    if (item.kind != RawValue::Kind::Scalar)
+      return value_error(item, "expected a function name glob");
     if (auto r = check_function_glob(item.text, item.where); !r) return r;
     if (std::find(patterns.begin(), patterns.end(), item.text) == patterns.end())
       patterns.push_back(item.text);
@@ -166,7 +167,8 @@ Result<BpfMonitor::Plan> FuncMonitor::plan(Capabilities& caps) const {
     if (!is_identifier(f)) return Error::runtime("func: unexpected kernel symbol name " + f);
     if (s.backend == HookType::Fentry) {
       const HookSpec& hook = plan.hooks.emplace_back(HookType::Fentry, f);
-      plan.source += "int " + hook.function + "(unsigned long long *ctx) { return func_hit(ctx); }\n";
+      plan.source +=
+          "int " + hook.function + "(unsigned long long *ctx) { return func_hit(ctx); }\n";
     } else {
       plan.hooks.emplace_back(HookType::Kprobe, f, EBPFMON_NAME(FUNC_KPROBE_FN));
     }
@@ -265,7 +267,8 @@ Result<std::vector<FuncMonitor::Count>> FuncMonitor::read_counts() const {
 }
 
 EBPFMON_REGISTER_MONITOR(FuncMonitor, FuncSettings, "func",
-                         (MonitorListing{"print the functions that would be traced and the backend, and exit",
-                                         FuncMonitor::list}))
+                         (MonitorListing{
+                             "print the functions that would be traced and the backend, and exit",
+                             FuncMonitor::list}))
 
 }  // namespace ebpfmon

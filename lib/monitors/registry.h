@@ -43,12 +43,12 @@ Result<std::vector<std::unique_ptr<Monitor>>> create_monitors(const std::vector<
 
 // Class is built from its settings struct; Class::settings_table() returns
 // its SettingsSection; `listing` is a MonitorListing (in parentheses).
-#define EBPFMON_REGISTER_MONITOR(Class, Settings, name, listing)                               \
-  namespace {                                                                            \
-  [[maybe_unused]] const bool registered_##Class = ::ebpfmon::register_monitor(          \
-      {name, Class::settings_table(),                                                    \
-       [](const ::ebpfmon::Config& config) -> std::unique_ptr<::ebpfmon::Monitor> {      \
-         return std::make_unique<Class>(config.settings<Settings>(name));                \
-       },                                                                                \
-       listing});                                                                    \
+#define EBPFMON_REGISTER_MONITOR(Class, Settings, name, listing)                    \
+  namespace {                                                                       \
+  [[maybe_unused]] const bool registered_##Class = ::ebpfmon::register_monitor(     \
+      {name, Class::settings_table(),                                               \
+       [](const ::ebpfmon::Config& config) -> std::unique_ptr<::ebpfmon::Monitor> { \
+         return std::make_unique<Class>(config.settings<Settings>(name));           \
+       },                                                                           \
+       listing});                                                                   \
   }

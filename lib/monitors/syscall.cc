@@ -40,11 +40,16 @@ enum Column : size_t {
 
 uint64_t threshold_ns(const SyscallThresholds& t, int category) {
   switch (category) {
-    case SYSCALL_CAT_FILE_IO: return static_cast<uint64_t>(t.file_io_ms * 1e6);
-    case SYSCALL_CAT_NETWORK: return static_cast<uint64_t>(t.network_ms * 1e6);
-    case SYSCALL_CAT_MEMORY: return static_cast<uint64_t>(t.memory_ms * 1e6);
-    case SYSCALL_CAT_PROCESS: return static_cast<uint64_t>(t.process_ms * 1e6);
-    default: return static_cast<uint64_t>(t.default_us * 1e3);
+    case SYSCALL_CAT_FILE_IO:
+      return static_cast<uint64_t>(t.file_io_ms * 1e6);
+    case SYSCALL_CAT_NETWORK:
+      return static_cast<uint64_t>(t.network_ms * 1e6);
+    case SYSCALL_CAT_MEMORY:
+      return static_cast<uint64_t>(t.memory_ms * 1e6);
+    case SYSCALL_CAT_PROCESS:
+      return static_cast<uint64_t>(t.process_ms * 1e6);
+    default:
+      return static_cast<uint64_t>(t.default_us * 1e3);
   }
 }
 
@@ -59,7 +64,7 @@ struct ThresholdKey {
   const char* name;  // as --threshold spells it
   const char* key;   // under performance_thresholds
   double SyscallThresholds::*field;
-  double per_ms;     // units of the key in one millisecond
+  double per_ms;  // units of the key in one millisecond
 };
 constexpr ThresholdKey kThresholdKeys[] = {
     {"file_io", "file_io_ms", &SyscallThresholds::file_io_ms, 1},
@@ -108,7 +113,8 @@ Result<void> read_threshold(const RawValue& value, SyscallSettings& s) {
     return {};
   }
   std::string names;
-  for (const ThresholdKey& k : kThresholdKeys) names += (names.empty() ? "" : ", ") + std::string(k.name);
+  for (const ThresholdKey& k : kThresholdKeys)
+    names += (names.empty() ? "" : ", ") + std::string(k.name);
   return Error::usage(value.where + ": expected CATEGORY=MS with CATEGORY one of " + names +
                       "; got " + quote_for_message(value.text));
 }
@@ -239,23 +245,26 @@ SettingsSection SyscallMonitor::settings_table() {
              "syscall names or numbers", "always written as events (intelligent, sample)");
   for (const auto& [name, on] : S{}.monitor_categories) {
     const std::string category = name;
-    t.boolean("monitor_categories." + category, "",
-              [category](S& s) -> bool& { return s.monitor_categories[category]; },
-              "trace the " + category + " category");
+    t.boolean(
+        "monitor_categories." + category, "",
+        [category](S& s) -> bool& { return s.monitor_categories[category]; },
+        "trace the " + category + " category");
   }
   Setting category_flag;
   category_flag.flag = "category";
   category_flag.value_name = "LIST";
   category_flag.help = "trace only these categories (comma list): the monitor_categories keys";
   category_flag.accepts = "category names";
-  t.custom(category_flag, read_categories, [](const S&) { return std::string("see monitor_categories"); });
+  t.custom(category_flag, read_categories,
+           [](const S&) { return std::string("see monitor_categories"); });
   for (const ThresholdKey& k : kThresholdKeys) {
     const bool us = k.per_ms != 1;
-    t.number(std::string("performance_thresholds.") + k.key, "",
-             [field = k.field](S& s) -> double& { return s.performance_thresholds.*field; },
-             us ? kThresholdUs : kThresholdMs, us ? "(0, 3600000000]" : "(0, 3600000]",
-             std::string("a call slower than this is slow: ") +
-                 (us ? "microseconds, every other category" : "milliseconds, " + std::string(k.name)));
+    t.number(
+        std::string("performance_thresholds.") + k.key, "",
+        [field = k.field](S& s) -> double& { return s.performance_thresholds.*field; },
+        us ? kThresholdUs : kThresholdMs, us ? "(0, 3600000000]" : "(0, 3600000]",
+        std::string("a call slower than this is slow: ") +
+            (us ? "microseconds, every other category" : "milliseconds, " + std::string(k.name)));
   }
   Setting threshold_flag;
   threshold_flag.flag = "threshold";
@@ -287,15 +296,17 @@ SettingsSection SyscallMonitor::settings_table() {
   t.custom(summary_flag, read_summary, [](const S& s) {
     return s.summary.on ? show_number_text(s.summary.interval) : std::string("off");
   });
-  t.choice("", "by", [](S& s) -> std::string& { return s.summary.by; },
-           {"syscall", "category", "process"}, "summary rows per syscall, category or process",
-           "WHAT")
+  t.choice(
+       "", "by", [](S& s) -> std::string& { return s.summary.by; },
+       {"syscall", "category", "process"}, "summary rows per syscall, category or process", "WHAT")
       .needs("summary")
-      .boolean("", "histogram", [](S& s) -> bool& { return s.summary.histogram; },
-               "summary with a log2 latency histogram per row")
+      .boolean(
+          "", "histogram", [](S& s) -> bool& { return s.summary.histogram; },
+          "summary with a log2 latency histogram per row")
       .needs("summary")
-      .integer("", "top", [](S& s) -> uint32_t& { return s.summary.top; }, 0, 1000000,
-               "summary rows shown (0 = all)")
+      .integer(
+          "", "top", [](S& s) -> uint32_t& { return s.summary.top; }, 0, 1000000,
+          "summary rows shown (0 = all)")
       .needs("summary");
   return t.build();
 }
@@ -465,8 +476,9 @@ bool SyscallMonitor::decode(const void* data, size_t size, Event& event) {
   return true;
 }
 
-EBPFMON_REGISTER_MONITOR(SyscallMonitor, SyscallSettings, "syscall",
-                         (MonitorListing{"print every syscall this build knows, with its number and category, and exit",
-                                         SyscallMonitor::list}))
+EBPFMON_REGISTER_MONITOR(
+    SyscallMonitor, SyscallSettings, "syscall",
+    (MonitorListing{"print every syscall this build knows, with its number and category, and exit",
+                    SyscallMonitor::list}))
 
 }  // namespace ebpfmon

@@ -6,7 +6,7 @@
 namespace ebpfmon {
 
 Result<std::vector<std::unique_ptr<Sink>>> open_sinks(const OutputSettings& output,
-                                                     const SinkRequest& request) {
+                                                      const SinkRequest& request) {
   std::vector<std::unique_ptr<Sink>> sinks;
   if (request.file) {
     FileSinkOptions options;

@@ -35,7 +35,8 @@ std::string after(const std::string& message, const std::string& where) {
 Outcome from_yaml(const SettingsSection& section, const Setting& s, const std::string& text) {
   const std::string yaml = "monitors:\n  " + section.name + ":\n    " + s.key + ": " + text + "\n";
   auto config = parse_config(yaml, "t.yaml");
-  if (!config) return {false, after(config.error().message, "monitors." + section.name + "." + s.key), ""};
+  if (!config)
+    return {false, after(config.error().message, "monitors." + section.name + "." + s.key), ""};
   return {true, "", s.show(config->monitors.at(section.name).settings)};
 }
 
@@ -58,20 +59,30 @@ Outcome from_flag(const SettingsSection& section, const Setting& s, const std::s
   return {true, "", s.show(cmd.config.monitors.at(section.name).settings)};
 }
 
-std::string number(double d) { return show_number_text(d); }
+std::string number(double d) {
+  return show_number_text(d);
+}
 
 // Values at and around the edges of what the setting accepts.
 std::vector<std::string> probes(const Setting& s) {
   switch (s.kind) {
     case SettingKind::Integer: {
-      std::vector<std::string> v{std::to_string(s.min), std::to_string(s.max),
-                                 std::to_string(s.max + 1), "abc", "1.5", "-1"};
+      std::vector<std::string> v{std::to_string(s.min),
+                                 std::to_string(s.max),
+                                 std::to_string(s.max + 1),
+                                 "abc",
+                                 "1.5",
+                                 "-1"};
       if (s.min > 0) v.push_back(std::to_string(s.min - 1));
       return v;
     }
     case SettingKind::Number:
-      return {number(s.range.min), number(s.range.min + 0.5), number(s.range.max),
-              number(s.range.max * 2 + 1), "abc", "-1"};
+      return {number(s.range.min),
+              number(s.range.min + 0.5),
+              number(s.range.max),
+              number(s.range.max * 2 + 1),
+              "abc",
+              "-1"};
     case SettingKind::Seconds:
       return {"0", "1", "31536000", "31536001", "abc", "-1"};
     case SettingKind::Choice: {
@@ -113,8 +124,8 @@ TEST_CASE("every monitor setting reads alike from YAML and from its flag") {
         ++compared;
       }
       // A YAML value of the wrong type is refused with the key's name.
-      auto wrong = parse_config("monitors:\n  " + section.name + ":\n    " + s.key + ": {a: 1}\n",
-                                "t.yaml");
+      auto wrong =
+          parse_config("monitors:\n  " + section.name + ":\n    " + s.key + ": {a: 1}\n", "t.yaml");
       REQUIRE_FALSE(wrong);
       CHECK(wrong.error().message.find("monitors." + section.name + "." + s.key + ": ") !=
             std::string::npos);
@@ -154,8 +165,9 @@ TEST_CASE("the user guide's table of monitor settings is the tables") {
   if (shown != expected) {
     // What to paste between the markers.
     std::ofstream("monitor_settings.md") << expected;
-    FAIL("docs/USER_GUIDE.md's monitor settings differ from the tables; the table is in "
-         "monitor_settings.md in the test's working directory");
+    FAIL(
+        "docs/USER_GUIDE.md's monitor settings differ from the tables; the table is in "
+        "monitor_settings.md in the test's working directory");
   }
 }
 
