@@ -75,7 +75,7 @@ Result<void> apply_common(const po::variables_map& vm, Config& config) {
   }
   if (vm.count("quiet")) config.output.quiet = true;
   if (vm.count("duration")) {
-    auto d = read_seconds(RawValue::flag("--duration", text("duration")));
+    auto d = read_seconds(RawValue::scalar("--duration", text("duration")));
     if (!d) return d.error();
     config.duration = *d;
   }
@@ -118,7 +118,7 @@ std::string flag_help(const Setting& s, const SettingsSection& section) {
       std::any copy = section.defaults;
       const std::string value = s.show(section.defaults);
       std::string extra = s.accepts;
-      if (s.read(RawValue::flag("", value), copy)) extra += ", default " + value;
+      if (s.read(RawValue::scalar("", value), copy)) extra += ", default " + value;
       help += !help.empty() && help.back() == ')' ? "; " + extra : " (" + extra + ")";
       break;
     }
@@ -180,7 +180,7 @@ Result<void> apply_monitor_flags(const po::variables_map& vm, const std::vector<
       texts = {vm[s.flag].as<std::string>()};
     for (const auto& [monitor, setting] : f.uses)
       for (const std::string& text : texts)
-        if (auto r = setting->read(RawValue::flag("--" + s.flag, text),
+        if (auto r = setting->read(RawValue::scalar("--" + s.flag, text),
                                    config.monitors.at(monitor).settings);
             !r)
           return r;
@@ -193,7 +193,7 @@ Result<void> apply_positional(const ToolInfo& tool, const std::vector<std::strin
   RawValue value;
   value.kind = RawValue::Kind::Sequence;
   value.where = tool.positional_name;
-  for (const std::string& a : args) value.items.push_back(RawValue::flag(tool.positional_name, a));
+  for (const std::string& a : args) value.items.push_back(RawValue::scalar(tool.positional_name, a));
   const Setting* s = find_settings_section(tool.positional_monitor)->by_key(tool.positional_key);
   return s->read(value, config.monitors.at(tool.positional_monitor).settings);
 }

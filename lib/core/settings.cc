@@ -85,13 +85,6 @@ std::optional<bool> plain_bool(const RawValue& v) {
   return std::nullopt;
 }
 
-// "0.5", "3600000": no exponent where a person would write none.
-std::string number_text(double d) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.15g", d);
-  return text;
-}
-
 }  // namespace
 
 Error value_error(const RawValue& value, std::string_view expected) {
@@ -117,8 +110,8 @@ Result<double> read_number(const RawValue& value, const NumberRange& range) {
     what += " non-negative number" + unit;
   } else {
     what += " number" + unit + (range.min_exclusive ? " greater than " : " of at least ") +
-            number_text(range.min);
-    if (!std::isinf(range.max)) what += " and at most " + number_text(range.max);
+            show_number_text(range.min);
+    if (!std::isinf(range.max)) what += " and at most " + show_number_text(range.max);
   }
   const std::optional<double> d = plain_number(value);
   const bool ok = d && (range.min_exclusive ? *d > range.min : *d >= range.min) && *d <= range.max;
@@ -183,8 +176,11 @@ Result<std::vector<std::string>> read_words(const RawValue& value, std::string_v
   return words;
 }
 
+// "0.5", "3600000": no exponent where a person would write none.
 std::string show_number_text(double d) {
-  return number_text(d);
+  char text[32];
+  std::snprintf(text, sizeof text, "%.15g", d);
+  return text;
 }
 
 std::string show_list_text(const std::vector<std::string>& list) {

@@ -29,7 +29,8 @@ struct RawValue {
   std::vector<RawValue> items;  // a sequence's items, each with its own `where`
   std::string where;            // "t.yaml:3:15: monitors.exec.max_args" or "--max-args"
 
-  static RawValue flag(std::string where, std::string text) {
+  // A scalar as typed on a command line (never quoted).
+  static RawValue scalar(std::string where, std::string text) {
     RawValue v;
     v.text = std::move(text);
     v.where = std::move(where);
@@ -189,17 +190,9 @@ class SettingsTable {
     return add(std::move(s));
   }
 
-  // Refines the last setting added (flag details that only some have).
-  SettingsTable& implicit(std::string value) {
-    section_.settings.back().implicit_value = std::move(value);
-    return *this;
-  }
+  // Refines the last setting added: "--by needs --summary".
   SettingsTable& needs(std::string flag) {
     section_.settings.back().needs_flag = std::move(flag);
-    return *this;
-  }
-  SettingsTable& accepts(std::string text) {
-    section_.settings.back().accepts = std::move(text);
     return *this;
   }
 

@@ -16,9 +16,9 @@ std::vector<MonitorDescriptor>& descriptors() {
 
 }  // namespace
 
-bool register_monitor(MonitorDescriptor descriptor) {
-  if (find_monitor(descriptor.name) != nullptr) return false;
-  if (!register_settings_section(descriptor.settings)) return false;
+bool register_monitor(MonitorDescriptor descriptor, SettingsSection settings) {
+  if (find_monitor(descriptor.name) != nullptr || settings.name != descriptor.name) return false;
+  if (!register_settings_section(std::move(settings))) return false;
   descriptors().push_back(std::move(descriptor));
   std::sort(descriptors().begin(), descriptors().end(),
             [](const MonitorDescriptor& a, const MonitorDescriptor& b) { return a.name < b.name; });

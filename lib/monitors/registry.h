@@ -25,12 +25,13 @@ struct MonitorListing {
 
 struct MonitorDescriptor {
   std::string name;
-  SettingsSection settings;
   std::function<std::unique_ptr<Monitor>(const Config&)> create;
   MonitorListing listing;
 };
 
-bool register_monitor(MonitorDescriptor descriptor);
+// The settings table goes to core's registry (find_settings_section), where
+// the config loader and the command line read it.
+bool register_monitor(MonitorDescriptor descriptor, SettingsSection settings);
 const MonitorDescriptor* find_monitor(const std::string& name);
 std::vector<std::string> registered_monitors();  // sorted
 
@@ -46,9 +47,10 @@ Result<std::vector<std::unique_ptr<Monitor>>> create_monitors(const std::vector<
 #define EBPFMON_REGISTER_MONITOR(Class, Settings, name, listing)                    \
   namespace {                                                                       \
   [[maybe_unused]] const bool registered_##Class = ::ebpfmon::register_monitor(     \
-      {name, Class::settings_table(),                                               \
+      {name,                                                                        \
        [](const ::ebpfmon::Config& config) -> std::unique_ptr<::ebpfmon::Monitor> { \
          return std::make_unique<Class>(config.settings<Settings>(name));           \
        },                                                                           \
-       listing});                                                                   \
+       listing},                                                                    \
+      Class::settings_table());                                                     \
   }

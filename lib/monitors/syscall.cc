@@ -215,12 +215,11 @@ auto SyscallMonitor::classify(const SyscallSettings& s) -> Result<Classes> {
 
 SyscallMonitor::SyscallMonitor(const SyscallSettings& settings) : settings_(settings) {
   // A refusal is check_settings()'s to report; nothing is traced meanwhile.
-  if (auto classes = classify(settings_)) classes_ = *classes;
-}
-
-Result<void> SyscallMonitor::check_settings() const {
-  if (auto classes = classify(settings_); !classes) return classes.error();
-  return {};
+  auto classes = classify(settings_);
+  if (classes)
+    classes_ = *classes;
+  else
+    refused_ = classes.error();
 }
 
 bool SyscallMonitor::by_process() const {

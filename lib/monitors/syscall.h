@@ -39,10 +39,9 @@ struct SyscallSettings {
   std::string sampling_strategy = "intelligent";  // intelligent | all | sample
   uint32_t sample_rate = 100;                     // 1-in-N for "sample"
   std::vector<std::string> high_priority_syscalls{"0", "1", "2", "3", "9", "57", "59"};
-  std::map<std::string, bool> monitor_categories{{"file_io", true}, {"network", true},
-                                                 {"memory", true},  {"process", true},
-                                                 {"signal", false}, {"time", false},
-                                                 {"other", true}};
+  std::map<std::string, bool> monitor_categories{
+      {"file_io", true}, {"network", true}, {"memory", true}, {"process", true},
+      {"signal", false}, {"time", false},   {"other", true}};
   SyscallThresholds performance_thresholds;
   uint32_t max_events_per_second = 1000;  // 0 = unlimited
   bool show_errors_only = false;
@@ -75,7 +74,7 @@ class SyscallMonitor final : public BpfMonitor {
   };
   Result<void> read_totals(Totals& out) const;
 
-  Result<void> check_settings() const override;
+  Result<void> check_settings() const override { return refused_; }
   std::unique_ptr<PeriodicReport> report(std::ostream& out) const override;
 
   int category_of(int nr) const;
@@ -94,6 +93,7 @@ class SyscallMonitor final : public BpfMonitor {
 
   SyscallSettings settings_;
   Classes classes_{};
+  Result<void> refused_;  // why classify() refused the settings
 };
 
 }  // namespace ebpfmon

@@ -91,7 +91,7 @@ std::string check_accepted(const Config& c) {
         continue;
       std::any copy = settings;
       const std::string shown = setting.show(settings);
-      if (!setting.read(RawValue::flag("", shown), copy) || setting.show(copy) != shown)
+      if (!setting.read(RawValue::scalar("", shown), copy) || setting.show(copy) != shown)
         return "monitors." + section.name + "." + setting.key + " is out of its table's bounds: " +
                shown;
     }
