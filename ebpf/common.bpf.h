@@ -8,6 +8,14 @@
 
 #include "common.h"
 
+/* Reads a kernel struct member. The address is computed with offsetof, not
+ * &ptr->member: libbcc's rewriter gets the latter wrong for members of
+ * anonymous structs (measured: &mm->arg_start read mm->arg_end). */
+#define ebpfmon_read_kernel(dst, ptr, type, member)                        \
+  bpf_probe_read_kernel(&(dst), sizeof(dst),                               \
+                        (const char *)(ptr) + offsetof(type, member))
+
+
 BPF_PERCPU_ARRAY(ebpfmon_losses, u64, EBPFMON_LOSS_STAGES);
 
 static __always_inline void ebpfmon_count_loss(int stage) {
@@ -103,8 +111,110 @@ static __always_inline bool ebpfmon_comm_allowed(const char *comm) {
 #endif
 }
 
-/* The pid and uid filters for the current task; no helper call for a filter
- * that is not set (this runs on every syscall for syscallmon). */
+/* --cgroup: the kernel decides membership of the subtree itself. */
+#ifdef EBPFMON_FILTER_CGROUP
+BPF_CGROUP_ARRAY(ebpfmon_filter_cgroup, 1);
+#endif
+
+/* --container: the task's cgroup, or one of its ancestors, is named after
+ * the container (docker-<id>.scope, /docker/<id>, ...). Names are compared
+ * once per cgroup id; the verdict is kept (a cgroup keeps its name, and ids
+ * are not reused), so a container made after start is matched at its first
+ * event and every later one costs a hash lookup. */
+#ifdef EBPFMON_FILTER_CONTAINER
+#include <linux/sched.h>
+#include <linux/cgroup.h>
+#include <linux/kernfs.h>
+
+#define EBPFMON_CGROUP_NAME_BYTES 128
+#define EBPFMON_CONTAINER_DEPTH 8
+#define EBPFMON_VERDICT_IN 1
+#define EBPFMON_VERDICT_OUT 2
+BPF_ARRAY(ebpfmon_filter_container, struct ebpfmon_container_filter, 1);
+BPF_TABLE("lru_hash", u64, u8, ebpfmon_container_verdicts, 8192);
+
+static __always_inline bool ebpfmon_has_prefix(const char *s, const char *prefix, int len) {
+#pragma unroll
+  for (int i = 0; i < len; i++)
+    if (s[i] != prefix[i])
+      return false;
+  return true;
+}
+
+/* Where the id starts in a cgroup's name: after a runtime's scope prefix,
+ * or at 0 for the cgroupfs layouts' bare id. */
+static __always_inline u32 ebpfmon_container_id_offset(const char *name) {
+  if (ebpfmon_has_prefix(name, "docker-", 7) || ebpfmon_has_prefix(name, "libpod-", 7))
+    return 7;
+  if (ebpfmon_has_prefix(name, "crio-", 5))
+    return 5;
+  if (ebpfmon_has_prefix(name, "cri-containerd-", 15))
+    return 15;
+  return 0;
+}
+
+static __always_inline bool ebpfmon_name_matches(const char *name,
+                                                 const struct ebpfmon_container_filter *f) {
+  u32 off = ebpfmon_container_id_offset(name);
+  for (u32 i = 0; i < EBPFMON_CONTAINER_ID_MAX; i++) {
+    if (i >= f->len)
+      return true;
+    if (name[(off + i) & (EBPFMON_CGROUP_NAME_BYTES - 1)] != f->id[i])
+      return false;
+  }
+  return true;
+}
+
+static __always_inline bool ebpfmon_in_container(void) {
+  u32 zero = 0;
+  struct ebpfmon_container_filter *f = ebpfmon_filter_container.lookup(&zero);
+  if (!f)
+    return false;
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  struct css_set *cset = NULL;
+  struct cgroup *cgrp = NULL;
+  ebpfmon_read_kernel(cset, task, struct task_struct, cgroups);
+  ebpfmon_read_kernel(cgrp, cset, struct css_set, dfl_cgrp);
+  char name[EBPFMON_CGROUP_NAME_BYTES];
+  for (int level = 0; level < EBPFMON_CONTAINER_DEPTH && cgrp; level++) {
+    struct kernfs_node *kn = NULL;
+    const char *text = NULL;
+    ebpfmon_read_kernel(kn, cgrp, struct cgroup, kn);
+    ebpfmon_read_kernel(text, kn, struct kernfs_node, name);
+    __builtin_memset(name, 0, sizeof(name));
+    if (bpf_probe_read_kernel_str(name, sizeof(name), text) > 0 && ebpfmon_name_matches(name, f))
+      return true;
+    struct cgroup_subsys_state *parent = NULL;
+    bpf_probe_read_kernel(&parent, sizeof(parent),
+                          (const char *)cgrp + offsetof(struct cgroup, self) +
+                              offsetof(struct cgroup_subsys_state, parent));
+    cgrp = NULL;
+    if (parent)
+      ebpfmon_read_kernel(cgrp, parent, struct cgroup_subsys_state, cgroup);
+  }
+  return false;
+}
+#endif
+
+static __always_inline bool ebpfmon_cgroup_allowed(void) {
+#ifdef EBPFMON_FILTER_CGROUP
+  if (ebpfmon_filter_cgroup.check_current_task(0) != 1)
+    return false;
+#endif
+#ifdef EBPFMON_FILTER_CONTAINER
+  u64 id = bpf_get_current_cgroup_id();
+  u8 *known = ebpfmon_container_verdicts.lookup(&id);
+  if (known)
+    return *known == EBPFMON_VERDICT_IN;
+  u8 verdict = ebpfmon_in_container() ? EBPFMON_VERDICT_IN : EBPFMON_VERDICT_OUT;
+  ebpfmon_container_verdicts.update(&id, &verdict);
+  return verdict == EBPFMON_VERDICT_IN;
+#endif
+  return true;
+}
+
+/* The pid, uid and cgroup filters for the current task; no helper call for a
+ * filter that is not set (this runs on every syscall for syscallmon). */
 static __always_inline bool ebpfmon_current_allowed(u32 tgid) {
   if (!ebpfmon_pid_allowed(tgid))
     return false;
@@ -112,15 +222,8 @@ static __always_inline bool ebpfmon_current_allowed(u32 tgid) {
   if (!ebpfmon_uid_allowed((u32)bpf_get_current_uid_gid()))
     return false;
 #endif
-  return true;
+  return ebpfmon_cgroup_allowed();
 }
-
-/* Reads a kernel struct member. The address is computed with offsetof, not
- * &ptr->member: libbcc's rewriter gets the latter wrong for members of
- * anonymous structs (measured: &mm->arg_start read mm->arg_end). */
-#define ebpfmon_read_kernel(dst, ptr, type, member)                        \
-  bpf_probe_read_kernel(&(dst), sizeof(dst),                               \
-                        (const char *)(ptr) + offsetof(type, member))
 
 /* The thread group id and uid of the current task. */
 static __always_inline u32 ebpfmon_current_tgid(void) {

@@ -22,6 +22,14 @@ struct ebpfmon_comm {
   char name[EBPFMON_COMM_LEN];
 };
 
+/* --container: the id, or a prefix of it, matched against the names of the
+ * task's cgroup and its ancestors. */
+#define EBPFMON_CONTAINER_ID_MAX 64
+struct ebpfmon_container_filter {
+  __u32 len; /* 12..64 */
+  char id[EBPFMON_CONTAINER_ID_MAX];
+};
+
 #ifdef __cplusplus
 /* The names of the maps user space opens. libbcc rewrites a map call only
  * where the map's own identifier is written (through a macro it refuses
@@ -33,6 +41,8 @@ inline constexpr char kLossesMap[] = "ebpfmon_losses";
 inline constexpr char kFilterPidsMap[] = "ebpfmon_filter_pids";
 inline constexpr char kFilterUidsMap[] = "ebpfmon_filter_uids";
 inline constexpr char kFilterCommsMap[] = "ebpfmon_filter_comms";
+inline constexpr char kFilterCgroupMap[] = "ebpfmon_filter_cgroup";
+inline constexpr char kFilterContainerMap[] = "ebpfmon_filter_container";
 }  // namespace ebpfmon
 
 /* A BPF function's name as a string: unlike a map, a function may be

@@ -48,6 +48,7 @@ static __always_inline int func_hit(void *ctx) {
   e.tid = (u32)id;
   e.ppid = ebpfmon_current_ppid();
   e.uid = ebpfmon_current_uid();
+  e.cgroup_id = bpf_get_current_cgroup_id();
   __builtin_memcpy(e.comm, comm, sizeof(e.comm));
   ebpfmon_emit(ctx, &e, sizeof(e));
   return 0;

@@ -16,6 +16,7 @@ inline constexpr char kFuncCountsMap[] = "func_counts";
 struct func_event {
   __u64 ts_ns;  /* CLOCK_MONOTONIC */
   __u64 ip;     /* the function's address (bpf_get_func_ip); named in user space */
+  __u64 cgroup_id;
   __u32 pid;    /* thread group id */
   __u32 tid;
   __u32 ppid;

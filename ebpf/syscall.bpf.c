@@ -102,9 +102,11 @@ static __always_inline void syscall_account_process(u32 tgid, u64 duration, bool
 }
 #endif
 
-/* The uid and comm filters, checked at every call: both can change (setuid,
- * exec). No helper runs when neither filter is set. */
+/* The uid, comm and cgroup filters, checked at every call: all can change
+ * (setuid, exec, a move to another cgroup). No helper runs when none is set. */
 static __always_inline bool syscall_uid_comm_allowed(void) {
+  if (!ebpfmon_cgroup_allowed())
+    return false;
 #ifdef EBPFMON_FILTER_UIDS
   if (!ebpfmon_uid_allowed(ebpfmon_current_uid()))
     return false;
@@ -217,6 +219,7 @@ static __always_inline int syscall_exit(void *ctx, long ret) {
   e.nr = call.nr;
   e.cpu = bpf_get_smp_processor_id();
   e.flags = (error ? SYSCALL_EV_ERROR : 0) | (slow ? SYSCALL_EV_SLOW : 0);
+  e.cgroup_id = bpf_get_current_cgroup_id();
   bpf_get_current_comm(&e.comm, sizeof(e.comm));
   ebpfmon_emit(ctx, &e, sizeof(e));
   return 0;

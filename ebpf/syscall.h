@@ -67,6 +67,7 @@ inline constexpr char kSyscallProcessStatsMap[] = "syscall_process_stats";
 
 struct syscall_event {
   __u64 ts_ns;       /* when the call entered the kernel (CLOCK_MONOTONIC) */
+  __u64 cgroup_id;   /* cgroup v2 id, read only for calls that become events */
   __u64 duration_ns;
   __s64 ret;
   __u32 pid;         /* thread group id */

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "core/cgroups.h"
 #include "core/log.h"
 #include "core/settings.h"
 #include "core/text.h"
@@ -29,6 +30,11 @@ po::options_description common_options() {
       ("user,u", po::value<std::string>()->value_name("LIST"),
        "only these users (names or numeric uids, comma list)")
       ("pid", po::value<std::string>()->value_name("LIST"), "only these process ids (comma list)")
+      ("cgroup", po::value<std::string>()->value_name("PATH"),
+       "only tasks in this cgroup v2 path or below it (decided in the kernel)")
+      ("container", po::value<std::string>()->value_name("ID"),
+       "only this container: its id or a unique prefix of 12+ hex digits (also one that starts "
+       "later)")
       ("output-dir,o", po::value<std::string>()->value_name("DIR"),
        "where event files go (default: output/)")
       ("format", po::value<std::string>()->value_name("csv|jsonl"), "event file format (default: csv)")
@@ -58,6 +64,16 @@ Result<void> apply_common(const po::variables_map& vm, Config& config) {
     auto v = parse_pid_list(text("pid"), "--pid");
     if (!v) return v.error();
     config.filters.pids = *v;
+  }
+  if (vm.count("cgroup")) {
+    auto path = resolve_cgroup_path(text("cgroup"), "--cgroup");
+    if (!path) return path.error();
+    config.filters.cgroup = *path;
+  }
+  if (vm.count("container")) {
+    auto id = parse_container_id(text("container"), "--container");
+    if (!id) return id.error();
+    config.filters.container = *id;
   }
   if (vm.count("output-dir")) {
     if (text("output-dir").empty())

@@ -33,6 +33,10 @@ constexpr const char* kStubHeaders[] = {
     "include/linux/mm_types.h",      "include/linux/fs.h",
     "include/linux/ptrace.h",        "include/linux/nsproxy.h",
     "include/linux/pid_namespace.h", "include/linux/cred.h",
+    "include/linux/cgroup.h",        "include/linux/kernfs.h",
+    "include/linux/fs_struct.h",     "include/linux/dcache.h",
+    "include/linux/mount.h",         "include/linux/tty.h",
+    "include/linux/pid.h",           "include/linux/ns_common.h",
 };
 
 // BCC force-includes include/linux/kconfig.h before its own helpers, so this
@@ -149,6 +153,23 @@ constexpr const char* kRootStructs[] = {"task_struct",
                                         "mm_struct",
                                         "linux_binprm",
                                         "cred",
+                                        "css_set",
+                                        "cgroup",
+                                        "cgroup_subsys_state",
+                                        "kernfs_node",
+                                        "fs_struct",
+                                        "path",
+                                        "dentry",
+                                        "qstr",
+                                        "file",
+                                        "vfsmount",
+                                        "signal_struct",
+                                        "tty_struct",
+                                        "nsproxy",
+                                        "pid",
+                                        "upid",
+                                        "pid_namespace",
+                                        "ns_common",
                                         "pt_regs",
                                         "bpf_raw_tracepoint_args",
                                         "bpf_stack_build_id",
@@ -210,6 +231,20 @@ Result<std::string> btf_fingerprint(const fs::path& btf_path) {
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
   return std::string(hex);
+}
+
+// A short hash of the root structs and stub headers.
+std::string tree_contents_tag() {
+  uint32_t h = 2166136261u;
+  auto mix = [&h](const char* text) {
+    for (const char* c = text; *c != 0; ++c) h = (h ^ static_cast<unsigned char>(*c)) * 16777619u;
+    h = (h ^ 0xffu) * 16777619u;
+  };
+  for (const char* name : kRootStructs) mix(name);
+  for (const char* name : kStubHeaders) mix(name);
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", h);
+  return hex;
 }
 
 // Generated headers end up compiled into programs that run in the kernel, so
@@ -275,9 +310,10 @@ Result<KernelHeaders> locate_kernel_headers(const fs::path& cache_dir) {
   }
   if (auto r = check_private_dir(cache_dir); !r) return r.error();
 
-  // v2: vmlinux.h holds only the types in use (wanted()).
-  const fs::path tree =
-      cache_dir / ("kernel-" + std::string(un.release) + "-" + *fingerprint + "-v2");
+  // The tree's name also carries what goes into it, so a build that reads
+  // more structs or includes another header gets a tree of its own.
+  const fs::path tree = cache_dir / ("kernel-" + std::string(un.release) + "-" + *fingerprint +
+                                     "-" + tree_contents_tag());
   if (!fs::exists(tree / ".complete", ec)) {
     // Build beside the final name and rename, so a concurrent or interrupted
     // run never sees half a tree.

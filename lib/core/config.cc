@@ -12,6 +12,7 @@
 #include <set>
 #include <utility>
 
+#include "core/cgroups.h"
 #include "core/listen_address.h"
 #include "core/settings.h"
 #include "core/text.h"
@@ -115,6 +116,8 @@ class ConfigParser {
   Result<void> set_comms(const Slot& slot);
   Result<void> set_users(const Slot& slot);
   Result<void> set_pids(const Slot& slot);
+  Result<void> set_cgroup(const Slot& slot);
+  Result<void> set_container(const Slot& slot);
   Result<void> store_log_file(const Slot& slot, std::string file);
 
   template <class T, class One, class List>
@@ -320,6 +323,8 @@ std::vector<Key> ConfigParser::filter_keys() {
       custom("comm", &ConfigParser::set_comms),
       custom("user", &ConfigParser::set_users),
       custom("pid", &ConfigParser::set_pids),
+      custom("cgroup", &ConfigParser::set_cgroup),
+      custom("container", &ConfigParser::set_container),
   };
 }
 
@@ -491,6 +496,22 @@ Result<void> ConfigParser::set_users(const Slot& slot) {
 Result<void> ConfigParser::set_pids(const Slot& slot) {
   return filter_list(slot, config_.filters.pids, "expected a process id", parse_pid,
                      parse_pid_list);
+}
+
+Result<void> ConfigParser::set_cgroup(const Slot& slot) {
+  if (!slot.node.IsScalar()) return value_error(raw(slot), "expected a cgroup v2 path");
+  auto path = resolve_cgroup_path(slot.node.Scalar(), at(slot.mark) + ": " + slot.path);
+  if (!path) return path.error();
+  config_.filters.cgroup = *path;
+  return {};
+}
+
+Result<void> ConfigParser::set_container(const Slot& slot) {
+  if (!slot.node.IsScalar()) return value_error(raw(slot), "expected a container id");
+  auto id = parse_container_id(slot.node.Scalar(), at(slot.mark) + ": " + slot.path);
+  if (!id) return id.error();
+  config_.filters.container = *id;
+  return {};
 }
 
 Result<Config> ConfigParser::parse(std::string_view text) {

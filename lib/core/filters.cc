@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/container_path.h"
 #include "core/text.h"
 
 namespace ebpfmon {
@@ -193,6 +194,14 @@ Result<std::vector<std::string>> parse_word_list(std::string_view text, std::str
                                  [](std::string_view item, std::string_view) -> Result<std::string> {
                                    return std::string(item);
                                  });
+}
+
+Result<std::string> parse_container_id(std::string_view text, std::string_view where) {
+  std::string id = normalize_container_id(trim(text));
+  if (id.empty())
+    return usage(where, "expected a container id: 12 to 64 hex digits, got " +
+                            quote_for_message(text));
+  return id;
 }
 
 }  // namespace ebpfmon

@@ -15,8 +15,12 @@ struct Filters {
   std::vector<std::string> comms;  // exact comm, 1..15 bytes, no NUL
   std::vector<uint32_t> uids;
   std::vector<uint32_t> pids;      // thread group ids, > 0
+  std::string cgroup;              // --cgroup: from the v2 root, "/system.slice/x"; empty: any
+  std::string container;           // --container: 12..64 lower-case hex digits; empty: any
 
-  bool empty() const { return comms.empty() && uids.empty() && pids.empty(); }
+  bool empty() const {
+    return comms.empty() && uids.empty() && pids.empty() && cgroup.empty() && container.empty();
+  }
 };
 
 // Each takes a comma-separated list (empty items rejected) and names `where`
@@ -26,6 +30,9 @@ Result<std::vector<std::string>> parse_comm_list(std::string_view text, std::str
 // Users are names (looked up in the system's user database) or numeric uids.
 Result<std::vector<uint32_t>> parse_user_list(std::string_view text, std::string_view where);
 Result<std::vector<uint32_t>> parse_pid_list(std::string_view text, std::string_view where);
+
+// --container: a container id or a prefix of at least 12 hex digits.
+Result<std::string> parse_container_id(std::string_view text, std::string_view where);
 
 // Any other comma list (monitor names, categories, syscalls): trimmed,
 // non-empty, duplicates dropped; the caller checks the items.

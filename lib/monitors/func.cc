@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "ebpf/func.h"
 #include "monitors/func_counts.h"
+#include "monitors/process_context.h"
 #include "monitors/registry.h"
 
 namespace ebpfmon::bpf_sources {
@@ -20,7 +21,7 @@ extern const char func_bpf[];
 namespace ebpfmon {
 namespace {
 
-enum Column : size_t { kTimestamp, kTimeStr, kPid, kPpid, kUid, kComm, kFuncName };
+enum Column : size_t { kTimestamp, kTimeStr, kPid, kPpid, kUid, kComm, kFuncName, kCgroupId };
 
 // Function names become C identifiers in the fentry stubs; they come from
 // the kernel's symbol table, and are checked again here all the same.
@@ -93,15 +94,19 @@ std::unique_ptr<PeriodicReport> FuncMonitor::report(std::ostream& out) const {
 }
 
 const Schema& FuncMonitor::schema() const {
-  static const Schema schema{{
-      {"timestamp", ValueType::Time},
-      {"time_str", ValueType::String},
-      {"pid", ValueType::UInt},
-      {"ppid", ValueType::UInt},
-      {"uid", ValueType::UInt},
-      {"comm", ValueType::String},
-      {"func_name", ValueType::String},
-  }};
+  static const Schema schema = [] {
+    Schema s{{
+        {"timestamp", ValueType::Time},
+        {"time_str", ValueType::String},
+        {"pid", ValueType::UInt},
+        {"ppid", ValueType::UInt},
+        {"uid", ValueType::UInt},
+        {"comm", ValueType::String},
+        {"func_name", ValueType::String},
+    }};
+    append_cgroup_fields(s.fields, CgroupColumns::IdAndContainer);
+    return s;
+  }();
   return schema;
 }
 
@@ -246,6 +251,7 @@ bool FuncMonitor::decode(const void* data, size_t size, Event& event) {
   event.values[kUid] = uint64_t{e.uid};
   event.values[kComm] = std::string(e.comm, strnlen(e.comm, sizeof e.comm));
   event.values[kFuncName] = std::move(function);
+  fill_cgroup_values(event, kCgroupId, e.cgroup_id, CgroupColumns::IdAndContainer);
   return true;
 }
 

@@ -1,11 +1,17 @@
 #include "monitors/monitor.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <filesystem>
 
 #include "bpf/system.h"
 #include "ebpf/common.h"
+#include "core/cgroups.h"
+#include "core/unique_fd.h"
 #include "core/log.h"
 
 namespace ebpfmon {
@@ -25,6 +31,8 @@ std::vector<std::pair<std::string, int64_t>> common_defines(const Filters& filte
   if (!filters.pids.empty()) defines.emplace_back("EBPFMON_FILTER_PIDS", filters.pids.size());
   if (!filters.uids.empty()) defines.emplace_back("EBPFMON_FILTER_UIDS", filters.uids.size());
   if (!filters.comms.empty()) defines.emplace_back("EBPFMON_FILTER_COMMS", filters.comms.size());
+  if (!filters.cgroup.empty()) defines.emplace_back("EBPFMON_FILTER_CGROUP", 1);
+  if (!filters.container.empty()) defines.emplace_back("EBPFMON_FILTER_CONTAINER", 1);
   return defines;
 }
 
@@ -98,11 +106,34 @@ Result<void> BpfMonitor::fill_filter_maps(const Filters& filters) {
   const auto same = [](uint32_t id) { return id; };
   if (auto r = fill_set(*program_, kFilterPidsMap, filters.pids, same); !r) return r;
   if (auto r = fill_set(*program_, kFilterUidsMap, filters.uids, same); !r) return r;
-  return fill_set(*program_, kFilterCommsMap, filters.comms, [](const std::string& comm) {
-    ebpfmon_comm key{};
-    comm.copy(key.name, sizeof key.name - 1);
-    return key;
-  });
+  if (auto r = fill_set(*program_, kFilterCommsMap, filters.comms,
+                        [](const std::string& comm) {
+                          ebpfmon_comm key{};
+                          comm.copy(key.name, sizeof key.name - 1);
+                          return key;
+                        });
+      !r)
+    return r;
+  if (!filters.cgroup.empty()) {
+    // The kernel keeps its own reference to the cgroup: the fd can go.
+    auto mount = find_cgroup_v2();
+    if (!mount) return mount.error();
+    const std::filesystem::path dir = mount->path / filters.cgroup.substr(1);
+    UniqueFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) return Error::runtime("cannot open cgroup " + dir.string() + ": " + strerror(errno));
+    auto map = program_->map<uint32_t, uint32_t>(kFilterCgroupMap);
+    if (!map) return map.error();
+    if (auto r = map->update(0, static_cast<uint32_t>(fd.get())); !r) return r;
+  }
+  if (!filters.container.empty()) {
+    ebpfmon_container_filter f{};
+    f.len = static_cast<uint32_t>(filters.container.size());
+    filters.container.copy(f.id, sizeof f.id);
+    auto map = program_->map<uint32_t, ebpfmon_container_filter>(kFilterContainerMap);
+    if (!map) return map.error();
+    if (auto r = map->update(0, f); !r) return r;
+  }
+  return {};
 }
 
 Result<std::vector<HookSpec>> BpfMonitor::planned_hooks(Capabilities& caps) const {

@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "core/text.h"
+#include "monitors/process_context.h"
 #include "monitors/registry.h"
 #include "monitors/syscall_summary.h"
 #include "monitors/syscall_table.h"
@@ -35,7 +36,8 @@ enum Column : size_t {
   kDurationUs,
   kDurationMs,
   kIsError,
-  kIsSlow
+  kIsSlow,
+  kCgroupId  // then container_id
 };
 
 uint64_t threshold_ns(const SyscallThresholds& t, int category) {
@@ -143,7 +145,8 @@ void add_kernel_stats(LatencyStats& sum, const syscall_stats& k) {
 }  // namespace
 
 const Schema& SyscallMonitor::schema() const {
-  static const Schema schema{{
+  static const Schema schema = [] {
+    Schema s{{
       {"timestamp", ValueType::Time},
       {"time_str", ValueType::String},
       {"monitor_type", ValueType::String},
@@ -161,7 +164,10 @@ const Schema& SyscallMonitor::schema() const {
       {"duration_ms", ValueType::Float},
       {"is_error", ValueType::Bool},
       {"is_slow_call", ValueType::Bool},
-  }};
+    }};
+    append_cgroup_fields(s.fields, CgroupColumns::IdAndContainer);
+    return s;
+  }();
   return schema;
 }
 
@@ -472,6 +478,7 @@ bool SyscallMonitor::decode(const void* data, size_t size, Event& event) {
   event.values[kDurationMs] = static_cast<double>(e.duration_ns) / 1e6;
   event.values[kIsError] = (e.flags & SYSCALL_EV_ERROR) != 0;
   event.values[kIsSlow] = (e.flags & SYSCALL_EV_SLOW) != 0;
+  fill_cgroup_values(event, kCgroupId, e.cgroup_id, CgroupColumns::IdAndContainer);
   return true;
 }
 
