@@ -5,10 +5,23 @@
  * (arg_start..arg_end): the kernel has just copied it there, so it is
  * resident, whereas the caller's strings may not be mapped in a freshly forked
  * child. A failed exec is reported at sys_exit from the caller's memory, with
- * the caller's comm. */
+ * the caller's comm.
+ *
+ * The context (parent chain, cwd, exe, login, terminal, namespaces, cgroup)
+ * is read here from the task, at exec time: a parent that exits a moment
+ * later is still in the record. */
 #include <linux/sched.h>
 #include <linux/binfmts.h>
 #include <linux/mm_types.h>
+#include <linux/fs.h>
+#include <linux/fs_struct.h>
+#include <linux/dcache.h>
+#include <linux/mount.h>
+#include <linux/tty.h>
+#include <linux/pid.h>
+#include <linux/nsproxy.h>
+#include <linux/pid_namespace.h>
+#include <linux/ns_common.h>
 
 #include "common.bpf.h"
 #include "exec.h"
@@ -37,7 +50,188 @@ static __always_inline void exec_fill_task(struct exec_event *e) {
   e->tid = (u32)id;
   e->ppid = ebpfmon_current_ppid();
   e->uid = ebpfmon_current_uid();
+  e->cgroup_id = bpf_get_current_cgroup_id();
   bpf_get_current_comm(&e->comm, sizeof(e->comm));
+}
+
+#define exec_read_comm(dst, task) \
+  bpf_probe_read_kernel_str((dst), EBPFMON_COMM_LEN, \
+                            (const char *)(task) + offsetof(struct task_struct, comm))
+
+/* The process (its group leader) that `leader` was forked from, and up to
+ * EXEC_ANCESTORS of its own parents, by real_parent, nearest first. */
+static __always_inline void exec_fill_parents(struct exec_event *e, struct task_struct *leader) {
+  struct task_struct *parent = NULL, *pleader = NULL;
+  ebpfmon_read_kernel(parent, leader, struct task_struct, real_parent);
+  ebpfmon_read_kernel(pleader, parent, struct task_struct, group_leader);
+  ebpfmon_read_kernel(e->parent_start_ns, pleader, struct task_struct, start_boottime);
+  ebpfmon_read_kernel(e->parent_exec_seq, pleader, struct task_struct, self_exec_id);
+  exec_read_comm(e->pcomm, pleader);
+  e->ancestor_count = 0;
+  struct task_struct *t = leader;
+  for (int i = 0; i < EXEC_ANCESTORS && i < EXEC_ANCESTORS_LIMIT; i++) {
+    struct task_struct *p = NULL, *pl = NULL;
+    u32 tgid = 0;
+    ebpfmon_read_kernel(p, t, struct task_struct, real_parent);
+    ebpfmon_read_kernel(pl, p, struct task_struct, group_leader);
+    ebpfmon_read_kernel(tgid, pl, struct task_struct, tgid);
+    if (!pl || tgid == 0 || pl == t)
+      break; /* past init: the idle task is pid 0 */
+    e->ancestors[i].pid = tgid;
+    exec_read_comm(e->ancestors[i].comm, pl);
+    e->ancestor_count = i + 1;
+    t = pl;
+  }
+}
+
+/* Login, terminal and namespaces of `leader`. */
+static __always_inline void exec_fill_session(struct exec_event *e, struct task_struct *leader) {
+  e->auid = 4294967295u;
+  e->sessionid = 4294967295u;
+#ifdef EXEC_HAVE_AUDIT
+  ebpfmon_read_kernel(e->auid, leader, struct task_struct, loginuid);
+  ebpfmon_read_kernel(e->sessionid, leader, struct task_struct, sessionid);
+#endif
+  struct signal_struct *signal = NULL;
+  struct tty_struct *tty = NULL;
+  e->tty[0] = 0;
+  ebpfmon_read_kernel(signal, leader, struct task_struct, signal);
+  ebpfmon_read_kernel(tty, signal, struct signal_struct, tty);
+  if (tty)
+    bpf_probe_read_kernel_str(e->tty, sizeof(e->tty),
+                              (const char *)tty + offsetof(struct tty_struct, name));
+
+  /* pid namespace and vpid: the last level of the process's struct pid. */
+  struct pid *pid = NULL;
+  unsigned int level = 0;
+  struct pid_namespace *ns = NULL;
+  ebpfmon_read_kernel(pid, leader, struct task_struct, thread_pid);
+  ebpfmon_read_kernel(level, pid, struct pid, level);
+  const char *upid = (const char *)pid + offsetof(struct pid, numbers) +
+                     (level & 31) * sizeof(struct upid);
+  bpf_probe_read_kernel(&e->vpid, sizeof(e->vpid), upid + offsetof(struct upid, nr));
+  bpf_probe_read_kernel(&ns, sizeof(ns), upid + offsetof(struct upid, ns));
+  bpf_probe_read_kernel(&e->pidns, sizeof(e->pidns),
+                        (const char *)ns + offsetof(struct pid_namespace, ns) +
+                            offsetof(struct ns_common, inum));
+  e->mntns = 0;
+#ifdef EXEC_MNT_NS_NS
+  struct nsproxy *nsproxy = NULL;
+  const char *mnt_ns = NULL;
+  ebpfmon_read_kernel(nsproxy, leader, struct task_struct, nsproxy);
+  ebpfmon_read_kernel(mnt_ns, nsproxy, struct nsproxy, mnt_ns);
+  bpf_probe_read_kernel(&e->mntns, sizeof(e->mntns),
+                        mnt_ns + EXEC_MNT_NS_NS + offsetof(struct ns_common, inum));
+#endif
+}
+
+#ifdef EXEC_PATHS
+/* Appends the names of `path` from its last one up to the task's root
+ * (`root`), crossing mounts, into strings after what is already there;
+ * *size counts the bytes. A path that does not fit, or whose mounts cannot
+ * be crossed (no layout of struct mount), gets `truncated`.
+ *
+ * The progress lives in the record (*size), not in a register: loaded back
+ * it is an unknown number, so the verifier sees every iteration alike. */
+static __always_inline void exec_read_path(struct exec_event *e, u32 *size, u32 start,
+                                           const char *path, const char *root, u32 truncated,
+                                           u32 deleted) {
+  struct dentry *dentry = NULL, *root_dentry = NULL, *parent = NULL;
+  struct vfsmount *vfsmnt = NULL, *root_mnt = NULL;
+  ebpfmon_read_kernel(dentry, path, struct path, dentry);
+  ebpfmon_read_kernel(vfsmnt, path, struct path, mnt);
+  ebpfmon_read_kernel(root_dentry, root, struct path, dentry);
+  ebpfmon_read_kernel(root_mnt, root, struct path, mnt);
+  *size = 0;
+  if (!dentry || !vfsmnt) {
+    e->flags |= truncated;
+    return;
+  }
+  /* d_unlinked(): unhashed, and not the root of its tree */
+  void *pprev = NULL;
+  bpf_probe_read_kernel(&pprev, sizeof(pprev),
+                        (const char *)dentry + offsetof(struct dentry, d_hash) +
+                            offsetof(struct hlist_bl_node, pprev));
+  ebpfmon_read_kernel(parent, dentry, struct dentry, d_parent);
+  if (!pprev && parent != dentry)
+    e->flags |= deleted;
+
+  for (int i = 0; i < EXEC_PATH_DEPTH; i++) {
+    if (dentry == root_dentry && vfsmnt == root_mnt)
+      return;
+    struct dentry *mnt_root = NULL;
+    ebpfmon_read_kernel(mnt_root, vfsmnt, struct vfsmount, mnt_root);
+    if (dentry == mnt_root) {
+#ifdef EXEC_MOUNT_MNT
+      const char *mnt = (const char *)vfsmnt - EXEC_MOUNT_MNT;
+      const char *up = NULL;
+      bpf_probe_read_kernel(&up, sizeof(up), mnt + EXEC_MOUNT_PARENT);
+      if (!up || up == mnt)
+        return; /* the root of everything */
+      bpf_probe_read_kernel(&dentry, sizeof(dentry), mnt + EXEC_MOUNT_MOUNTPOINT);
+      vfsmnt = (struct vfsmount *)(up + EXEC_MOUNT_MNT);
+      continue;
+#else
+      break;
+#endif
+    }
+    ebpfmon_read_kernel(parent, dentry, struct dentry, d_parent);
+    if (!parent || parent == dentry)
+      return; /* the root of a tree outside the task's root */
+    const unsigned char *name = NULL;
+    u32 len = 0;
+    ebpfmon_read_kernel(name, dentry, struct dentry, d_name.name);
+    ebpfmon_read_kernel(len, dentry, struct dentry, d_name.len);
+    u32 used = *size;
+    if (used + len + 1 > EXEC_PATH_BYTES)
+      break;
+    u32 off = (start + used) & (EXEC_STRINGS_POW2 - 1);
+    long n = bpf_probe_read_kernel_str(&e->strings[off], EXEC_NAME_BYTES, name);
+    if (n <= 0)
+      break;
+    *size = used + (u32)n;
+    dentry = parent;
+  }
+  e->flags |= truncated;
+}
+
+/* cwd from fs->pwd, exe from the mm's exe_file: for a successful exec the
+ * new image (a script's interpreter), for a failed one the caller's. */
+static __always_inline void exec_fill_paths(struct exec_event *e, struct task_struct *task) {
+  struct fs_struct *fs = NULL;
+  struct mm_struct *mm = NULL;
+  struct file *exe = NULL;
+  ebpfmon_read_kernel(fs, task, struct task_struct, fs);
+  ebpfmon_read_kernel(mm, task, struct task_struct, mm);
+  ebpfmon_read_kernel(exe, mm, struct mm_struct, exe_file);
+  const char *root = (const char *)fs + offsetof(struct fs_struct, root);
+  e->flags |= EXEC_F_PATHS;
+  exec_read_path(e, &e->cwd_size, e->args_size,
+                 (const char *)fs + offsetof(struct fs_struct, pwd), root, EXEC_F_CWD_TRUNCATED,
+                 EXEC_F_CWD_DELETED);
+  if (!exe) {
+    e->exe_size = 0;
+    e->flags |= EXEC_F_EXE_TRUNCATED;
+    return;
+  }
+  exec_read_path(e, &e->exe_size, e->args_size + e->cwd_size,
+                 (const char *)exe + offsetof(struct file, f_path), root, EXEC_F_EXE_TRUNCATED,
+                 EXEC_F_EXE_DELETED);
+}
+#endif
+
+static __always_inline void exec_fill_context(struct exec_event *e, struct task_struct *task) {
+  struct task_struct *leader = NULL;
+  ebpfmon_read_kernel(leader, task, struct task_struct, group_leader);
+  ebpfmon_read_kernel(e->start_ns, leader, struct task_struct, start_boottime);
+  ebpfmon_read_kernel(e->exec_seq, leader, struct task_struct, self_exec_id);
+  exec_fill_parents(e, leader);
+  exec_fill_session(e, leader);
+  e->cwd_size = 0;
+  e->exe_size = 0;
+#ifdef EXEC_PATHS
+  exec_fill_paths(e, task);
+#endif
 }
 
 static __always_inline int exec_enter(const char *filename, const char *const *argv) {
@@ -83,11 +277,11 @@ static __always_inline void exec_read_user_argv(struct exec_event *e, const char
       continue;
     }
     off &= EXEC_ARGS_POW2 - 1;
-    long n = bpf_probe_read_user_str(&e->args[off], EXEC_ARGS_POW2, arg);
+    long n = bpf_probe_read_user_str(&e->strings[off], EXEC_ARGS_POW2, arg);
     if (n <= 0) {
       /* Keep the argument's place, marked, rather than drop it silently. */
       e->flags |= EXEC_F_ARG_UNREADABLE;
-      e->args[off] = 0;
+      e->strings[off] = 0;
       n = 1;
     }
     off += n;
@@ -100,10 +294,11 @@ static __always_inline void exec_read_user_argv(struct exec_event *e, const char
   e->flags |= EXEC_F_TRUNCATED; /* still more: argc is a lower bound */
 }
 
-/* The mask changes nothing (args_size never exceeds the limit) but lets the
- * verifier see that the record stays inside the map value. */
+/* The mask changes nothing (the sizes never exceed their limits) but lets
+ * the verifier see that the record stays inside the map value. */
 static __always_inline u32 exec_record_size(const struct exec_event *e) {
-  return offsetof(struct exec_event, args) + (e->args_size & (EXEC_ARGS_AREA - 1));
+  u32 used = e->args_size + e->cwd_size + e->exe_size;
+  return offsetof(struct exec_event, strings) + (used & (EXEC_STRINGS_AREA - 1));
 }
 
 static __always_inline int exec_exit(void *ctx, long ret) {
@@ -125,6 +320,7 @@ static __always_inline int exec_exit(void *ctx, long ret) {
   if (bpf_probe_read_user_str(e->filename, sizeof(e->filename), start.filename) < 0)
     e->filename[0] = 0;
   exec_read_user_argv(e, start.argv);
+  exec_fill_context(e, (struct task_struct *)bpf_get_current_task());
   ebpfmon_emit(ctx, e, exec_record_size(e));
   return 0;
 }
@@ -186,11 +382,13 @@ RAW_TRACEPOINT_PROBE(sched_process_exec) {
     len = EXEC_ARGS_BYTES;
     e->flags |= EXEC_F_TRUNCATED;
   }
-  if (len > 0 && bpf_probe_read_user(e->args, len & (EXEC_ARGS_AREA - 1), (void *)arg_start) != 0) {
+  if (len > 0 &&
+      bpf_probe_read_user(e->strings, len & (EXEC_STRINGS_AREA - 1), (void *)arg_start) != 0) {
     len = 0;
     e->flags |= EXEC_F_ARG_UNREADABLE | EXEC_F_TRUNCATED;
   }
   e->args_size = len;
+  exec_fill_context(e, task);
   ebpfmon_emit(ctx, e, exec_record_size(e));
   return 0;
 }

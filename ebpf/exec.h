@@ -11,13 +11,12 @@
 #ifndef EXEC_ARGS_BYTES
 #define EXEC_ARGS_BYTES 8192
 #endif
-/* Smallest power of two >= EXEC_ARGS_BYTES. The args area is twice that, so
- * the verifier can prove that a string read at any offset below the limit,
- * of at most the room left, stays inside the record. */
+/* Smallest power of two >= EXEC_ARGS_BYTES: the size of each argument read,
+ * at an offset below the limit, so the verifier can prove it stays inside
+ * the strings area (below) without tracking how the offset grew. */
 #ifndef EXEC_ARGS_POW2
 #define EXEC_ARGS_POW2 8192
 #endif
-#define EXEC_ARGS_AREA (2 * EXEC_ARGS_POW2)
 /* Bounds accepted from the config; the same numbers check user input. */
 #define EXEC_MAX_ARGS_LIMIT 1024
 #define EXEC_ARGS_BYTES_MIN 256
@@ -26,22 +25,72 @@
 #define EXEC_ARGC_SCAN 1024
 #define EXEC_FILENAME_LEN 512
 
+/* cwd and exe: each at most EXEC_PATH_BYTES of names, EXEC_PATH_DEPTH
+ * directories and mounts deep; a longer path is marked truncated. */
+#define EXEC_PATH_BYTES 1024
+#define EXEC_PATH_DEPTH 40
+#define EXEC_NAME_BYTES 256 /* NAME_MAX + 1 */
+#define EXEC_TTY_LEN 64
+#define EXEC_ANCESTORS_LIMIT 16
+#ifndef EXEC_ANCESTORS
+#define EXEC_ANCESTORS 4
+#endif
+
+/* The strings area holds argv, then cwd's names, then exe's. Smallest power
+ * of two >= EXEC_ARGS_BYTES + 2 * EXEC_PATH_BYTES; the area is twice that,
+ * so that a read of at most EXEC_ARGS_POW2 (or EXEC_NAME_BYTES) at any
+ * offset below it stays inside the record. */
+#ifndef EXEC_STRINGS_POW2
+#define EXEC_STRINGS_POW2 16384
+#endif
+#define EXEC_STRINGS_AREA (2 * EXEC_STRINGS_POW2)
+
 #define EXEC_F_TRUNCATED 0x1      /* argv did not fit the limits */
 #define EXEC_F_ARG_UNREADABLE 0x2 /* an argument's memory could not be read */
+#define EXEC_F_PATHS 0x4          /* cwd and exe were read */
+#define EXEC_F_CWD_TRUNCATED 0x8
+#define EXEC_F_EXE_TRUNCATED 0x10
+#define EXEC_F_CWD_DELETED 0x20
+#define EXEC_F_EXE_DELETED 0x40
+
+struct exec_ancestor {
+  __u32 pid;
+  char comm[EBPFMON_COMM_LEN];
+};
 
 struct exec_event {
   __u64 ts_ns; /* CLOCK_MONOTONIC */
-  __u32 pid;   /* thread group id */
+  __u64 cgroup_id;
+  /* The exec id: the process's start (CLOCK_BOOTTIME), pid and exec count
+   * (task_struct.self_exec_id); the parent's likewise. */
+  __u64 start_ns;
+  __u64 exec_seq;
+  __u64 parent_start_ns;
+  __u64 parent_exec_seq;
+  __u32 pid; /* thread group id */
   __u32 tid;
   __u32 ppid;
   __u32 uid;
   __s32 ret;       /* 0 or -errno */
   __u32 argc;      /* real argument count */
-  __u32 args_size; /* bytes used in args: NUL-terminated strings */
+  __u32 args_size; /* bytes of argv in strings: NUL-terminated */
   __u32 flags;     /* EXEC_F_* */
+  __u32 auid;      /* audit login uid; 4294967295 unset */
+  __u32 sessionid;
+  __u32 mntns; /* namespace inode numbers */
+  __u32 pidns;
+  __u32 vpid; /* pid in its own pid namespace */
+  /* Bytes of names after argv, each NUL-terminated, the last one first:
+   * /a/b is "b\0a\0". */
+  __u32 cwd_size;
+  __u32 exe_size;
+  __u32 ancestor_count;
   char comm[EBPFMON_COMM_LEN];
+  char pcomm[EBPFMON_COMM_LEN];
+  char tty[EXEC_TTY_LEN];
   char filename[EXEC_FILENAME_LEN];
-  char args[EXEC_ARGS_AREA]; /* only args_size bytes are sent */
+  struct exec_ancestor ancestors[EXEC_ANCESTORS_LIMIT]; /* nearest first */
+  char strings[EXEC_STRINGS_AREA]; /* only args_size + cwd_size + exe_size bytes are sent */
 };
 
 #endif

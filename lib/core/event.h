@@ -15,10 +15,21 @@ struct Timestamp {
   int64_t ns = 0;
 };
 
-using Value = std::variant<int64_t, uint64_t, double, bool, std::string,
-                           std::vector<std::string>, Timestamp>;
+// No value: an empty CSV field and JSON null (a killed process's exit_code).
+struct NoValue {};
 
-enum class ValueType { Int, UInt, Float, Bool, String, StringList, Time };
+// One process of a chain, such as exec's ancestors.
+struct ProcessRef {
+  uint64_t pid = 0;
+  std::string comm;
+};
+using ProcessChain = std::vector<ProcessRef>;
+
+using Value = std::variant<int64_t, uint64_t, double, bool, std::string,
+                           std::vector<std::string>, Timestamp, NoValue, ProcessChain>;
+
+// A field of any type may hold NoValue.
+enum class ValueType { Int, UInt, Float, Bool, String, StringList, Time, ProcessChain };
 
 struct Field {
   std::string name;

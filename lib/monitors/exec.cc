@@ -1,8 +1,11 @@
 #include "monitors/exec.h"
 
+#include <algorithm>
 #include <cstring>
 
+#include "bpf/kernel_layout.h"
 #include "ebpf/exec.h"
+#include "monitors/process_context.h"
 #include "monitors/registry.h"
 
 namespace ebpfmon::bpf_sources {
@@ -23,8 +26,34 @@ enum Column : size_t {
   kArgv,
   kFilename,
   kArgc,
-  kTruncated
+  kTruncated,
+  kPcomm,
+  kCwd,
+  kExe,
+  kPathTruncated,
+  kAuid,
+  kSessionid,
+  kTty,
+  kCgroupId,                 // then cgroup, container_id, pod_uid
+  kMntns = kCgroupId + 4,
+  kPidns,
+  kVpid,
+  kAncestors,
+  kExecId,
+  kParentExecId
 };
+
+// parent_exec_id: how many recent execs are remembered as "seen".
+constexpr size_t kSeenExecs = 65536;
+
+// The kernel names pty slaves "pts3"; ps and who say "pts/3".
+std::string tty_name(const char* raw, size_t max) {
+  std::string name(raw, strnlen(raw, max));
+  if (name.size() > 3 && name.compare(0, 3, "pts") == 0 &&
+      std::all_of(name.begin() + 3, name.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    name.insert(3, "/");
+  return name;
+}
 
 uint64_t next_pow2(uint64_t v) {
   uint64_t p = 1;
@@ -39,7 +68,8 @@ std::string c_string(const char* s, size_t max) {
 }  // namespace
 
 const Schema& ExecMonitor::schema() const {
-  static const Schema schema{{
+  static const Schema schema = [] {
+    Schema s{{
       {"timestamp", ValueType::Time},
       {"time_str", ValueType::String},
       {"comm", ValueType::String},
@@ -51,7 +81,23 @@ const Schema& ExecMonitor::schema() const {
       {"filename", ValueType::String},
       {"argc", ValueType::UInt},
       {"truncated", ValueType::Bool},
-  }};
+      {"pcomm", ValueType::String},
+      {"cwd", ValueType::String},
+      {"exe", ValueType::String},
+      {"path_truncated", ValueType::Bool},
+      {"auid", ValueType::UInt},
+      {"sessionid", ValueType::UInt},
+      {"tty", ValueType::String},
+    }};
+    append_cgroup_fields(s.fields, CgroupColumns::Full);
+    s.fields.insert(s.fields.end(), {{"mntns", ValueType::UInt},
+                                     {"pidns", ValueType::UInt},
+                                     {"vpid", ValueType::UInt},
+                                     {"ancestors", ValueType::ProcessChain},
+                                     {"exec_id", ValueType::String},
+                                     {"parent_exec_id", ValueType::String}});
+    return s;
+  }();
   return schema;
 }
 
@@ -60,12 +106,33 @@ std::vector<ConsoleColumn> ExecMonitor::console_columns() const {
           {"PPID", kPpid, 8},     {"RET", kRet, 4},    {"ARGS", kArgv, 0}};
 }
 
+namespace {
+
+Setting no_paths_flag() {
+  Setting s;
+  s.flag = "no-paths";
+  s.help = "no cwd and exe (smaller events; config: paths: false)";
+  return s;
+}
+
+}  // namespace
+
 SettingsSection ExecMonitor::settings_table() {
   return SettingsTable<ExecSettings>("exec")
       .integer("max_args", "max-args", &ExecSettings::max_args, 1, EXEC_MAX_ARGS_LIMIT,
                "arguments kept per exec")
       .integer("max_arg_bytes", "max-arg-bytes", &ExecSettings::max_arg_bytes, EXEC_ARGS_BYTES_MIN,
                EXEC_ARGS_BYTES_LIMIT, "bytes of arguments kept per exec")
+      .integer("ancestors", "ancestors", &ExecSettings::ancestors, 0, EXEC_ANCESTORS_LIMIT,
+               "parents (pid and comm) read in the kernel at exec time, nearest first")
+      .boolean("paths", "", &ExecSettings::paths,
+               "build cwd and exe in the kernel (--no-paths: leave them empty)")
+      .custom(no_paths_flag(),
+              [](const RawValue&, ExecSettings& s) -> Result<void> {
+                s.paths = false;
+                return {};
+              },
+              [](const ExecSettings& s) { return std::string(s.paths ? "off" : "on"); })
       .build();
 }
 
@@ -79,9 +146,38 @@ Result<BpfMonitor::Plan> ExecMonitor::plan(Capabilities& caps) const {
   }
   Plan plan;
   plan.source = bpf_sources::exec_bpf;
-  plan.defines = {{"EXEC_MAX_ARGS", s.max_args},
-                  {"EXEC_ARGS_BYTES", s.max_arg_bytes},
-                  {"EXEC_ARGS_POW2", static_cast<int64_t>(next_pow2(s.max_arg_bytes))}};
+  plan.defines = {
+      {"EXEC_MAX_ARGS", s.max_args},
+      {"EXEC_ARGS_BYTES", s.max_arg_bytes},
+      {"EXEC_ARGS_POW2", static_cast<int64_t>(next_pow2(s.max_arg_bytes))},
+      {"EXEC_STRINGS_POW2", static_cast<int64_t>(next_pow2(s.max_arg_bytes + 2 * EXEC_PATH_BYTES))},
+      {"EXEC_ANCESTORS", s.ancestors}};
+  // Layouts no header declares, from BTF; without them the context is
+  // thinner, and says so.
+  if (kernel_member_offset("task_struct", "loginuid"))
+    plan.defines.emplace_back("EXEC_HAVE_AUDIT", 1);
+  else
+    plan.warnings.push_back(
+        "exec: auid and sessionid stay unset (4294967295): no audit fields in this kernel's BTF");
+  if (auto ns = kernel_member_offset("mnt_namespace", "ns"))
+    plan.defines.emplace_back("EXEC_MNT_NS_NS", *ns);
+  else
+    plan.warnings.push_back("exec: mntns stays 0: no layout of struct mnt_namespace (BTF)");
+  if (s.paths) {
+    plan.defines.emplace_back("EXEC_PATHS", 1);
+    const auto mnt = kernel_member_offset("mount", "mnt");
+    const auto parent = kernel_member_offset("mount", "mnt_parent");
+    const auto mountpoint = kernel_member_offset("mount", "mnt_mountpoint");
+    if (mnt && parent && mountpoint) {
+      plan.defines.insert(plan.defines.end(), {{"EXEC_MOUNT_MNT", *mnt},
+                                               {"EXEC_MOUNT_PARENT", *parent},
+                                               {"EXEC_MOUNT_MOUNTPOINT", *mountpoint}});
+    } else {
+      plan.warnings.push_back(
+          "exec: cwd and exe stop at mount points, marked path_truncated: no layout of struct "
+          "mount (BTF)");
+    }
+  }
   plan.hooks = {
       {HookType::Tracepoint, "syscalls:sys_enter_execve"},
       {HookType::Tracepoint, "syscalls:sys_enter_execveat"},
@@ -105,12 +201,32 @@ bool ExecMonitor::unpack_args(const char* data, size_t size, size_t max_args,
   return false;
 }
 
+std::string ExecMonitor::unpack_path(const char* data, size_t size, bool truncated,
+                                     bool deleted) {
+  std::vector<std::string> names;
+  unpack_args(data, size, size, names);
+  std::string path = truncated ? "..." : "";
+  for (auto it = names.rbegin(); it != names.rend(); ++it) path += "/" + *it;
+  if (path.empty()) path = "/";
+  if (deleted) path += " (deleted)";
+  return path;
+}
+
+void ExecMonitor::remember_exec(std::string id) {
+  if (seen_order_.size() == kSeenExecs) {
+    seen_.erase(seen_order_.front());
+    seen_order_.pop_front();
+  }
+  if (seen_.insert(id).second) seen_order_.push_back(std::move(id));
+}
+
 bool ExecMonitor::decode(const void* data, size_t size, Event& event) {
-  constexpr size_t kHeader = offsetof(exec_event, args);
+  constexpr size_t kHeader = offsetof(exec_event, strings);
   if (size < kHeader) return false;
-  exec_event e;  // the fixed part only; args are read in place
+  exec_event e;  // the fixed part only; the strings are read in place
   std::memcpy(&e, data, kHeader);
-  if (e.args_size > size - kHeader) return false;
+  const uint64_t strings_size = uint64_t{e.args_size} + e.cwd_size + e.exe_size;
+  if (strings_size > size - kHeader || e.ancestor_count > EXEC_ANCESTORS_LIMIT) return false;
   const char* args = static_cast<const char*>(data) + kHeader;
 
   std::vector<std::string> argv;
@@ -131,6 +247,44 @@ bool ExecMonitor::decode(const void* data, size_t size, Event& event) {
   event.values[kFilename] = c_string(e.filename, sizeof e.filename);
   event.values[kArgc] = uint64_t{e.argc};
   event.values[kTruncated] = truncated;
+
+  event.values[kPcomm] = c_string(e.pcomm, sizeof e.pcomm);
+  if (e.flags & EXEC_F_PATHS) {
+    const char* cwd = args + e.args_size;
+    const bool cwd_cut = e.flags & EXEC_F_CWD_TRUNCATED;
+    const bool exe_cut = e.flags & EXEC_F_EXE_TRUNCATED;
+    event.values[kCwd] = unpack_path(cwd, e.cwd_size, cwd_cut, e.flags & EXEC_F_CWD_DELETED);
+    event.values[kExe] = e.exe_size == 0 && exe_cut
+                             ? Value(std::string())
+                             : Value(unpack_path(cwd + e.cwd_size, e.exe_size, exe_cut,
+                                                 e.flags & EXEC_F_EXE_DELETED));
+    event.values[kPathTruncated] = cwd_cut || exe_cut;
+  } else {
+    event.values[kCwd] = NoValue{};
+    event.values[kExe] = NoValue{};
+    event.values[kPathTruncated] = false;
+  }
+  event.values[kAuid] = uint64_t{e.auid};
+  event.values[kSessionid] = uint64_t{e.sessionid};
+  event.values[kTty] = tty_name(e.tty, sizeof e.tty);
+  fill_cgroup_values(event, kCgroupId, e.cgroup_id, CgroupColumns::Full);
+  event.values[kMntns] = uint64_t{e.mntns};
+  event.values[kPidns] = uint64_t{e.pidns};
+  event.values[kVpid] = uint64_t{e.vpid};
+  ProcessChain ancestors(e.ancestor_count);
+  for (size_t i = 0; i < ancestors.size(); ++i)
+    ancestors[i] = {e.ancestors[i].pid, c_string(e.ancestors[i].comm, EBPFMON_COMM_LEN)};
+  event.values[kAncestors] = std::move(ancestors);
+  // A failed exec made no new image: it has no exec id of its own.
+  const std::string parent_id = format_exec_id(e.parent_start_ns, e.ppid, e.parent_exec_seq);
+  event.values[kParentExecId] = seen_exec(parent_id) ? Value(parent_id) : Value(NoValue{});
+  if (e.ret == 0) {
+    std::string id = format_exec_id(e.start_ns, e.pid, e.exec_seq);
+    event.values[kExecId] = id;
+    remember_exec(std::move(id));
+  } else {
+    event.values[kExecId] = NoValue{};
+  }
   ++(e.ret == 0 ? succeeded_ : failed_);
   return true;
 }

@@ -1,6 +1,9 @@
 // execmon: every execve/execveat, successful or failed, with full argv.
 #pragma once
 
+#include <deque>
+#include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/settings.h"
@@ -12,6 +15,8 @@ namespace ebpfmon {
 struct ExecSettings {
   uint32_t max_args = 64;
   uint32_t max_arg_bytes = 8192;
+  uint32_t ancestors = 4;  // parents read in the kernel, 0..16
+  bool paths = true;       // cwd and exe
 };
 
 class ExecMonitor final : public BpfMonitor {
@@ -28,6 +33,10 @@ class ExecMonitor final : public BpfMonitor {
   // Returns true when more data than that was present (then truncated).
   static bool unpack_args(const char* data, size_t size, size_t max_args,
                           std::vector<std::string>& out);
+  // A path from its names as the kernel packs them, last first ("b\0a\0"
+  // is "/a/b"). A truncated one starts with ".../"; a deleted one ends with
+  // " (deleted)", as /proc/PID/cwd shows it.
+  static std::string unpack_path(const char* data, size_t size, bool truncated, bool deleted);
 
  protected:
   Result<Plan> plan(Capabilities& caps) const override;
@@ -35,9 +44,16 @@ class ExecMonitor final : public BpfMonitor {
   Result<Metrics> metrics() const override;
 
  private:
+  // parent_exec_id is given only for execs seen in this run: the ids of the
+  // latest ones, oldest first.
+  bool seen_exec(const std::string& id) const { return seen_.count(id) > 0; }
+  void remember_exec(std::string id);
+
   ExecSettings settings_;
   uint64_t succeeded_ = 0;
   uint64_t failed_ = 0;
+  std::unordered_set<std::string> seen_;
+  std::deque<std::string> seen_order_;
 };
 
 }  // namespace ebpfmon

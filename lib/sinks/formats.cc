@@ -76,6 +76,16 @@ void append_csv_string_list(std::string& out, const std::vector<std::string>& it
   if (quoted) out.push_back('"');
 }
 
+// "pid:comm;pid:comm", nearest first.
+std::string process_chain_text(const ProcessChain& chain) {
+  std::string text;
+  for (const ProcessRef& p : chain) {
+    if (!text.empty()) text.push_back(';');
+    text += std::to_string(p.pid) + ":" + p.comm;
+  }
+  return text;
+}
+
 // Numbers go through append_csv_field too: the delimiter may be '.' or '-'.
 void append_csv_value(std::string& out, const Value& value, char delimiter) {
   NumberBuffer buf;
@@ -88,6 +98,8 @@ void append_csv_value(std::string& out, const Value& value, char delimiter) {
           [&](const std::string& v) { append_csv_field(out, v, delimiter); },
           [&](const std::vector<std::string>& v) { append_csv_string_list(out, v, delimiter); },
           [&](Timestamp v) { append_csv_field(out, format_unix_seconds(v), delimiter); },
+          [&](NoValue) {},
+          [&](const ProcessChain& v) { append_csv_field(out, process_chain_text(v), delimiter); },
       },
       value);
 }
@@ -162,6 +174,18 @@ void append_json_value(std::string& out, const Value& value) {
                  },
                  // Written as text: a double would lose the microseconds.
                  [&](Timestamp v) { out.append(format_unix_seconds(v)); },
+                 [&](NoValue) { out.append("null"); },
+                 [&](const ProcessChain& v) {
+                   out.push_back('[');
+                   for (size_t i = 0; i < v.size(); ++i) {
+                     if (i > 0) out.push_back(',');
+                     out.append("{\"pid\":").append(integer_text(buf, v[i].pid));
+                     out.append(",\"comm\":");
+                     append_json_string(out, v[i].comm);
+                     out.push_back('}');
+                   }
+                   out.push_back(']');
+                 },
              },
              value);
 }
@@ -264,6 +288,8 @@ std::string value_to_text(const Value& value) {
                           return joined;
                         },
                         [&](Timestamp v) { return format_unix_seconds(v); },
+                        [&](NoValue) { return std::string(); },
+                        [&](const ProcessChain& v) { return process_chain_text(v); },
                     },
                     value);
 }

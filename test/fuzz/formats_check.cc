@@ -41,6 +41,14 @@ Value read_value(ByteReader& in, ValueType type) {
     }
     case ValueType::Time:
       return Timestamp{in.raw<int64_t>()};
+    case ValueType::ProcessChain: {
+      ProcessChain chain(in.byte() % 5);
+      for (ProcessRef& p : chain) {
+        p.pid = in.raw<uint32_t>();
+        p.comm = in.string();
+      }
+      return chain;
+    }
   }
   return std::string();
 }
@@ -61,7 +69,7 @@ Decoded decode(const uint8_t* data, size_t size) {
   d.schema.fields.resize(1 + in.byte() % 8);
   for (Field& f : d.schema.fields) {
     f.name = in.string();
-    f.type = static_cast<ValueType>(in.byte() % 7);
+    f.type = static_cast<ValueType>(in.byte() % 8);
   }
   const uint8_t shape = in.byte();
   const size_t n = d.schema.fields.size();
@@ -187,6 +195,15 @@ bool json_value_matches(const nlohmann::json& j, const Value& v) {
   }
   if (std::holds_alternative<Timestamp>(v))
     return j.is_number() && j.get<double>() == std::strtod(value_to_text(v).c_str(), nullptr);
+  if (std::holds_alternative<NoValue>(v)) return j.is_null();
+  if (auto chain = std::get_if<ProcessChain>(&v)) {
+    if (!j.is_array() || j.size() != chain->size()) return false;
+    for (size_t i = 0; i < chain->size(); ++i)
+      if (!j[i].is_object() || j[i].size() != 2 || j[i]["pid"] != (*chain)[i].pid ||
+          !json_string_matches(j[i]["comm"], (*chain)[i].comm))
+        return false;
+    return true;
+  }
   const auto& items = std::get<std::vector<std::string>>(v);
   if (!j.is_array() || j.size() != items.size()) return false;
   for (size_t i = 0; i < items.size(); ++i)
