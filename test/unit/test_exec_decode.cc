@@ -33,10 +33,23 @@ TEST_CASE("unpack_args keeps a last string cut without its NUL") {
   CHECK(out == std::vector<std::string>{"abc", "defg"});
 }
 
+TEST_CASE("unpack_path reverses the kernel's names, last first") {
+  CHECK(ExecMonitor::unpack_path("b\0a\0", 4, false, false) == "/a/b");
+  CHECK(ExecMonitor::unpack_path("", 0, false, false) == "/");
+  CHECK(ExecMonitor::unpack_path("dir with sp\xc3\xa5" "ce\0tmp\0", 19, false, false) ==
+        "/tmp/dir with sp\xc3\xa5" "ce");
+  // A path that did not fit keeps its deepest names and says so.
+  CHECK(ExecMonitor::unpack_path("c\0b\0", 4, true, false) == ".../b/c");
+  CHECK(ExecMonitor::unpack_path("gone\0tmp\0", 9, false, true) == "/tmp/gone (deleted)");
+}
+
 TEST_CASE("the record header is the same size on both sides") {
-  // exec.bpf.c sends offsetof(args) + args_size bytes; user space reads the
-  // same header. A change of field order or type must show up here.
-  static_assert(offsetof(exec_event, args) == 8 + 4 * 8 + EBPFMON_COMM_LEN + EXEC_FILENAME_LEN,
+  // exec.bpf.c sends offsetof(strings) + the strings' sizes; user space reads
+  // the same header. A change of field order or type must show up here.
+  static_assert(offsetof(exec_event, strings) == 6 * 8 + 16 * 4 + 2 * EBPFMON_COMM_LEN +
+                                                     EXEC_TTY_LEN + EXEC_FILENAME_LEN +
+                                                     EXEC_ANCESTORS_LIMIT * sizeof(exec_ancestor),
                 "exec_event header layout changed");
-  CHECK(offsetof(exec_event, comm) == 40);
+  CHECK(sizeof(exec_ancestor) == 4 + EBPFMON_COMM_LEN);
+  CHECK(offsetof(exec_event, comm) == 112);
 }
