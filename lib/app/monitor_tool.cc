@@ -12,7 +12,7 @@ int run_monitor_tool(int argc, char** argv, const ToolInfo& tool) {
   CommandLine cmd = parse_command_line(argc, argv, tool);
   if (cmd.exit_code) return *cmd.exit_code;
   if (cmd.list) return find_monitor(tool.monitors.front())->listing.run(cmd.config, std::cout);
-  auto monitors = create_monitors(tool.monitors, cmd.config);
+  auto monitors = create_monitors(cmd.monitors, cmd.config);
   if (!monitors) {
     log_error(monitors.error().to_string());
     return monitors.error().exit_code();

@@ -106,7 +106,10 @@ struct MonitorFlag {
 };
 
 std::vector<std::string> tool_monitors(const ToolInfo& tool) {
-  return tool.monitors.empty() ? registered_monitors() : tool.monitors;
+  if (tool.monitors.empty()) return registered_monitors();
+  std::vector<std::string> names = tool.monitors;
+  for (const auto& optional : tool.optional_monitors) names.push_back(optional.monitor);
+  return names;
 }
 
 std::vector<MonitorFlag> monitor_flags(const ToolInfo& tool) {
@@ -281,6 +284,8 @@ CommandLine parse_command_line(int argc, char** argv, const ToolInfo& tool, Tool
   add_monitor_options(all, tool, flags);
   po::options_description own("Options of this tool");
   if (lister != nullptr) own.add_options()("list", lister->listing.help.c_str());
+  for (const auto& optional : tool.optional_monitors)
+    own.add_options()(optional.flag.c_str(), optional.help.c_str());
   if (extra != nullptr)
     for (const auto& option : extra->options.options()) own.add(option);
   if (!own.options().empty()) all.add(own);
@@ -344,6 +349,9 @@ CommandLine parse_command_line(int argc, char** argv, const ToolInfo& tool, Tool
     return result;
   }
   result.list = vm.count("list") > 0;
+  result.monitors = tool.monitors;
+  for (const auto& optional : tool.optional_monitors)
+    if (vm.count(optional.flag)) result.monitors.push_back(optional.monitor);
   log_debug("configuration: " + result.config.source);
   return result;
 }

@@ -25,6 +25,14 @@ struct ToolInfo {
   std::string positional_monitor;
   std::string positional_key;   // "patterns"
   std::string positional_name;  // "PATTERN"
+  // Monitors a switch adds beside `monitors` (execmon --exits: exit); their
+  // settings are flags of the tool too.
+  struct OptionalMonitor {
+    std::string flag;  // "exits"
+    std::string monitor;
+    std::string help;
+  };
+  std::vector<OptionalMonitor> optional_monitors = {};
 };
 
 // A tool's own actions (ebpfmon --doctor, --daemon): options and what to do
@@ -38,6 +46,8 @@ struct CommandLine {
   std::optional<int> exit_code;  // set when the tool must exit now (help, version, error)
   Config config;
   bool list = false;  // --list, for a tool with one monitor that can list
+  // What to run: the tool's monitors and the optional ones switched on.
+  std::vector<std::string> monitors;
 };
 
 // Prints help/version/errors itself (errors: "<tool>: <message>" and a
