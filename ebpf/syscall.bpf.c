@@ -41,6 +41,12 @@ BPF_TABLE("lru_hash", u32, struct syscall_start, syscall_starts, SYSCALL_INFLIGH
 BPF_PERCPU_HASH(syscall_process_stats, u32, struct syscall_process_stats, SYSCALL_BY_PROCESS);
 #endif
 
+#ifdef SYSCALL_BY_CGROUP
+/* Per-cgroup summaries (--by container, per_container): key 0 collects the
+ * calls of cgroups that found the table full. */
+BPF_PERCPU_HASH(syscall_cgroup_stats, u64, struct syscall_stats, SYSCALL_BY_CGROUP);
+#endif
+
 #ifdef SYSCALL_SAMPLE_RATE
 BPF_PERCPU_ARRAY(syscall_sample, u64, 1);
 
@@ -99,6 +105,25 @@ static __always_inline void syscall_account_process(u32 tgid, u64 duration, bool
     }
   }
   syscall_account(&p->stats, duration, error, slow);
+}
+#endif
+
+#ifdef SYSCALL_BY_CGROUP
+static __always_inline void syscall_account_cgroup(u64 duration, bool error, bool slow) {
+  u64 id = bpf_get_current_cgroup_id();
+  struct syscall_stats *s = syscall_cgroup_stats.lookup(&id);
+  if (!s) {
+    struct syscall_stats fresh = {};
+    syscall_cgroup_stats.update(&id, &fresh);
+    s = syscall_cgroup_stats.lookup(&id);
+    if (!s) {
+      u64 others = 0;
+      s = syscall_cgroup_stats.lookup(&others);
+      if (!s)
+        return;
+    }
+  }
+  syscall_account(s, duration, error, slow);
 }
 #endif
 
@@ -184,6 +209,9 @@ static __always_inline int syscall_exit(void *ctx, long ret) {
     syscall_account(stats, duration, error, slow);
 #ifdef SYSCALL_BY_PROCESS
   syscall_account_process(ebpfmon_current_tgid(), duration, error, slow);
+#endif
+#ifdef SYSCALL_BY_CGROUP
+  syscall_account_cgroup(duration, error, slow);
 #endif
 
   /* Which calls become events: SYSCALL_WRITE_* from the sampling strategy

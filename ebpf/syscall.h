@@ -59,6 +59,7 @@ namespace ebpfmon { /* map names: see common.h */
 inline constexpr char kSyscallTableMap[] = "syscall_table";
 inline constexpr char kSyscallStatsMap[] = "syscall_stats";
 inline constexpr char kSyscallProcessStatsMap[] = "syscall_process_stats";
+inline constexpr char kSyscallCgroupStatsMap[] = "syscall_cgroup_stats";
 }  // namespace ebpfmon
 #endif
 

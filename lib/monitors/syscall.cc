@@ -4,6 +4,7 @@
 #include <cstring>
 #include <ostream>
 
+#include "core/cgroups.h"
 #include "core/text.h"
 #include "monitors/process_context.h"
 #include "monitors/registry.h"
@@ -232,6 +233,23 @@ bool SyscallMonitor::by_process() const {
   return settings_.summary.on && settings_.summary.by == "process";
 }
 
+bool SyscallMonitor::counts_by_cgroup() const {
+  return settings_.per_container || (settings_.summary.on && settings_.summary.by == "container");
+}
+
+std::map<std::string, LatencyStats> SyscallMonitor::by_container(const Totals& totals) {
+  std::map<std::string, LatencyStats> rows;
+  for (const CgroupStats& c : totals.by_cgroup) {
+    std::string key = "other";
+    if (c.cgroup_id != 0) {
+      key = CgroupNames::shared().lookup(c.cgroup_id).container.container_id;
+      if (key.empty()) key = "host";
+    }
+    rows[key].add(c.stats);
+  }
+  return rows;
+}
+
 std::unique_ptr<PeriodicReport> SyscallMonitor::report(std::ostream& out) const {
   if (!settings_.summary.on) return nullptr;
   return std::make_unique<SyscallSummary>(*this, settings_.summary, out);
@@ -289,7 +307,12 @@ SettingsSection SyscallMonitor::settings_table() {
                "write only slow calls (with errors-only: either)")
       .words("syscalls", "syscall", &S::syscalls, "syscall", check_syscall,
              "syscall names or numbers",
-             "trace exactly these syscalls, whatever their category (empty: all)");
+             "trace exactly these syscalls, whatever their category (empty: all)")
+      .boolean("per_container", "per-container", &S::per_container,
+               "count calls per container in the kernel, for /metrics (--by container does too)")
+      .integer("container_series", "", &S::container_series, 1, 1000,
+               "/metrics: per-container series for the K busiest containers, the rest summed "
+               "as container=\"other\"");
   Setting summary_flag;
   summary_flag.flag = "summary";
   summary_flag.value_name = "SECS";
@@ -303,7 +326,8 @@ SettingsSection SyscallMonitor::settings_table() {
   });
   t.choice(
        "", "by", [](S& s) -> std::string& { return s.summary.by; },
-       {"syscall", "category", "process"}, "summary rows per syscall, category or process", "WHAT")
+       {"syscall", "category", "process", "container"},
+       "summary rows per syscall, category, process or container", "WHAT")
       .needs("summary")
       .boolean(
           "", "histogram", [](S& s) -> bool& { return s.summary.histogram; },
@@ -361,6 +385,7 @@ Result<BpfMonitor::Plan> SyscallMonitor::plan(Capabilities& caps) const {
   }
   plan.max_events_per_second = s.max_events_per_second;
   if (by_process()) plan.defines.emplace_back("SYSCALL_BY_PROCESS", 4096);
+  if (counts_by_cgroup()) plan.defines.emplace_back("SYSCALL_BY_CGROUP", 1024);
   return plan;
 }
 
@@ -369,8 +394,13 @@ Result<void> SyscallMonitor::configure(const BpfProgram& program) {
   if (!table) return table.error();
   for (uint32_t nr = 0; nr < SYSCALL_NR_SLOTS; ++nr)
     if (auto r = table->update(nr, classes_[nr]); !r) return r;
+  // Key 0 of each summary table collects what finds it full; it must exist first.
+  if (counts_by_cgroup()) {
+    auto cgroups = program.percpu_map<uint64_t, syscall_stats>(kSyscallCgroupStatsMap);
+    if (!cgroups) return cgroups.error();
+    if (auto r = cgroups->update(0, syscall_stats{}); !r) return r;
+  }
   if (!by_process()) return {};
-  // Key 0 collects the processes that find the table full; it must exist first.
   auto processes = program.percpu_map<uint32_t, syscall_process_stats>(kSyscallProcessStatsMap);
   if (!processes) return processes.error();
   return processes->update(0, syscall_process_stats{});
@@ -379,6 +409,7 @@ Result<void> SyscallMonitor::configure(const BpfProgram& program) {
 Result<void> SyscallMonitor::read_totals(Totals& out) const {
   out.by_nr.fill({});
   out.by_process.clear();
+  out.by_cgroup.clear();
   if (program() == nullptr) return {};
   auto stats = program()->percpu_map<uint32_t, syscall_stats>(kSyscallStatsMap);
   if (!stats) return stats.error();
@@ -388,6 +419,21 @@ Result<void> SyscallMonitor::read_totals(Totals& out) const {
     if (!per_cpu) return per_cpu.error();
     if (!*per_cpu) continue;
     for (const syscall_stats& k : **per_cpu) add_kernel_stats(out.by_nr[nr], k);
+  }
+  if (counts_by_cgroup()) {
+    auto cgroups = program()->percpu_map<uint64_t, syscall_stats>(kSyscallCgroupStatsMap);
+    if (!cgroups) return cgroups.error();
+    auto ids = cgroups->keys();
+    if (!ids) return ids.error();
+    for (uint64_t id : *ids) {
+      auto per_cpu = cgroups->lookup(id);
+      if (!per_cpu) return per_cpu.error();
+      if (!*per_cpu) continue;
+      CgroupStats row;
+      row.cgroup_id = id;
+      for (const syscall_stats& k : **per_cpu) add_kernel_stats(row.stats, k);
+      out.by_cgroup.push_back(std::move(row));
+    }
   }
   if (!by_process()) return {};
   auto processes = program()->percpu_map<uint32_t, syscall_process_stats>(kSyscallProcessStatsMap);
@@ -408,6 +454,45 @@ Result<void> SyscallMonitor::read_totals(Totals& out) const {
   }
   return {};
 }
+
+namespace {
+
+// At most `cap` containers by calls get their own series; "other" sums the
+// rest (and what the kernel's table had no room for), so a node running a
+// thousand containers still exposes cap + 2 series per family.
+std::vector<MetricFamily> container_metrics(const std::map<std::string, LatencyStats>& rows,
+                                            uint32_t cap) {
+  std::vector<std::pair<std::string, LatencyStats>> ranked;
+  LatencyStats other;
+  for (const auto& [key, stats] : rows) {
+    if (key == "other")
+      other.add(stats);
+    else
+      ranked.emplace_back(key, stats);
+  }
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const auto& a, const auto& b) { return a.second.count > b.second.count; });
+  for (size_t i = cap; i < ranked.size(); ++i) other.add(ranked[i].second);
+  if (ranked.size() > cap) ranked.resize(cap);
+  if (other.count > 0 || rows.count("other")) ranked.emplace_back("other", other);
+  MetricFamily calls{"ebpfmon_syscall_container_calls_total",
+                     "System calls traced, by container (host: no container; other: the rest)",
+                     MetricFamily::Type::Counter,
+                     {},
+                     {}};
+  MetricFamily errors{"ebpfmon_syscall_container_errors_total",
+                      "System calls that returned an error, by container",
+                      MetricFamily::Type::Counter,
+                      {},
+                      {}};
+  for (const auto& [key, stats] : ranked) {
+    calls.samples.push_back({{{"container", key}}, static_cast<double>(stats.count)});
+    errors.samples.push_back({{{"container", key}}, static_cast<double>(stats.errors)});
+  }
+  return {std::move(calls), std::move(errors)};
+}
+
+}  // namespace
 
 // Calls, errors and slow calls per syscall; latency histograms per category
 // (per syscall would be thousands of series), from the in-kernel log2
@@ -452,7 +537,12 @@ Result<Metrics> SyscallMonitor::metrics() const {
     h.count = s.count;
     latency.histograms.push_back(std::move(h));
   }
-  return Metrics{std::move(calls), std::move(errors), std::move(slow), std::move(latency)};
+  Metrics out{std::move(calls), std::move(errors), std::move(slow), std::move(latency)};
+  if (counts_by_cgroup()) {
+    for (MetricFamily& f : container_metrics(by_container(*totals), settings_.container_series))
+      out.push_back(std::move(f));
+  }
+  return out;
 }
 
 bool SyscallMonitor::decode(const void* data, size_t size, Event& event) {

@@ -29,7 +29,7 @@ struct SyscallThresholds {
 struct SyscallSummarySettings {
   bool on = false;
   double interval = 0;
-  std::string by = "syscall";  // syscall | category | process
+  std::string by = "syscall";  // syscall | category | process | container
   bool histogram = false;
   uint32_t top = 20;  // rows per table, 0 = all
 };
@@ -47,6 +47,8 @@ struct SyscallSettings {
   bool show_errors_only = false;
   bool show_slow_only = false;
   std::vector<std::string> syscalls;  // only these (names or numbers); empty = all
+  bool per_container = false;         // count per cgroup in the kernel (/metrics)
+  uint32_t container_series = 20;     // /metrics: the top K containers, the rest "other"
   SyscallSummarySettings summary;
 };
 
@@ -67,11 +69,19 @@ class SyscallMonitor final : public BpfMonitor {
     std::string comm;
     LatencyStats stats;
   };
+  struct CgroupStats {
+    uint64_t cgroup_id = 0;  // 0: cgroups that found the per-cgroup table full
+    LatencyStats stats;
+  };
   // The in-kernel counters since the start, summed over CPUs.
   struct Totals {
     std::array<LatencyStats, SYSCALL_NR_SLOTS> by_nr;  // index = syscall number
-    std::vector<ProcessStats> by_process;              // with count_by_process
+    std::vector<ProcessStats> by_process;              // with --by process
+    std::vector<CgroupStats> by_cgroup;                // with by_container()
   };
+  // Per container: the container id, "host" for cgroups of no container,
+  // "other" for those the kernel's table had no room for.
+  static std::map<std::string, LatencyStats> by_container(const Totals& totals);
   Result<void> read_totals(Totals& out) const;
 
   Result<void> check_settings() const override { return refused_; }
@@ -90,6 +100,7 @@ class SyscallMonitor final : public BpfMonitor {
   using Classes = std::array<syscall_class, SYSCALL_NR_SLOTS>;
   static Result<Classes> classify(const SyscallSettings& settings);
   bool by_process() const;
+  bool counts_by_cgroup() const;
 
   SyscallSettings settings_;
   Classes classes_{};

@@ -42,6 +42,16 @@ Result<void> SyscallSummary::print(bool whole_run) {
           delta(p.stats, it == earlier.end() ? nullptr : it->second)};
       table.rows.push_back(std::move(row));
     }
+  } else if (settings_.by == "container") {
+    // Containers by the first 12 digits of their id, as docker ps shows them.
+    table.key_headings = {"CONTAINER"};
+    const auto earlier = before ? SyscallMonitor::by_container(*before)
+                                : std::map<std::string, LatencyStats>{};
+    for (const auto& [key, stats] : SyscallMonitor::by_container(*now)) {
+      auto it = earlier.find(key);
+      const std::string shown = key == "other" ? "(table full)" : key.substr(0, 12);
+      table.rows.push_back({{shown}, delta(stats, it == earlier.end() ? nullptr : &it->second)});
+    }
   } else {
     std::map<int, LatencyRow> by_category;
     for (int nr = 0; nr < SYSCALL_NR_SLOTS; ++nr) {

@@ -1,5 +1,5 @@
 // syscallmon --summary: every interval (and at exit) a table of the
-// in-kernel counters, per syscall, per category or per process, like
+// in-kernel counters, per syscall, category, process or container, like
 // `syscount -L` with errors, slow calls and percentiles.
 #pragma once
 
