@@ -8,10 +8,15 @@
 
 #include "bpf/capabilities.h"
 #include "bpf/kernel_headers.h"
+#include "bpf/kernel_layout.h"
 #include "bpf/system.h"
+#include "core/cgroups.h"
 
 namespace ebpfmon {
 namespace {
+
+// The root cgroup's kernfs id.
+constexpr uint64_t kRootCgroupId = 1;
 
 // "raw tracepoint sys_enter, raw tracepoint sys_exit"; many hooks of one
 // type as "fentry x10 (vfs_read, vfs_write, vfs_open, ...)".
@@ -61,6 +66,29 @@ int run_doctor(const std::vector<std::unique_ptr<Monitor>>& monitors,
   row(out, "BTF", btf, btf ? "/sys/kernel/btf/vmlinux" : "absent (CONFIG_DEBUG_INFO_BTF is off)");
   const auto headers = locate_kernel_headers(kernel_cache_dir());
   row(out, "struct layouts", headers.ok(), headers ? headers->describe() : headers.error().message);
+
+  const auto cgroup = find_cgroup_v2();
+  row(out, "cgroup v2", cgroup.ok(),
+      cgroup ? cgroup->path.string() + (cgroup->hybrid ? " (hybrid: v1 controllers beside it)"
+                                                       : " (unified)")
+             : cgroup.error().message + ": cgroup, container_id and pod_uid stay empty, "
+                                        "--cgroup and --container cannot be used");
+
+  out << "\ncontext fields\n";
+  const bool names = cgroup && !CgroupNames::shared().lookup(kRootCgroupId).path.empty();
+  row(out, "cgroup paths", names,
+      names ? "cgroup ids resolve to paths (kernfs file handles), containers and pods from them"
+            : "cgroup ids cannot be resolved: cgroup, container_id and pod_uid stay empty");
+  const bool mounts_layout = kernel_member_offset("mount", "mnt_parent").has_value();
+  row(out, "cwd, exe", mounts_layout,
+      mounts_layout ? "built in the kernel, across mounts (struct mount from BTF)"
+                    : "stop at mount points and are marked path_truncated (no struct mount in BTF)");
+  const bool audit = kernel_member_offset("task_struct", "loginuid").has_value();
+  row(out, "auid, sessionid", audit,
+      audit ? "task_struct.loginuid, sessionid" : "no audit fields in BTF: they stay 4294967295");
+  const bool mntns = kernel_member_offset("mnt_namespace", "ns").has_value();
+  row(out, "mntns", mntns, mntns ? "struct mnt_namespace from BTF" : "no layout in BTF: stays 0");
+  row(out, "ancestors, tty", true, "real_parent chain and signal->tty, read at exec time");
 
   out << "\nhooks (each tried for real)\n";
   Capabilities caps;
