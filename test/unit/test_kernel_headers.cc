@@ -7,8 +7,10 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include "bpf/kernel_headers.h"
+#include "bpf/kernel_layout.h"
 #include "bpf/program.h"
 #include "ebpf/common.h"
 #include "ebpf/func.h"
@@ -19,6 +21,7 @@ using namespace ebpfmon;
 
 namespace ebpfmon::bpf_sources {
 extern const char exec_bpf[];
+extern const char exit_bpf[];
 extern const char syscall_bpf[];
 extern const char func_bpf[];
 }  // namespace ebpfmon::bpf_sources
@@ -49,12 +52,15 @@ void check_common_maps(const std::string& name, BpfProgram& program) {
   check_map(name, program.map<uint32_t, uint8_t>(kFilterPidsMap));
   check_map(name, program.map<uint32_t, uint8_t>(kFilterUidsMap));
   check_map(name, program.map<ebpfmon_comm, uint8_t>(kFilterCommsMap));
+  check_map(name, program.map<uint32_t, uint32_t>(kFilterCgroupMap));
+  check_map(name, program.map<uint32_t, ebpfmon_container_filter>(kFilterContainerMap));
 }
 
 void check_syscall_maps(const std::string& name, BpfProgram& program) {
   check_map(name, program.map<uint32_t, syscall_class>(kSyscallTableMap));
   check_map(name, program.percpu_map<uint32_t, syscall_stats>(kSyscallStatsMap));
   check_map(name, program.percpu_map<uint32_t, syscall_process_stats>(kSyscallProcessStatsMap));
+  check_map(name, program.percpu_map<uint64_t, syscall_stats>(kSyscallCgroupStatsMap));
 }
 
 void check_func_maps(const std::string& name, BpfProgram& program) {
@@ -98,6 +104,7 @@ TEST_CASE("every BPF program compiles against the kernel layouts in use, with th
     const char* source;
     void (*check_own_maps)(const std::string&, BpfProgram&);
   } programs[] = {{"exec", bpf_sources::exec_bpf, no_maps_of_its_own},
+                  {"exit", bpf_sources::exit_bpf, no_maps_of_its_own},
                   {"syscall", bpf_sources::syscall_bpf, check_syscall_maps},
                   {"func", bpf_sources::func_bpf, check_func_maps}};
   for (const auto& [name, source, check_own_maps] : programs) {
@@ -113,7 +120,20 @@ TEST_CASE("every BPF program compiles against the kernel layouts in use, with th
                       {"FUNC_COUNT_SLOTS", 16},
                       {"SYSCALL_TASK_STORAGE", 1},
                       {"SYSCALL_WRITE_ALL", 1},
-                      {"SYSCALL_BY_PROCESS", 16}}};
+                      {"EBPFMON_FILTER_CGROUP", 1},
+                      {"EBPFMON_FILTER_CONTAINER", 1},
+                      {"SYSCALL_BY_PROCESS", 16},
+                      {"SYSCALL_BY_CGROUP", 16},
+                      {"EXEC_PATHS", 1}}};
+    // The layouts exec reads through offsets, as its plan passes them.
+    for (const auto& [define, type, member] :
+         {std::tuple{"EXEC_MOUNT_MNT", "mount", "mnt"},
+          std::tuple{"EXEC_MOUNT_PARENT", "mount", "mnt_parent"},
+          std::tuple{"EXEC_MOUNT_MOUNTPOINT", "mount", "mnt_mountpoint"},
+          std::tuple{"EXEC_MNT_NS_NS", "mnt_namespace", "ns"},
+          std::tuple{"EXEC_HAVE_AUDIT", "task_struct", "loginuid"}})
+      if (auto offset = kernel_member_offset(type, member))
+        spec.defines.emplace_back(define, std::string(define) == "EXEC_HAVE_AUDIT" ? 1 : *offset);
     auto program = BpfProgram::compile(spec);
     CHECK_MESSAGE(program, name << ": " << (program ? "" : program.error().to_string()));
     if (!program) continue;
