@@ -43,7 +43,8 @@ std::string unescape_mount_path(const std::string& s) {
 
 Result<CgroupV2Mount> find_cgroup_v2() {
   std::ifstream in("/proc/self/mountinfo");
-  if (!in) return Error::runtime("cannot read /proc/self/mountinfo: " + std::string(strerror(errno)));
+  if (!in)
+    return Error::runtime("cannot read /proc/self/mountinfo: " + std::string(strerror(errno)));
   std::vector<fs::path> v2;
   bool v1 = false;
   std::string line;
@@ -87,8 +88,8 @@ Result<std::string> resolve_cgroup_path(std::string_view text, std::string_view 
   while (std::getline(parts, part, '/')) {
     if (part.empty()) continue;
     if (part == "." || part == "..")
-      return Error::usage(prefix + "a cgroup path may not contain '.' or '..': " +
-                          quote_for_message(given));
+      return Error::usage(prefix +
+                          "a cgroup path may not contain '.' or '..': " + quote_for_message(given));
     normal += "/" + part;
   }
   if (normal.empty()) normal = "/";

@@ -52,8 +52,8 @@ const Schema& ExitMonitor::schema() const {
 }
 
 std::vector<ConsoleColumn> ExitMonitor::console_columns() const {
-  return {{"TIME", kTimeStr, 25}, {"COMM", kComm, 16},    {"PID", kPid, 8},
-          {"PPID", kPpid, 8},     {"EXIT", kExitCode, 5}, {"SIGNAL", kSignal, 10},
+  return {{"TIME", kTimeStr, 25},     {"COMM", kComm, 16},    {"PID", kPid, 8},
+          {"PPID", kPpid, 8},         {"EXIT", kExitCode, 5}, {"SIGNAL", kSignal, 10},
           {"AGE(ms)", kLifetimeMs, 0}};
 }
 
@@ -72,8 +72,8 @@ std::string ExitMonitor::signal_name(int signal) {
 Result<BpfMonitor::Plan> ExitMonitor::plan(Capabilities& caps) const {
   const FeatureStatus& raw = caps.status(Feature::RawTracepoint);
   if (!raw.available)
-    return Error::runtime("the exit monitor needs raw tracepoints, which this kernel does not allow: " +
-                          raw.detail);
+    return Error::runtime(
+        "the exit monitor needs raw tracepoints, which this kernel does not allow: " + raw.detail);
   Plan plan;
   plan.source = bpf_sources::exit_bpf;
   if (settings_.failed_only) plan.defines.emplace_back("EXIT_FAILED_ONLY", 1);
@@ -112,11 +112,8 @@ bool ExitMonitor::decode(const void* data, size_t size, Event& event) {
 }
 
 Result<Metrics> ExitMonitor::metrics() const {
-  MetricFamily exits{"ebpfmon_exit_total",
-                     "Processes that ended, by how",
-                     MetricFamily::Type::Counter,
-                     {},
-                     {}};
+  MetricFamily exits{
+      "ebpfmon_exit_total", "Processes that ended, by how", MetricFamily::Type::Counter, {}, {}};
   exits.samples = {{{{"how", "success"}}, static_cast<double>(exited_ok_)},
                    {{{"how", "failure"}}, static_cast<double>(exited_failed_)},
                    {{{"how", "signal"}}, static_cast<double>(killed_)}};

@@ -229,7 +229,8 @@ CONFIG = [
         r"@CONFIG@:5:17: logging\.handlers\.file\.filename: logging\.file already names the log file; give only one",
         yaml="logging:\n  file: a.log\n  handlers:\n    file:\n      filename: b.log\n"),
     row("ebpfmon", ["-c", "@CONFIG@"], 2, r"no monitor is enabled in @CONFIG@ \(monitors\.<name>\.enabled\)",
-        yaml="monitors:\n  exec: {enabled: false}\n  syscall: {enabled: false}\n  func: {enabled: false}\n"),
+        yaml="monitors:\n  exec: {enabled: false}\n  exit: {enabled: false}\n  syscall: {enabled: false}\n"
+             "  func: {enabled: false}\n"),
 ]
 
 # Each tool's own options.
@@ -274,7 +275,7 @@ OWN = [
     row("syscallmon", ["--summary", "-2"], 2, r"--summary: -2 is out of range \(more than 0"),
     row("syscallmon", ["--summary=0"], 2, r"--summary: 0 is out of range \(more than 0"),
     row("syscallmon", ["--summary", "abc"], 2, r"--summary: 'abc' is not a number of seconds"),
-    row("syscallmon", ["--summary", "--by", "thing"], 2, r"--by: expected one of syscall, category, process, got 'thing'"),
+    row("syscallmon", ["--summary", "--by", "thing"], 2, r"--by: expected one of syscall, category, process, container, got 'thing'"),
     row("syscallmon", ["--by", "process"], 2, r"--by needs --summary"),
     row("syscallmon", ["--histogram"], 2, r"--histogram needs --summary"),
     row("syscallmon", ["--top", "5"], 2, r"--top needs --summary"),
@@ -303,8 +304,8 @@ OWN = [
     row("funcmon", ["x" * 129], 2, r"PATTERN: function pattern longer than 128 bytes"),
     row("funcmon", ["nosuchfunction_xyz_*"], 2, r"no traceable kernel function matches 'nosuchfunction_xyz_\*'",
         root_only="matching needs /proc/kallsyms, read as root"),
-    row("ebpfmon", ["-m", "nosuch"], 2, r"--monitors: unknown monitor 'nosuch'; known: exec, func, syscall"),
-    row("ebpfmon", ["-m", "exce"], 2, r"--monitors: unknown monitor 'exce' \(did you mean 'exec'\?\); known: exec, func, syscall"),
+    row("ebpfmon", ["-m", "nosuch"], 2, r"--monitors: unknown monitor 'nosuch'; known: exec, exit, func, syscall"),
+    row("ebpfmon", ["-m", "exce"], 2, r"--monitors: unknown monitor 'exce' \(did you mean 'exec'\?\); known: exec, exit, func, syscall"),
     row("ebpfmon", ["-m", ""], 2, r"--monitors: empty monitor name in ''"),
     row("ebpfmon", ["-m", "exec,,syscall"], 2, r"--monitors: empty monitor name in 'exec,,syscall'"),
     row("ebpfmon", ["-m"], 2, r"the required argument for option '--monitors' is missing"),

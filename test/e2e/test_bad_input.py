@@ -27,8 +27,8 @@ CASE_TIMEOUT = 60
 # What a crash, an uncaught exception or a dump leaves on stderr.
 CRASH_MARKS = ["terminate called", "Aborted", "what():", "core dumped", "Segmentation fault",
                "Traceback", "AddressSanitizer", "runtime error:", "stack trace", "\n#0 ", "\n#1 "]
-EXEC_COLUMNS = 11
-SYSCALL_COLUMNS = 17
+EXEC_COLUMNS = 28
+SYSCALL_COLUMNS = 19
 
 
 def drop_privileges():

@@ -103,8 +103,9 @@ def test_syscall_summary(tmp):
 
 
 def test_config_and_unavailable(tmp):
-    """The config enables all three; func cannot run on a kernel without
-    kprobes or fentry and is left out, the others run."""
+    """The config enables exec, syscall and func (exit is on by default);
+    func cannot run on a kernel without kprobes or fentry and is left out,
+    the others run."""
     out = os.path.join(tmp, "config")
     config = os.path.join(tmp, "monitor_config.yaml")
     with open(config, "w") as f:
@@ -122,7 +123,7 @@ def test_config_and_unavailable(tmp):
     check(re.search(r"func: unavailable on this machine, left out: cannot trace kernel functions: "
                     r"kprobes: .*CONFIG_KPROBES.*fentry: ", err) is not None,
           "config: func reported unavailable, with the reason: %s" % err[:400])
-    check("Tracing exec, syscall... Ctrl-C to end." in err, "config: exec and syscall run")
+    check("Tracing exec, exit, syscall... Ctrl-C to end." in err, "config: exec, exit and syscall run")
     check(output_files(out, "exec", "csv") and output_files(out, "syscall", "csv")
           and not output_files(out, "func", "csv"), "config: one file per running monitor")
     r = run([tool("ebpfmon"), "-m", "func", "-d", "1"])
@@ -190,7 +191,7 @@ def test_daemon(tmp):
     r = ebpfmon("--daemon-status", "--json")
     status = json.loads(r.stdout) if r.returncode == 0 else {}
     check(status.get("pid") == pid and [m["name"] for m in status.get("monitors", [])] ==
-          ["exec", "syscall"], "daemon: status --json lists both monitors: %s" % r.stdout[:200])
+          ["exec", "exit", "syscall"], "daemon: status --json lists the monitors: %s" % r.stdout[:200])
     check(status.get("config", "").endswith("monitor_config.yaml"), "daemon: says which config")
     check(all(m["hooks"] and "total" in m["lost"] for m in status.get("monitors", [])),
           "daemon: status has hooks and losses per monitor")

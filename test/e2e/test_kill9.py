@@ -22,7 +22,7 @@ from harness import Tracer, check, finish, output_files, require_root, skip, too
 
 TRUE = shutil.which("true") or "/bin/true"
 BPFTOOL = shutil.which("bpftool") or ("/usr/sbin/bpftool" if os.path.exists("/usr/sbin/bpftool") else None)
-COLUMNS = {"exec": 11, "syscall": 17}
+COLUMNS = {"exec": 28, "syscall": 19}
 RELEASE_WAIT = 10  # seconds the kernel may take to free what a dead process held
 
 

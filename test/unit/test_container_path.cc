@@ -57,8 +57,8 @@ TEST_CASE("container ids of the common runtimes' cgroup layouts") {
 TEST_CASE("host cgroups and look-alikes are no container") {
   for (const std::string& path : std::initializer_list<std::string>{
            "/", "/user.slice/user-0.slice/session-3.scope", "/system.slice/docker.service",
-        "/system.slice/crio-conmon-" + kId + ".scope", "/system.slice/docker-xyz.scope",
-        "/abcdef", "/kubepods.slice/kubepods-podnot-a-uid.slice"}) {
+           "/system.slice/crio-conmon-" + kId + ".scope", "/system.slice/docker-xyz.scope",
+           "/abcdef", "/kubepods.slice/kubepods-podnot-a-uid.slice"}) {
     const ContainerRef ref = parse_container_path(path);
     CHECK_MESSAGE(ref.container_id.empty(), path);
     CHECK_MESSAGE(ref.pod_uid.empty(), path);
@@ -94,9 +94,9 @@ TEST_CASE("cgroups made after start are resolved from their id" * doctest::skip(
   CHECK(info.container.container_id == kId);
 
   // The --cgroup forms: from the root, relative, under the mount.
-  for (const std::string& given : {std::string("/ebpfmon-unit.slice"),
-                                   std::string("ebpfmon-unit.slice/"),
-                                   (mount->path / "ebpfmon-unit.slice").string()}) {
+  for (const std::string& given :
+       {std::string("/ebpfmon-unit.slice"), std::string("ebpfmon-unit.slice/"),
+        (mount->path / "ebpfmon-unit.slice").string()}) {
     auto path = resolve_cgroup_path(given, "--cgroup");
     CHECK_MESSAGE(path, given);
     if (path) CHECK(*path == "/ebpfmon-unit.slice");
