@@ -156,7 +156,8 @@ static __always_inline void exec_read_path(struct exec_event *e, u32 *size, u32 
   if (!pprev && parent != dentry)
     e->flags |= deleted;
 
-  for (int i = 0; i < EXEC_PATH_DEPTH; i++) {
+  /* One pass per name or mount crossed, and one more to see the root. */
+  for (int i = 0; i <= EXEC_PATH_DEPTH; i++) {
     if (dentry == root_dentry && vfsmnt == root_mnt)
       return;
     struct dentry *mnt_root = NULL;
@@ -178,6 +179,8 @@ static __always_inline void exec_read_path(struct exec_event *e, u32 *size, u32 
     ebpfmon_read_kernel(parent, dentry, struct dentry, d_parent);
     if (!parent || parent == dentry)
       return; /* the root of a tree outside the task's root */
+    if (i == EXEC_PATH_DEPTH)
+      break;
     const unsigned char *name = NULL;
     u32 len = 0;
     ebpfmon_read_kernel(name, dentry, struct dentry, d_name.name);

@@ -25,8 +25,8 @@
 #define EXEC_ARGC_SCAN 1024
 #define EXEC_FILENAME_LEN 512
 
-/* cwd and exe: each at most EXEC_PATH_BYTES of names, EXEC_PATH_DEPTH
- * directories and mounts deep; a longer path is marked truncated. */
+/* cwd and exe: each at most EXEC_PATH_BYTES of names and EXEC_PATH_DEPTH
+ * names plus mount points crossed; a longer path is marked truncated. */
 #define EXEC_PATH_BYTES 1024
 #define EXEC_PATH_DEPTH 40
 #define EXEC_NAME_BYTES 256 /* NAME_MAX + 1 */
