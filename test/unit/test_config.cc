@@ -360,6 +360,12 @@ TEST_CASE("errors carry exact line:column of the offending node") {
         "t.yaml:2:12: filters.pid: '2x' is not a process id");
   CHECK(parse_error("filters:\n  comm: a,,b\n") ==
         "t.yaml:2:9: filters.comm: empty name in 'a,,b'");
+  CHECK(parse_error("filters:\n  container: 3f2a9c1e0b7\n") ==
+        "t.yaml:2:14: filters.container: expected a container id: 12 to 64 hex digits, got "
+        "'3f2a9c1e0b7'");
+  CHECK(parse_ok("filters: {container: 3F2A9C1E0B7D}").filters.container == "3f2a9c1e0b7d");
+  CHECK(parse_error("filters: {cgroup: [a]}") ==
+        "t.yaml:1:19: filters.cgroup: expected a cgroup v2 path, got a sequence");
   // An empty value is blamed on its key: yaml-cpp marks it at the next line.
   CHECK(parse_error("output:\n  directory:\n  quiet: true\n") ==
         "t.yaml:2:3: output.directory: expected a string, got null");

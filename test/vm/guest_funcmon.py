@@ -88,8 +88,10 @@ def test_events(tmp, backend):
         check(r["ppid"] == os.getpid() and r["uid"] == 0 and r["comm"] == COMM,
               "%s: reader's ppid, uid and comm: %s" % (backend, r))
     check(list(rows[0].keys()) == ["timestamp", "time_str", "pid", "ppid", "uid", "comm",
-                                   "func_name"] if rows else False,
-          "%s: the seed's columns" % backend)
+                                   "func_name", "cgroup_id", "container_id"] if rows else False,
+          "%s: the seed's columns, then the cgroup's" % backend)
+    check(all(isinstance(r["cgroup_id"], int) and r["container_id"] == "" for r in mine[:3]),
+          "%s: the reader's cgroup id, no container: %s" % (backend, mine[:1]))
     counts = summary_counts(t.stderr_text(), "func")
     check(counts == (len(rows), 0), "%s: summary %s matches %d rows" % (backend, counts, len(rows)))
     check_clean(backend)
