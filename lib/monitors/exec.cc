@@ -69,13 +69,9 @@ std::string c_string(const char* s, size_t max) {
 
 const Schema& ExecMonitor::schema() const {
   static const Schema schema = [] {
-    Schema s{{
-      {"timestamp", ValueType::Time},
-      {"time_str", ValueType::String},
-      {"comm", ValueType::String},
-      {"uid", ValueType::UInt},
-      {"pid", ValueType::UInt},
-      {"ppid", ValueType::UInt},
+    Schema s;
+    append_task_fields(s.fields);
+    s.fields.insert(s.fields.end(), {
       {"ret", ValueType::Int},
       {"argv", ValueType::StringList},
       {"filename", ValueType::String},
@@ -88,7 +84,7 @@ const Schema& ExecMonitor::schema() const {
       {"auid", ValueType::UInt},
       {"sessionid", ValueType::UInt},
       {"tty", ValueType::String},
-    }};
+    });
     append_cgroup_fields(s.fields, CgroupColumns::Full);
     s.fields.insert(s.fields.end(), {{"mntns", ValueType::UInt},
                                      {"pidns", ValueType::UInt},
@@ -236,12 +232,7 @@ bool ExecMonitor::decode(const void* data, size_t size, Event& event) {
   const Timestamp ts = clock().to_wall(e.ts_ns);
 
   event.values.resize(schema().fields.size());
-  event.values[kTimestamp] = ts;
-  event.values[kTimeStr] = format_time_str(ts);
-  event.values[kComm] = c_string(e.comm, sizeof e.comm);
-  event.values[kUid] = uint64_t{e.uid};
-  event.values[kPid] = uint64_t{e.pid};
-  event.values[kPpid] = uint64_t{e.ppid};
+  fill_task_values(event, {ts, e.comm, e.uid, e.pid, e.ppid});
   event.values[kRet] = int64_t{e.ret};
   event.values[kArgv] = std::move(argv);
   event.values[kFilename] = c_string(e.filename, sizeof e.filename);

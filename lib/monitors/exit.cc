@@ -32,19 +32,15 @@ enum Column : size_t {
 
 const Schema& ExitMonitor::schema() const {
   static const Schema schema = [] {
-    Schema s{{
-        {"timestamp", ValueType::Time},
-        {"time_str", ValueType::String},
-        {"comm", ValueType::String},
-        {"uid", ValueType::UInt},
-        {"pid", ValueType::UInt},
-        {"ppid", ValueType::UInt},
+    Schema s;
+    append_task_fields(s.fields);
+    s.fields.insert(s.fields.end(), {
         {"exit_code", ValueType::Int},
         {"signal", ValueType::String},
         {"core_dumped", ValueType::Bool},
         {"lifetime_ms", ValueType::Float},
         {"exec_id", ValueType::String},
-    }};
+    });
     append_cgroup_fields(s.fields, CgroupColumns::Full);
     return s;
   }();
@@ -88,12 +84,7 @@ bool ExitMonitor::decode(const void* data, size_t size, Event& event) {
   const int signal = static_cast<int>(e.status & 0x7f);
   const Timestamp ts = clock().to_wall(e.ts_ns);
   event.values.resize(schema().fields.size());
-  event.values[kTimestamp] = ts;
-  event.values[kTimeStr] = format_time_str(ts);
-  event.values[kComm] = std::string(e.comm, strnlen(e.comm, sizeof e.comm));
-  event.values[kUid] = uint64_t{e.uid};
-  event.values[kPid] = uint64_t{e.pid};
-  event.values[kPpid] = uint64_t{e.ppid};
+  fill_task_values(event, {ts, e.comm, e.uid, e.pid, e.ppid});
   if (signal == 0) {
     const int64_t code = (e.status >> 8) & 0xff;
     event.values[kExitCode] = code;

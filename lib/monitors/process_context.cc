@@ -1,10 +1,36 @@
 #include "monitors/process_context.h"
 
+#include <cstring>
 #include <fstream>
 
 #include "core/cgroups.h"
+#include "core/time_format.h"
+#include "ebpf/common.h"
 
 namespace ebpfmon {
+namespace {
+
+constexpr size_t kCommBytes = EBPFMON_COMM_LEN;
+
+}  // namespace
+
+void append_task_fields(std::vector<Field>& fields) {
+  fields.insert(fields.end(), {{"timestamp", ValueType::Time},
+                               {"time_str", ValueType::String},
+                               {"comm", ValueType::String},
+                               {"uid", ValueType::UInt},
+                               {"pid", ValueType::UInt},
+                               {"ppid", ValueType::UInt}});
+}
+
+void fill_task_values(Event& event, const TaskValues& task) {
+  event.values[0] = task.time;
+  event.values[1] = format_time_str(task.time);
+  event.values[2] = std::string(task.comm, strnlen(task.comm, kCommBytes));
+  event.values[3] = uint64_t{task.uid};
+  event.values[4] = uint64_t{task.pid};
+  event.values[5] = uint64_t{task.ppid};
+}
 
 void append_cgroup_fields(std::vector<Field>& fields, CgroupColumns which) {
   fields.push_back({"cgroup_id", ValueType::UInt});

@@ -11,6 +11,16 @@
 
 namespace ebpfmon {
 
+// timestamp, time_str, comm, uid, pid, ppid: how exec and exit events
+// begin (the seed's order), filled by fill_task_values at 0..5.
+void append_task_fields(std::vector<Field>& fields);
+struct TaskValues {
+  Timestamp time;
+  const char* comm;  // the kernel's char[16], NUL-terminated or not
+  uint32_t uid, pid, ppid;
+};
+void fill_task_values(Event& event, const TaskValues& task);
+
 // syscall and func add cgroup_id and container_id; exec and exit also add
 // the cgroup's path and the pod's uid.
 enum class CgroupColumns { IdAndContainer, Full };

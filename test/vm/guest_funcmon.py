@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """funcmon inside the QEMU guest (run by test_funcmon.py through
-run_in_vm.py), where the kernel has kprobes and fentry. Workloads whose
+run_in_vm.py), where the kernel has kprobes and fentry; and exec's context
+and the exit monitor compiled against the guest's own installed headers
+(the host only has the BTF tree). Workloads whose
 truth this script knows: a child with a known pid, ppid, uid and comm
 reads a file exactly N times. Prints one line per failed check and a final
 "N checks passed, M failed"; exits 1 when a check failed."""
@@ -179,8 +181,37 @@ def test_hundred_probes(backend):
     check_clean("100 " + backend)
 
 
+def test_exec_context(tmp):
+    """exec and exit built with Debian's real 6.12 headers: cwd, exe (through
+    a symlink), the parent chain and the exec id pairing."""
+    out = tempfile.mkdtemp()
+    work = tempfile.mkdtemp(prefix="ctx dir ")
+    link = os.path.join(work, "true-link")
+    os.symlink("/usr/bin/true", link)
+    t = Tracer([tool("execmon"), "--exits", "-q", "-o", out, "--format", "jsonl"],
+               timeout=START_TIMEOUT)
+    pid = os.fork()
+    if pid == 0:
+        os.chdir(work)
+        os.execv(link, [link, "guest-ctx"])
+    os.waitpid(pid, 0)
+    check(t.stop() == 0, "context: execmon --exits exits 0: %s" % t.stderr_text()[-300:])
+    execs = [e for e in read_jsonl(output_files(out, "exec", "jsonl")[0]) if e["pid"] == pid]
+    exits = [e for e in read_jsonl(output_files(out, "exit", "jsonl")[0]) if e["pid"] == pid]
+    check(len(execs) == 1 and len(exits) == 1, "context: one exec and one exit of the child")
+    if execs and exits:
+        e = execs[0]
+        check(e["cwd"] == work and e["exe"] == os.path.realpath("/usr/bin/true")
+              and not e["path_truncated"], "context: cwd and exe: %r %r" % (e["cwd"], e["exe"]))
+        check(e["ancestors"][:1] == [{"pid": os.getpid(), "comm": e["pcomm"]}],
+              "context: the parent first in ancestors: %r" % e["ancestors"][:2])
+        check(exits[0]["exec_id"] == e["exec_id"] and exits[0]["exit_code"] == 0,
+              "context: the exit pairs with the exec: %r %r" % (exits[0]["exec_id"], e["exec_id"]))
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
+        test_exec_context(tmp)
         test_list()
         test_blacklist()
         for backend in ("fentry", "kprobe"):
