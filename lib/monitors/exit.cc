@@ -35,12 +35,12 @@ const Schema& ExitMonitor::schema() const {
     Schema s;
     append_task_fields(s.fields);
     s.fields.insert(s.fields.end(), {
-        {"exit_code", ValueType::Int},
-        {"signal", ValueType::String},
-        {"core_dumped", ValueType::Bool},
-        {"lifetime_ms", ValueType::Float},
-        {"exec_id", ValueType::String},
-    });
+                                        {"exit_code", ValueType::Int},
+                                        {"signal", ValueType::String},
+                                        {"core_dumped", ValueType::Bool},
+                                        {"lifetime_ms", ValueType::Float},
+                                        {"exec_id", ValueType::String},
+                                    });
     append_cgroup_fields(s.fields, CgroupColumns::Full);
     return s;
   }();
