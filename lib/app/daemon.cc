@@ -175,8 +175,8 @@ int print_daemon_status(bool json) {
     std::cout << "  " << m["name"].get<std::string>() << ": " << m["events_written"]
               << " events written, " << m["lost"]["total"] << " lost (kernel buffer "
               << m["lost"]["kernel_buffer"] << ", kernel map " << m["lost"]["kernel_map"]
-              << ", rate limit " << m["lost"]["rate_limit"] << ", user space "
-              << m["lost"]["user_space"] << ", write errors " << m["lost"]["write_errors"] << ")\n"
+              << ", user space " << m["lost"]["user_space"] << ", write errors "
+              << m["lost"]["write_errors"] << "), " << m["rate_limited"] << " rate-limited\n"
               << "    file: " << m["file"].get<std::string>() << "\n    hooks:";
     for (const auto& h : m["hooks"]) std::cout << " " << h.get<std::string>() << ";";
     std::cout << "\n";

@@ -27,14 +27,19 @@ struct MonitorOutput {
   std::string destination() const;  // "" when the monitor writes no file
 };
 
-// Losses by stage, in the order every report shows them; the kernel's
+// Losses by stage, in the order every report shows them, and apart from
+// them what a rate limit chose not to write (not a loss). The kernel's
 // counters are read once, so one report's stages and total agree.
 struct LossStage {
   const char* key;    // JSON and metrics label: "kernel_buffer"
   const char* label;  // for people: "kernel buffer"
   uint64_t count;
 };
-std::vector<LossStage> losses_by_stage(const MonitorOutput& out);
-uint64_t total(const std::vector<LossStage>& stages);
+struct Losses {
+  std::vector<LossStage> stages;
+  uint64_t rate_limited = 0;
+  uint64_t total() const;
+};
+Losses read_losses(const MonitorOutput& out);
 
 }  // namespace ebpfmon

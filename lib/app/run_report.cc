@@ -40,16 +40,16 @@ std::string MonitorOutput::destination() const {
   return where;
 }
 
-std::vector<LossStage> losses_by_stage(const MonitorOutput& out) {
+Losses read_losses(const MonitorOutput& out) {
   const KernelLosses l = out.monitor->losses();
-  return {{"kernel_buffer", "kernel buffer", l.kernel_buffer},
-          {"kernel_map", "kernel map", l.kernel_map},
-          {"rate_limit", "rate limit", l.rate_limit},
-          {"user_space", "user space", l.user_space},
-          {"write_errors", "write errors", out.write_errors()}};
+  return {{{"kernel_buffer", "kernel buffer", l.kernel_buffer},
+           {"kernel_map", "kernel map", l.kernel_map},
+           {"user_space", "user space", l.user_space},
+           {"write_errors", "write errors", out.write_errors()}},
+          l.rate_limit};
 }
 
-uint64_t total(const std::vector<LossStage>& stages) {
+uint64_t Losses::total() const {
   uint64_t sum = 0;
   for (const LossStage& s : stages) sum += s.count;
   return sum;
@@ -68,9 +68,10 @@ std::string status_json(const std::vector<MonitorOutput>& outputs, const RunInfo
     m["hooks"] = nlohmann::json::array();
     for (const HookSpec& h : out.monitor->hooks()) m["hooks"].push_back(h.describe());
     m["events_written"] = out.written();
-    const auto stages = losses_by_stage(out);
-    for (const LossStage& s : stages) m["lost"][s.key] = s.count;
-    m["lost"]["total"] = total(stages);
+    const Losses losses = read_losses(out);
+    for (const LossStage& s : losses.stages) m["lost"][s.key] = s.count;
+    m["lost"]["total"] = losses.total();
+    m["rate_limited"] = losses.rate_limited;
     m["file"] = out.destination();
     j["monitors"].push_back(m);
   }
@@ -92,6 +93,11 @@ std::string metrics_page(const std::vector<MonitorOutput>& outputs, const RunInf
                     Type::Counter,
                     {},
                     {}};
+  MetricFamily limited{"ebpfmon_events_rate_limited_total",
+                       "Events a configured max_events_per_second chose not to write (no loss)",
+                       Type::Counter,
+                       {},
+                       {}};
   MetricFamily errors{"ebpfmon_metrics_read_failed",
                       "1 when a monitor's own metrics could not be read for this page",
                       Type::Gauge,
@@ -101,8 +107,10 @@ std::string metrics_page(const std::vector<MonitorOutput>& outputs, const RunInf
   for (const auto& out : outputs) {
     const std::string name = out.monitor->name();
     written.samples.push_back({{{"monitor", name}}, static_cast<double>(out.written())});
-    for (const LossStage& s : losses_by_stage(out))
+    const Losses losses = read_losses(out);
+    for (const LossStage& s : losses.stages)
       lost.samples.push_back({{{"monitor", name}, {"stage", s.key}}, static_cast<double>(s.count)});
+    limited.samples.push_back({{{"monitor", name}}, static_cast<double>(losses.rate_limited)});
     auto m = out.monitor->metrics();
     errors.samples.push_back({{{"monitor", name}}, m ? 0.0 : 1.0});
     if (m) {
@@ -112,7 +120,7 @@ std::string metrics_page(const std::vector<MonitorOutput>& outputs, const RunInf
     }
   }
   Metrics page;
-  for (MetricFamily* family : {&info, &start, &written, &lost, &errors})
+  for (MetricFamily* family : {&info, &start, &written, &lost, &limited, &errors})
     page.push_back(std::move(*family));
   for (MetricFamily& family : own) page.push_back(std::move(family));
   std::ostringstream text;
@@ -120,22 +128,30 @@ std::string metrics_page(const std::vector<MonitorOutput>& outputs, const RunInf
   return text.str();
 }
 
+// "exec: 20000 events written, 0 lost", then ", K rate-limited" when K > 0.
+std::string written_and_lost(const MonitorOutput& out, const Losses& losses) {
+  std::string text = std::to_string(out.written()) + " events written, " +
+                     std::to_string(losses.total()) + " lost";
+  if (losses.rate_limited > 0) text += ", " + std::to_string(losses.rate_limited) + " rate-limited";
+  return text;
+}
+
 void print_summary(const std::vector<MonitorOutput>& outputs) {
   std::vector<std::string> lines;
-  std::vector<uint64_t> totals;
+  std::vector<Losses> all;
   for (const auto& out : outputs) {
-    const auto stages = losses_by_stage(out);
-    totals.push_back(total(stages));
+    const Losses losses = read_losses(out);
+    all.push_back(losses);
     std::ostringstream line;
     line << out.monitor->name() << ": lost by stage:";
-    for (size_t i = 0; i < stages.size(); ++i)
-      line << (i ? ", " : " ") << stages[i].label << " " << stages[i].count;
+    for (size_t i = 0; i < losses.stages.size(); ++i)
+      line << (i ? ", " : " ") << losses.stages[i].label << " " << losses.stages[i].count;
+    line << "; rate-limited (not lost) " << losses.rate_limited;
     if (!out.destination().empty()) line << "; file " << out.destination();
     lines.push_back(line.str());
   }
   for (size_t i = 0; i < outputs.size(); ++i)
-    lines.push_back(outputs[i].monitor->name() + ": " + std::to_string(outputs[i].written()) +
-                    " events written, " + std::to_string(totals[i]) + " lost");
+    lines.push_back(outputs[i].monitor->name() + ": " + written_and_lost(outputs[i], all[i]));
   for (const auto& line : lines) {
     std::cerr << line << "\n";
     log_to_file(LogLevel::Info, line);
@@ -146,8 +162,7 @@ std::string status_line(const std::vector<MonitorOutput>& outputs) {
   std::ostringstream line;
   line << "status:";
   for (const auto& out : outputs)
-    line << " " << out.monitor->name() << " " << out.written() << " written, "
-         << total(losses_by_stage(out)) << " lost;";
+    line << " " << out.monitor->name() << " " << written_and_lost(out, read_losses(out)) << ";";
   return line.str();
 }
 

@@ -24,14 +24,13 @@
 
 namespace ebpfmon {
 
-// Events lost before they reached a sink, by stage. Write errors are the
-// sinks' to count.
+// Events that did not reach a sink, by stage. Write errors are the sinks' to
+// count. rate_limit is no loss: max_events_per_second chose not to write them.
 struct KernelLosses {
   uint64_t kernel_buffer = 0;  // ring buffer full, or perf buffer overrun
   uint64_t kernel_map = 0;     // in-flight tracking map full
-  uint64_t rate_limit = 0;     // dropped by max_events_per_second
+  uint64_t rate_limit = 0;     // not written, by max_events_per_second
   uint64_t user_space = 0;     // records user space could not decode
-  uint64_t total() const { return kernel_buffer + kernel_map + rate_limit + user_space; }
 };
 
 using EventConsumer = std::function<void(const Event&)>;

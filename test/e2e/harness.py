@@ -120,9 +120,20 @@ def read_jsonl(path):
         return [json.loads(line) for line in f]
 
 
+SUMMARY_LINE = r"^%s: (\d+) events written, (\d+) lost(?:, (\d+) rate-limited)?$"
+
+
 def summary_counts(stderr_text, monitor):
-    m = re.search(r"^%s: (\d+) events written, (\d+) lost$" % monitor, stderr_text, re.M)
+    """(written, lost) from the closing line of `monitor`."""
+    m = re.search(SUMMARY_LINE % monitor, stderr_text, re.M)
     return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def rate_limited_count(stderr_text, monitor):
+    """K of the closing line's ", K rate-limited" (0 when absent); None
+    without the line."""
+    m = re.search(SUMMARY_LINE % monitor, stderr_text, re.M)
+    return int(m.group(3) or 0) if m else None
 
 
 def run(args, **kw):

@@ -210,7 +210,7 @@ def test_daemon(tmp):
     check(any(r[7] == TRUE + " ebpfmon-daemon-exec" for r in execs[1:]), "daemon: the exec row")
     log = open(os.path.join(cwd, "logs", "monitor.log")).read()
     check(re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} INFO syscall: \d+ events written, "
-                    r"\d+ lost$", log, re.M) is not None,
+                    r"\d+ lost(, \d+ rate-limited)?$", log, re.M) is not None,
           "daemon: its summary is in the log file, with a timestamp: %s" % log[-300:])
     r = ebpfmon("--daemon-stop")
     check(r.returncode == 3, "daemon: stop exits 3 when none runs")
@@ -353,9 +353,12 @@ def test_metrics(tmp):
     check(count is not None and count >= 1241 and buckets and buckets[-1] == (float("inf"), count)
           and all(a[1] <= b[1] for a, b in zip(buckets, buckets[1:])),
           "metrics: process latency histogram is cumulative and ends at its count (%s)" % count)
-    for stage in ("kernel_buffer", "kernel_map", "rate_limit", "user_space", "write_errors"):
+    for stage in ("kernel_buffer", "kernel_map", "user_space", "write_errors"):
         check(("ebpfmon_events_lost_total", frozenset({("monitor", "exec"), ("stage", stage)})) in samples,
               "metrics: exec losses by stage: %s" % stage)
+    check(("ebpfmon_events_lost_total", frozenset({("monitor", "exec"), ("stage", "rate_limit")}))
+          not in samples and ("ebpfmon_events_rate_limited_total", frozenset({("monitor", "exec")}))
+          in samples, "metrics: what a rate limit did not write is counted apart, not as lost")
     check(scrape(address, "/nope")[0] == 404, "metrics: other paths are 404")
     status, _, body = scrape(address, method="HEAD")
     check(status == 200 and body == "", "metrics: HEAD answers without a body")

@@ -11,7 +11,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (HeldChild, Tracer, check, finish, output_files, read_csv, read_jsonl, require_root, run,
-                     summary_counts, tool)
+                     rate_limited_count, summary_counts, tool)
 
 COLUMNS = ["timestamp", "time_str", "monitor_type", "pid", "tid", "cpu", "comm", "syscall_nr",
            "syscall_name", "category", "ret_val", "error_name", "duration_ns", "duration_us",
@@ -164,12 +164,14 @@ def test_rate_limit(tmp):
     elapsed = time.monotonic() - start
     check(t.stop() == 0, "rate: exit code 0")
     err = t.stderr_text()
-    written, lost = summary_counts(err, "syscall") or (0, 0)
-    m = re.search(r"rate limit (\d+)", err)
-    rate_lost = int(m.group(1)) if m else -1
-    check(written + lost >= burst, "rate: written %d + lost %d cover the %d calls" % (written, lost, burst))
-    check(rate_lost >= burst - written - 1000 and rate_lost > 0,
-          "rate: the drops are reported as rate limit (%d)" % rate_lost)
+    written, lost = summary_counts(err, "syscall") or (0, -1)
+    limited = rate_limited_count(err, "syscall") or 0
+    check(lost == 0, "rate: what the rate limit chose not to write is no loss (%d lost)" % lost)
+    check(written + limited >= burst,
+          "rate: written %d + rate-limited %d cover the %d calls" % (written, limited, burst))
+    m = re.search(r"^syscall: lost by stage: .*; rate-limited \(not lost\) (\d+)", err, re.M)
+    check(m is not None and int(m.group(1)) == limited > 0,
+          "rate: the per-stage line names it apart, with the same count (%s)" % (m and m.group(0)))
     check(written <= 500 * (int(elapsed) + 3), "rate: at most 500 events a second (%d in %.1f s)"
           % (written, elapsed))
 
