@@ -45,7 +45,7 @@ Result<std::unique_ptr<EventLoop>> EventLoop::create() {
   sigemptyset(&mask);
   sigaddset(&mask, SIGINT);
   sigaddset(&mask, SIGTERM);
-  sigaddset(&mask, SIGHUP);  // reopen files (logrotate), not a stop
+  sigaddset(&mask, SIGHUP);  // a stop, or "reopen your files" when on_hangup is set
   if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) return sys_error("sigprocmask");
   loop->signal_fd_ = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
   if (loop->signal_fd_ < 0) return sys_error("signalfd");
@@ -53,8 +53,8 @@ Result<std::unique_ptr<EventLoop>> EventLoop::create() {
   auto added = loop->add(loop->signal_fd_, false, [raw] {
     signalfd_siginfo info{};
     while (read(raw->signal_fd_, &info, sizeof info) == sizeof info) {
-      if (info.ssi_signo == SIGHUP) {
-        if (raw->on_hangup_) raw->on_hangup_();
+      if (info.ssi_signo == SIGHUP && raw->on_hangup_) {
+        raw->on_hangup_();
         continue;
       }
       raw->last_signal_ = static_cast<int>(info.ssi_signo);

@@ -17,7 +17,8 @@ class EventLoop {
   enum class StopReason { Signal, Duration, Error };
 
   // Blocks SIGINT, SIGTERM and SIGHUP (they arrive through a signalfd
-  // instead). SIGINT and SIGTERM stop the loop; SIGHUP calls on_hangup.
+  // instead). SIGINT and SIGTERM stop the loop; so does SIGHUP, unless
+  // on_hangup was given a handler, which it then calls.
   static Result<std::unique_ptr<EventLoop>> create();
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;

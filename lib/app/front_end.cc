@@ -35,6 +35,7 @@ int run_front_end(Config config, std::vector<std::unique_ptr<Monitor>> monitors,
     return 1;
   }
   options.control_socket = paths.socket();
+  options.hangup_reopens = true;
   auto run = [&](std::function<void()> ready) {
     if (auto r = pid_file->write_pid(); !r) {
       std::cerr << "ebpfmon: " << r.error().message << "\n";

@@ -231,7 +231,9 @@ void print_help(const ToolInfo& tool, const po::options_description& all) {
   all.print(std::cout, all.get_option_column_width() + 1);
   std::cout << "\n";
   if (!tool.examples.empty()) std::cout << "Examples:\n" << tool.examples << "\n";
-  std::cout << "Exit codes: 0 success, 1 runtime failure, 2 bad usage or config.\n";
+  std::cout << "Signals: SIGINT, SIGTERM and SIGHUP (a hang-up) stop the run as Ctrl-C does;\n"
+               "a daemon or a systemd service reopens its log and event files on SIGHUP.\n"
+               "Exit codes: 0 success, 1 runtime failure, 2 bad usage or config.\n";
 }
 
 // An option whose value is optional (--summary [SECS]) never takes a next

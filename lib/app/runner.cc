@@ -188,7 +188,7 @@ Result<void> Run::schedule_timers() {
     if (!r) return r;
   }
   loop_->stop_after(std::chrono::milliseconds(static_cast<int64_t>(config_.duration * 1000)));
-  loop_->on_hangup([this] { reopen_files(); });
+  if (options_.hangup_reopens) loop_->on_hangup([this] { reopen_files(); });
   return {};
 }
 

@@ -21,6 +21,9 @@ struct RunOptions {
   // events written and lost by stage, files) and "stop" (a graceful stop).
   std::filesystem::path control_socket;
   std::function<void()> at_start;  // right after the Tracing line
+  // SIGHUP reopens the log and event files (a daemon, a service: logrotate)
+  // instead of stopping the run (a terminal hang-up, as bcc's tools do).
+  bool hangup_reopens = false;
 };
 
 // Returns the process exit code: 0, or 1 for a runtime failure (cannot

@@ -258,8 +258,16 @@ def test_sighup_reopens(tmp):
             except FileNotFoundError:
                 pass
 
+    # As a systemd service (Type=notify): SIGHUP reopens instead of stopping.
+    notify_path = os.path.join(cwd, "notify.sock")
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(notify_path)
+    notify.settimeout(120)
     t = Tracer([tool("ebpfmon"), "-c", config, "-m", "syscall", "--pid", str(os.getpid()),
-                "-o", os.path.join(cwd, "out")])
+                "-o", os.path.join(cwd, "out")],
+               env={"NOTIFY_SOCKET": notify_path, "EBPFMON_RUN_DIR": os.path.join(cwd, "run")})
+    check(b"READY=1" in notify.recv(4096), "hup: the service told systemd it is ready")
+    notify.close()
     fail_opens("before", 3)
     time.sleep(2.5)  # one flush interval
     path = output_files(os.path.join(cwd, "out"), "syscall", "csv")[0]

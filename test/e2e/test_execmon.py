@@ -4,6 +4,7 @@ this test knows (pid, ppid, uid, comm, ret, argv), read back from CSV and
 JSON lines."""
 import os
 import shutil
+import signal
 import sys
 import tempfile
 
@@ -245,6 +246,21 @@ def test_usage_and_privileges(tmp):
         print("note: setpriv missing, the not-root case was not run")
 
 
+def test_hangup_stops(tmp):
+    """In the foreground a hang-up (the terminal closed) stops the tool the
+    way Ctrl-C does: every event flushed, the summary, exit 0."""
+    out = os.path.join(tmp, "hup")
+    t = Tracer([tool("execmon"), "-q", "-o", out])
+    pids = [reap(spawn([TRUE, "hangup", str(i)])) for i in range(5)]
+    rc = t.stop(signal.SIGHUP)
+    check(rc == 0, "SIGHUP: exit 0, as on Ctrl-C (%d)" % rc)
+    rows = read_csv(output_files(out, "exec", "csv")[0])[1:]
+    seen = {r[4] for r in rows}
+    check(all(str(p) in seen for p in pids), "SIGHUP: every exec before it is in the file")
+    counts = summary_counts(t.stderr_text(), "exec")
+    check(counts == (len(rows), 0), "SIGHUP: the summary counts the file (%s vs %d)" % (counts, len(rows)))
+
+
 def main():
     require_root()
     tmp = tempfile.mkdtemp(prefix="execmon-e2e-")
@@ -254,6 +270,7 @@ def main():
         test_workload_csv_and_jsonl(tmp)
         test_limits(tmp)
         test_perf_buffer_fallback(tmp)
+        test_hangup_stops(tmp)
         test_filters(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
