@@ -356,6 +356,9 @@ RAW_TRACEPOINT_PROBE(sched_process_exec) {
     comm_matched = start->comm_matched;
     exec_starts.delete(&old_pid);
   }
+#ifdef EXEC_FAILS_ONLY
+  return 0; /* a successful exec: --fails wants only the others */
+#endif
   if (!ebpfmon_current_allowed(ebpfmon_current_tgid()))
     return 0;
   struct exec_event *e = exec_scratch_event();

@@ -165,17 +165,18 @@ void add_monitor_options(po::options_description& all, const ToolInfo& tool,
         help += "; also sets it for " + others;
       }
       auto add = group.add_options();
+      const std::string names = s.flag + (s.short_flag ? std::string(",") + s.short_flag : "");
       if (s.value_name.empty()) {
-        add(s.flag.c_str(), help.c_str());
+        add(names.c_str(), help.c_str());
       } else if (s.repeatable) {
-        add(s.flag.c_str(), po::value<std::vector<std::string>>()->value_name(s.value_name),
+        add(names.c_str(), po::value<std::vector<std::string>>()->value_name(s.value_name),
             help.c_str());
       } else if (s.implicit_value) {
-        add(s.flag.c_str(),
+        add(names.c_str(),
             po::value<std::string>()->implicit_value(*s.implicit_value)->value_name(s.value_name),
             help.c_str());
       } else {
-        add(s.flag.c_str(), po::value<std::string>()->value_name(s.value_name), help.c_str());
+        add(names.c_str(), po::value<std::string>()->value_name(s.value_name), help.c_str());
       }
       any = true;
     }

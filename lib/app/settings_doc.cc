@@ -29,7 +29,9 @@ std::string monitor_settings_markdown() {
         << " |  | true, false | `true` | run by `ebpfmon` when no `-m` is given |\n";
     for (const Setting& s : section.settings) {
       std::string flag;
-      if (!s.flag.empty()) flag = "--" + s.flag + (s.value_name.empty() ? "" : " " + s.value_name);
+      if (!s.flag.empty())
+        flag = (s.short_flag ? std::string("-") + s.short_flag + ", " : "") + "--" + s.flag +
+               (s.value_name.empty() ? "" : " " + s.value_name);
       std::string help = s.help;
       if (!s.needs_flag.empty()) help += "; needs `--" + s.needs_flag + "`";
       out << "| " << (s.key.empty() ? "(flag only)" : code(prefix + s.key)) << " | " << code(flag)

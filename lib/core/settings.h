@@ -70,6 +70,7 @@ enum class SettingKind { Integer, Number, Bool, Choice, Seconds, Words, Other };
 struct Setting {
   std::string key;   // under monitors.<section>, dotted for a nested mapping; empty: a flag only
   std::string flag;  // long option without "--"; empty: config only
+  char short_flag = 0;  // -x as well as --fails; 0: none
   std::string value_name;  // for --help; empty: the flag is a switch that sets true
   std::optional<std::string> implicit_value;  // --summary alone means --summary ""
   bool repeatable = false;                    // --threshold A=1 --threshold B=2
@@ -193,6 +194,11 @@ class SettingsTable {
   // Refines the last setting added: "--by needs --summary".
   SettingsTable& needs(std::string flag) {
     section_.settings.back().needs_flag = std::move(flag);
+    return *this;
+  }
+  // Refines the last setting added: its one-letter option (-x for --fails).
+  SettingsTable& short_flag(char letter) {
+    section_.settings.back().short_flag = letter;
     return *this;
   }
 

@@ -104,6 +104,29 @@ std::vector<ConsoleColumn> ExecMonitor::console_columns() const {
 
 namespace {
 
+// --name and --line: ECMAScript regexes, searched anywhere (as execsnoop's
+// re.search); checked when read, so a bad one is a usage error naming it.
+Result<void> read_regex(const RawValue& value, std::string& out) {
+  if (value.kind != RawValue::Kind::Scalar) return value_error(value, "expected a regular expression");
+  try {
+    std::regex check(value.text, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    return value_error(value, std::string("not a valid regular expression: ") + e.what());
+  }
+  out = value.text;
+  return {};
+}
+
+Setting regex_setting(std::string key, std::string help) {
+  Setting s;
+  s.key = key;
+  s.flag = key;
+  s.value_name = "REGEX";
+  s.help = std::move(help);
+  s.accepts = "an ECMAScript regular expression";
+  return s;
+}
+
 Setting no_paths_flag() {
   Setting s;
   s.flag = "no-paths";
@@ -129,6 +152,18 @@ SettingsSection ExecMonitor::settings_table() {
                 return {};
               },
               [](const ExecSettings& s) { return std::string(s.paths ? "off" : "on"); })
+      .boolean("fails_only", "fails", &ExecSettings::fails_only,
+               "only failed execs, decided in the kernel (execsnoop -x)")
+      .short_flag('x')
+      .custom(regex_setting("name", "only processes whose name matches REGEX (execsnoop -n)"),
+              [](const RawValue& v, ExecSettings& s) { return read_regex(v, s.name); },
+              [](const ExecSettings& s) { return s.name; })
+      .short_flag('n')
+      .custom(regex_setting("line",
+                            "only execs whose argument line matches REGEX (execsnoop -l)"),
+              [](const RawValue& v, ExecSettings& s) { return read_regex(v, s.line); },
+              [](const ExecSettings& s) { return s.line; })
+      .short_flag('l')
       .build();
 }
 
@@ -159,6 +194,7 @@ Result<BpfMonitor::Plan> ExecMonitor::plan(Capabilities& caps) const {
     plan.defines.emplace_back("EXEC_MNT_NS_NS", *ns);
   else
     plan.warnings.push_back("exec: mntns stays 0: no layout of struct mnt_namespace (BTF)");
+  if (s.fails_only) plan.defines.emplace_back("EXEC_FAILS_ONLY", 1);
   if (s.paths) {
     plan.defines.emplace_back("EXEC_PATHS", 1);
     const auto mnt = kernel_member_offset("mount", "mnt");
@@ -195,6 +231,24 @@ bool ExecMonitor::unpack_args(const char* data, size_t size, size_t max_args,
     pos += len + 1;
   }
   return false;
+}
+
+ExecMonitor::ExecMonitor(const ExecSettings& settings) : settings_(settings) {
+  // The settings' readers checked both; an invalid one never gets here.
+  if (!settings_.name.empty()) name_.emplace(settings_.name, std::regex::ECMAScript);
+  if (!settings_.line.empty()) line_.emplace(settings_.line, std::regex::ECMAScript);
+}
+
+bool ExecMonitor::wanted(const Event& event) const {
+  if (name_ && !std::regex_search(std::get<std::string>(event.values[kComm]), *name_))
+    return false;
+  if (line_) {
+    std::string line;
+    for (const std::string& arg : std::get<std::vector<std::string>>(event.values[kArgv]))
+      line += (line.empty() ? "" : " ") + arg;
+    if (!std::regex_search(line, *line_)) return false;
+  }
+  return true;
 }
 
 std::string ExecMonitor::unpack_path(const char* data, size_t size, bool truncated,

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <deque>
+#include <optional>
+#include <regex>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -17,11 +19,14 @@ struct ExecSettings {
   uint32_t max_arg_bytes = 8192;
   uint32_t ancestors = 4;  // parents read in the kernel, 0..16
   bool paths = true;       // cwd and exe
+  bool fails_only = false; // execsnoop -x: failed execs only, decided in the kernel
+  std::string name;        // execsnoop -n: a regex searched in comm; empty: any
+  std::string line;        // execsnoop -l: a regex searched in the argument line
 };
 
 class ExecMonitor final : public BpfMonitor {
  public:
-  explicit ExecMonitor(const ExecSettings& settings) : settings_(settings) {}
+  explicit ExecMonitor(const ExecSettings& settings);
   static SettingsSection settings_table();
 
   std::string name() const override { return "exec"; }
@@ -42,6 +47,7 @@ class ExecMonitor final : public BpfMonitor {
   Result<Plan> plan(Capabilities& caps) const override;
   bool decode(const void* data, size_t size, Event& event) override;
   Result<Metrics> metrics() const override;
+  bool wanted(const Event& event) const override;
 
  private:
   // parent_exec_id is given only for execs seen in this run: the ids of the
@@ -50,6 +56,7 @@ class ExecMonitor final : public BpfMonitor {
   void remember_exec(std::string id);
 
   ExecSettings settings_;
+  std::optional<std::regex> name_, line_;  // compiled --name, --line
   uint64_t succeeded_ = 0;
   uint64_t failed_ = 0;
   std::unordered_set<std::string> seen_;

@@ -58,10 +58,10 @@ Result<void> BpfMonitor::start(const Config& config, Capabilities& caps, EventCo
   consumer_ = std::move(consumer);
   auto buffer = program_->open_events(
       [this](const void* data, size_t size) {
-        if (decode(data, size, scratch_))
-          consumer_(scratch_);
-        else
+        if (!decode(data, size, scratch_))
           ++malformed_;
+        else if (wanted(scratch_))
+          consumer_(scratch_);
       },
       plan->perf_pages_per_cpu);
   if (!buffer) return buffer.error();

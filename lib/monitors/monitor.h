@@ -109,6 +109,9 @@ class BpfMonitor : public Monitor {
   // Decodes one record into `event`; false when the record is malformed
   // (counted as a user-space loss).
   virtual bool decode(const void* data, size_t size, Event& event) = 0;
+  // Whether a decoded event is written; false drops it on purpose (a user
+  // space filter such as execmon --name), which is no loss.
+  virtual bool wanted(const Event& /*event*/) const { return true; }
   // Fills the monitor's own maps once compiled, before anything attaches.
   virtual Result<void> configure(const BpfProgram& /*program*/) { return {}; }
 

@@ -3,6 +3,7 @@
 this test knows (pid, ppid, uid, comm, ret, argv), read back from CSV and
 JSON lines."""
 import os
+import re
 import shutil
 import signal
 import sys
@@ -246,6 +247,37 @@ def test_usage_and_privileges(tmp):
         print("note: setpriv missing, the not-root case was not run")
 
 
+def test_execsnoop_flags(tmp):
+    """execsnoop's -x (failed only, in the kernel), -n (name regex) and -l
+    (argument line regex): only the execs they select are written, and the
+    rest are no loss."""
+    cases = {
+        "x": (["-x"], lambda r: r["ret"] != "0"),
+        # The name after a successful exec is the new program's.
+        "n": (["-n", "^tru"], lambda r: re.search("^tru", r["comm"])),
+        "l": (["-l", "needle [13]"], lambda r: re.search("needle [13]", r["argv"])),
+    }
+    for flag, (args, selected) in cases.items():
+        out = os.path.join(tmp, "snoop-" + flag)
+        t = Tracer([tool("execmon"), "-q", "-o", out] + args)
+        mine = [reap(spawn([TRUE, "needle", str(i)], comm="snoop-%s%d" % (flag, i)))
+                for i in range(4)]
+        mine.append(reap(spawn(["/nonexistent/snoop-" + flag], comm="snoop-%s9" % flag)))
+        check(t.stop() == 0, "-%s: exit 0" % flag)
+        rows = [dict(zip(EXEC_COLUMNS, r)) for r in read_csv(output_files(out, "exec", "csv")[0])[1:]]
+        ours = [r for r in rows if int(r["pid"]) in mine]
+        check(ours and all(selected(r) for r in rows),
+              "-%s: every row written is one it selects (%d rows, %d ours)" % (flag, len(rows), len(ours)))
+        want = {"x": {mine[4]}, "n": set(mine[:4]), "l": {mine[1], mine[3]}}[flag]
+        check({int(r["pid"]) for r in ours} == want,
+              "-%s: exactly the execs it selects: %s" % (flag, sorted(int(r["pid"]) for r in ours)))
+        check(summary_counts(t.stderr_text(), "exec") == (len(rows), 0),
+              "-%s: the summary counts what was written, nothing lost" % flag)
+    r = run([tool("execmon"), "-l", "(unclosed"])
+    check(r.returncode == 2 and r.stderr.startswith("execmon: --line: not a valid regular expression"),
+          "-l with a bad regex: exit 2 naming --line: %s" % r.stderr.strip())
+
+
 def test_hangup_stops(tmp):
     """In the foreground a hang-up (the terminal closed) stops the tool the
     way Ctrl-C does: every event flushed, the summary, exit 0."""
@@ -271,6 +303,7 @@ def main():
         test_limits(tmp)
         test_perf_buffer_fallback(tmp)
         test_hangup_stops(tmp)
+        test_execsnoop_flags(tmp)
         test_filters(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
