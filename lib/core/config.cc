@@ -273,7 +273,8 @@ std::vector<Key> ConfigParser::top_keys() {
   };
 }
 
-// The seed's app block is identification only; just `debug` changes anything.
+// The original Python monitor's app block (docs/INTERFACE.md) is
+// identification only; just `debug` changes anything.
 std::vector<Key> ConfigParser::app_keys() {
   return {
       text("name"),
@@ -399,7 +400,8 @@ Result<void> ConfigParser::set_log_file(const Slot& slot) {
   return store_log_file(slot, std::move(file.value()));
 }
 
-// The seed's handler wrote next to the tool; we keep logs under logs/.
+// The original Python monitor's file handler wrote its filename next to the
+// tool; we keep logs under logs/.
 Result<void> ConfigParser::set_handler_filename(const Slot& slot) {
   Result<std::string> file = read_path(slot);
   if (!file) return file.error();
@@ -420,9 +422,10 @@ Result<void> ConfigParser::check_interval(const Slot& slot) {
   return {};
 }
 
-// Python logging format strings: accepted so the seed file loads, but our log
-// lines have one fixed layout, so `format` is checked for type and dropped.
-// This is the only key the loader accepts without honouring.
+// Python logging format strings: accepted so the original Python monitor's
+// config file (docs/INTERFACE.md) loads, but our log lines have one fixed
+// layout, so `format` is checked for type and dropped. This is the only key
+// the loader accepts without honouring.
 Result<void> ConfigParser::check_formatters(const Slot& slot) {
   const std::vector<Key> formatter{text("format")};
   return walk_map(slot, {}, [&](const Slot& named) { return walk_map(named, formatter); });

@@ -33,7 +33,7 @@ struct OutputSettings {
 struct LoggingSettings {
   std::string level = "INFO";     // DEBUG, INFO, WARNING, ERROR (case-insensitive in YAML)
   std::string file = "logs/monitor.log";
-  uint32_t backup_count = 365;    // seed: handlers.file.backupCount
+  uint32_t backup_count = 365;    // logging.handlers.file.backupCount
 };
 
 // Prometheus /metrics (ebpfmon --metrics); off unless asked for.

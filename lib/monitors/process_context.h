@@ -12,7 +12,8 @@
 namespace ebpfmon {
 
 // timestamp, time_str, comm, uid, pid, ppid: how exec and exit events
-// begin (the seed's order), filled by fill_task_values at 0..5.
+// begin (the original Python monitor's exec column order, docs/INTERFACE.md),
+// filled by fill_task_values at 0..5.
 void append_task_fields(std::vector<Field>& fields);
 struct TaskValues {
   Timestamp time;

@@ -1,7 +1,8 @@
-// Monitors register themselves (the seed's @register_monitor): a monitor is
-// one descriptor, made by EBPFMON_REGISTER_MONITOR in its own .cc file, with
-// its name, its settings table and a factory. The config loader, the command
-// line, --help, the front end's -m and --doctor all find it here.
+// Monitors register themselves (as the original Python monitor's
+// @register_monitor decorator did): a monitor is one descriptor, made by
+// EBPFMON_REGISTER_MONITOR in its own .cc file, with its name, its settings
+// table and a factory. The config loader, the command line, --help, the
+// front end's -m and --doctor all find it here.
 #pragma once
 
 #include <functional>

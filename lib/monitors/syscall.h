@@ -16,7 +16,8 @@
 namespace ebpfmon {
 
 // A call slower than its category's threshold is slow: four categories in
-// ms, the rest share default_us (the seed's keys).
+// ms, the rest share default_us (the performance_thresholds keys of the
+// original Python monitor's config, docs/INTERFACE.md).
 struct SyscallThresholds {
   double file_io_ms = 1.0;
   double network_ms = 5.0;

@@ -81,7 +81,8 @@ def of(rows, pid, name=None):
 
 def check_row_types(rows, what):
     for r in rows[:50]:
-        check(list(r.keys())[:len(COLUMNS)] == COLUMNS, "%s: jsonl fields in the seed's order" % what)
+        check(list(r.keys())[:len(COLUMNS)] == COLUMNS,
+              "%s: jsonl fields in the original tool's order" % what)
         check(isinstance(r["duration_ns"], int) and isinstance(r["duration_us"], (int, float))
               and isinstance(r["is_error"], bool), "%s: native JSON types" % what)
         check(r["monitor_type"] == "syscall", "%s: monitor_type is syscall" % what)
@@ -99,7 +100,8 @@ def test_default(tmp):
     files = output_files(out, "syscall", "csv")
     check(len(files) == 1, "default: one csv file")
     table = read_csv(files[0])
-    check(table and table[0] == COLUMNS, "default: CSV header is the seed's columns: %s" % (table[:1],))
+    check(table and table[0] == COLUMNS,
+          "default: CSV header is the original tool's columns: %s" % (table[:1],))
     rows = [dict(zip(table[0], r)) for r in table[1:]]
     check(all(r["pid"] == str(w.pid) for r in rows), "default: only the --pid process")
     missing = [r for r in rows if r["syscall_name"] == "openat" and r["ret_val"] == "-2"]

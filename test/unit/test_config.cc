@@ -23,8 +23,9 @@ ExecSettings exec_of(const Config& c) { return c.settings<ExecSettings>("exec");
 FuncSettings func_of(const Config& c) { return c.settings<FuncSettings>("func"); }
 SyscallSettings syscall_of(const Config& c) { return c.settings<SyscallSettings>("syscall"); }
 
-// The Python tool's config, verbatim: it must keep loading.
-const char* const kSeed = R"(app:
+// The original Python/BCC monitor's config/monitor_config.yaml, verbatim: it
+// must keep loading with the same values (docs/INTERFACE.md).
+const char* const kPythonMonitorConfig = R"(app:
   name: ebpf_monitor
   version: 1.0.0
   debug: true
@@ -159,8 +160,8 @@ void check_errors(const std::vector<BadConfig>& rows) {
 
 }  // namespace
 
-TEST_CASE("the seed config parses with the seed's values") {
-  const Config c = parse_ok(kSeed);
+TEST_CASE("the original Python monitor's config parses with its values") {
+  const Config c = parse_ok(kPythonMonitorConfig);
   CHECK(c.source == "t.yaml");
   CHECK(c.logging.level == "DEBUG");
   CHECK(c.logging.file == "logs/monitor.log");

@@ -91,7 +91,7 @@ def test_events(tmp, backend):
               "%s: reader's ppid, uid and comm: %s" % (backend, r))
     check(list(rows[0].keys()) == ["timestamp", "time_str", "pid", "ppid", "uid", "comm",
                                    "func_name", "cgroup_id", "container_id"] if rows else False,
-          "%s: the seed's columns, then the cgroup's" % backend)
+          "%s: the original tool's columns, then the cgroup's" % backend)
     check(all(isinstance(r["cgroup_id"], int) and r["container_id"] == "" for r in mine[:3]),
           "%s: the reader's cgroup id, no container: %s" % (backend, mine[:1]))
     counts = summary_counts(t.stderr_text(), "func")
