@@ -39,6 +39,8 @@ po::options_description common_options() {
        "where event files go (default: output/)")
       ("format", po::value<std::string>()->value_name("csv|jsonl"), "event file format (default: csv)")
       ("quiet,q", "no live console table")
+      ("full-time,T", "the live table's time as [YYYY-mm-dd HH:MM:SS.mmm] (default HH:MM:SS.mmm)")
+      ("elapsed,t", "the live table's time as seconds since the start")
       ("duration,d", po::value<std::string>()->value_name("SECONDS"),
        "stop after this many seconds, exactly as on Ctrl-C")
       ("verbose,v", "debug logging on stderr")
@@ -90,6 +92,10 @@ Result<void> apply_common(const po::variables_map& vm, Config& config) {
       return Error::usage("--format: expected csv or jsonl, got '" + f + "'");
   }
   if (vm.count("quiet")) config.output.quiet = true;
+  if (vm.count("full-time") && vm.count("elapsed"))
+    return Error::usage("-T and -t both choose the live table's time: give one");
+  if (vm.count("full-time")) config.output.console_time = "full";
+  if (vm.count("elapsed")) config.output.console_time = "elapsed";
   if (vm.count("duration")) {
     auto d = read_seconds(RawValue::scalar("--duration", text("duration")));
     if (!d) return d.error();

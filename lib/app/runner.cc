@@ -2,8 +2,10 @@
 
 #include <malloc.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <iostream>
 #include <sstream>
 
@@ -20,6 +22,20 @@
 
 namespace ebpfmon {
 namespace {
+
+// The columns of the terminal stdout is, or 0 when it is none (a pipe, a
+// file: then lines are never cut). $COLUMNS wins, as for ps and ls.
+size_t terminal_width() {
+  if (!isatty(STDOUT_FILENO)) return 0;
+  if (const char* columns = std::getenv("COLUMNS")) {
+    const long n = std::strtol(columns, nullptr, 10);
+    if (n > 0) return static_cast<size_t>(n);
+  }
+  winsize size{};
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+  return 80;
+}
+
 
 // One run, phase by phase. Every phase returns an error that ends the run
 // before tracing; after the Tracing line only finish() decides the exit code.
@@ -139,7 +155,8 @@ Result<void> Run::open_outputs() {
   const bool console = outputs_.size() == 1 && !config_.output.quiet && !outputs_[0].report;
   for (auto& out : outputs_) {
     SinkRequest request{out.monitor->name(), &out.monitor->schema(), out.monitor->console_columns(),
-                        out.monitor->writes_events(), console ? &std::cout : nullptr};
+                        out.monitor->writes_events(), console ? &std::cout : nullptr,
+                        terminal_width()};
     auto sinks = open_sinks(config_.output, request);
     if (!sinks) return sinks.error();
     out.sinks = std::move(*sinks);

@@ -111,6 +111,7 @@ class ConfigParser {
   Result<void> check_interval(const Slot& slot);
   Result<void> check_formatters(const Slot& slot);
   Result<void> set_format(const Slot& slot);
+  Result<void> set_console_time(const Slot& slot);
   Result<void> set_delimiter(const Slot& slot);
   Result<void> set_metrics_listen(const Slot& slot);
   Result<void> set_comms(const Slot& slot);
@@ -316,6 +317,7 @@ std::vector<Key> ConfigParser::output_keys() {
       boolean("include_header", o.include_header),
       integer("max_file_mb", o.max_file_mb, 0),
       boolean("quiet", o.quiet),
+      custom("console_time", &ConfigParser::set_console_time),
   };
 }
 
@@ -435,6 +437,13 @@ Result<void> ConfigParser::set_format(const Slot& slot) {
   Result<std::string> f = read_choice(raw(slot), {"csv", "jsonl"});
   if (!f) return f.error();
   config_.output.format = *f == "csv" ? FileFormat::Csv : FileFormat::Jsonl;
+  return {};
+}
+
+Result<void> ConfigParser::set_console_time(const Slot& slot) {
+  Result<std::string> t = read_choice(raw(slot), {"clock", "full", "elapsed"});
+  if (!t) return t.error();
+  config_.output.console_time = *t;
   return {};
 }
 

@@ -28,6 +28,7 @@ struct OutputSettings {
   bool include_header = true;
   uint32_t max_file_mb = 0;       // 0 = never roll over
   bool quiet = false;             // no live console table
+  std::string console_time = "clock";  // the live table's time: clock | full | elapsed
 };
 
 struct LoggingSettings {

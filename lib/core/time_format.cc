@@ -55,7 +55,8 @@ std::string format_unix_seconds(Timestamp t) {
   return std::string(buf, p);
 }
 
-std::string format_time_str(Timestamp t) {
+// "[2025-09-12 14:30:45.123]" or, brief, "14:30:45.123".
+static std::string local_time_text(Timestamp t, bool brief) {
   const int64_t seconds = floor_div(t.ns, kNsPerSecond);
   const int64_t millis = (t.ns - seconds * kNsPerSecond) / kNsPerMilli;
 
@@ -63,7 +64,7 @@ std::string format_time_str(Timestamp t) {
   tm local{};
   char buf[64];
   if (localtime_r(&as_time_t, &local) == nullptr ||
-      strftime(buf, sizeof buf, "[%Y-%m-%d %H:%M:%S", &local) == 0) {
+      strftime(buf, sizeof buf, brief ? "%H:%M:%S" : "[%Y-%m-%d %H:%M:%S", &local) == 0) {
     // Out of the range the C library can convert: still say what it was.
     return "[" + format_unix_seconds(t) + "]";
   }
@@ -71,8 +72,22 @@ std::string format_time_str(Timestamp t) {
   char ms[5] = {'.'};
   write_padded(ms + 1, static_cast<uint64_t>(millis), 3);
   text.append(ms, 4);
-  text.push_back(']');
+  if (!brief) text.push_back(']');
   return text;
+}
+
+std::string format_time_str(Timestamp t) {
+  return local_time_text(t, false);
+}
+
+std::string format_clock_time(Timestamp t) {
+  return local_time_text(t, true);
+}
+
+Timestamp wall_clock_now() {
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  return {static_cast<int64_t>(now.tv_sec) * kNsPerSecond + now.tv_nsec};
 }
 
 MonotonicClock::MonotonicClock() : offset_ns_(0) {

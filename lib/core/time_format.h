@@ -11,6 +11,11 @@ namespace ebpfmon {
 std::string format_unix_seconds(Timestamp t);
 // "[2025-09-12 14:30:45.123]": local time, milliseconds.
 std::string format_time_str(Timestamp t);
+// "14:30:45.123": the live table's default time.
+std::string format_clock_time(Timestamp t);
+
+// The wall clock now.
+Timestamp wall_clock_now();
 
 // Converts CLOCK_MONOTONIC nanoseconds (bpf_ktime_get_ns) to wall-clock time,
 // using the offset between the two clocks measured once at construction.

@@ -98,7 +98,7 @@ const Schema& ExecMonitor::schema() const {
 }
 
 std::vector<ConsoleColumn> ExecMonitor::console_columns() const {
-  return {{"TIME", kTimeStr, 25}, {"COMM", kComm, 16}, {"UID", kUid, 6},  {"PID", kPid, 8},
+  return {{"TIME", kTimestamp, 12}, {"COMM", kComm, 16}, {"UID", kUid, 6},  {"PID", kPid, 8},
           {"PPID", kPpid, 8},     {"RET", kRet, 4},    {"ARGS", kArgv, 0}};
 }
 

@@ -48,7 +48,7 @@ const Schema& ExitMonitor::schema() const {
 }
 
 std::vector<ConsoleColumn> ExitMonitor::console_columns() const {
-  return {{"TIME", kTimeStr, 25},     {"COMM", kComm, 16},    {"PID", kPid, 8},
+  return {{"TIME", kTimestamp, 12},     {"COMM", kComm, 16},    {"PID", kPid, 8},
           {"PPID", kPpid, 8},         {"EXIT", kExitCode, 5}, {"SIGNAL", kSignal, 10},
           {"AGE(ms)", kLifetimeMs, 0}};
 }

@@ -111,7 +111,7 @@ const Schema& FuncMonitor::schema() const {
 }
 
 std::vector<ConsoleColumn> FuncMonitor::console_columns() const {
-  return {{"TIME", kTimeStr, 25}, {"COMM", kComm, 16}, {"PID", kPid, 8},
+  return {{"TIME", kTimestamp, 12}, {"COMM", kComm, 16}, {"PID", kPid, 8},
           {"PPID", kPpid, 8},     {"UID", kUid, 6},    {"FUNC", kFuncName, 0}};
 }
 

@@ -173,10 +173,10 @@ const Schema& SyscallMonitor::schema() const {
 }
 
 std::vector<ConsoleColumn> SyscallMonitor::console_columns() const {
-  return {{"TIME", kTimeStr, 25}, {"COMM", kComm, 16},       {"PID", kPid, 8},
-          {"TID", kTid, 8},       {"SYSCALL", kName, 18},    {"CATEGORY", kCategory, 9},
-          {"RET", kRet, 12},      {"ERROR", kErrorName, 12}, {"LAT(us)", kDurationUs, 12},
-          {"SLOW", kIsSlow, 0}};
+  // 80 columns: the thread, category and the other durations are in the file.
+  return {{"TIME", kTimestamp, 12}, {"COMM", kComm, 12},    {"PID", kPid, 7},
+          {"SYSCALL", kName, 13},   {"RET", kRet, 7},       {"ERROR", kErrorName, 8},
+          {"LAT(us)", kDurationUs, 9}, {"SLOW", kIsSlow, 0}};
 }
 
 int SyscallMonitor::category_of(int nr) const {

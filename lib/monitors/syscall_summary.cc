@@ -88,11 +88,13 @@ Result<void> SyscallSummary::print(bool whole_run) {
   title << clock_.heading(whole_run) << ", by " << settings_.by << ": " << all.count
         << " calls, "
         << all.errors << " errors, " << all.slow << " slow";
-  if (shown_rows < table.rows.size())
-    title << " (top " << shown_rows << " of " << table.rows.size() << " shown)";
   table.title = title.str();
+  const size_t all_rows = table.rows.size();
   table.rows.resize(shown_rows);
   write_latency_table(out_, table);
+  // Below the table, so the title stays within 80 columns.
+  if (shown_rows < all_rows)
+    out_ << "(top " << shown_rows << " of " << all_rows << " rows; --top 0 shows all)\n";
   if (settings_.histogram) {
     for (const auto& row : table.rows) {
       std::string name;

@@ -1,9 +1,11 @@
 #include "sinks/console_sink.h"
 
+#include <cstdio>
 #include <string>
 #include <string_view>
 #include <utility>
 
+#include "core/time_format.h"
 #include "sinks/formats.h"
 
 namespace ebpfmon {
@@ -53,13 +55,57 @@ void append_cell(std::string& out, std::string_view text, int width, bool last) 
 }  // namespace
 
 ConsoleSink::ConsoleSink(std::ostream& out, const Schema& schema,
-                         std::vector<ConsoleColumn> columns)
-    : out_(out), schema_(schema), columns_(std::move(columns)) {
+                         std::vector<ConsoleColumn> columns, ConsoleStyle style)
+    : out_(out), schema_(schema), columns_(std::move(columns)), style_(style),
+      start_(wall_clock_now()) {
+  for (ConsoleColumn& column : columns_) {
+    if (column.field >= schema_.fields.size() || schema_.fields[column.field].type != ValueType::Time)
+      continue;
+    switch (style_.time) {
+      case ConsoleStyle::Time::Clock: column.width = 12; break;
+      case ConsoleStyle::Time::Full: column.width = 25; break;
+      case ConsoleStyle::Time::Elapsed:
+        column.heading = "TIME(s)";
+        column.width = 10;
+        break;
+    }
+  }
   std::string heading;
   for (size_t i = 0; i < columns_.size(); ++i)
     append_cell(heading, columns_[i].heading, columns_[i].width, i + 1 == columns_.size());
-  heading.push_back('\n');
-  out_ << heading;
+  put_line(std::move(heading));
+}
+
+std::string ConsoleSink::time_text(Timestamp t) const {
+  switch (style_.time) {
+    case ConsoleStyle::Time::Full: return format_time_str(t);
+    case ConsoleStyle::Time::Elapsed: {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(t.ns - start_.ns) / 1e9);
+      return buf;
+    }
+    case ConsoleStyle::Time::Clock: break;
+  }
+  return format_clock_time(t);
+}
+
+// Cut at the terminal's width, the last column keeping "…" (the files keep
+// everything).
+void ConsoleSink::put_line(std::string line) {
+  if (style_.width > 1 && display_width(line) > style_.width) {
+    size_t columns = 0, cut = 0;
+    while (cut < line.size()) {
+      if ((static_cast<unsigned char>(line[cut]) & 0xC0) != 0x80) {
+        if (columns == style_.width - 1) break;
+        ++columns;
+      }
+      ++cut;
+    }
+    line.resize(cut);
+    line.append("\xe2\x80\xa6");
+  }
+  line.push_back('\n');
+  out_ << line;
 }
 
 void ConsoleSink::write(const Event& event) {
@@ -67,11 +113,15 @@ void ConsoleSink::write(const Event& event) {
   for (size_t i = 0; i < columns_.size(); ++i) {
     const ConsoleColumn& column = columns_[i];
     const bool present = column.field < schema_.fields.size() && column.field < event.values.size();
-    const std::string text = present ? value_to_text(event.values[column.field]) : std::string();
+    std::string text;
+    if (present) {
+      const Value& v = event.values[column.field];
+      text = std::holds_alternative<Timestamp>(v) ? time_text(std::get<Timestamp>(v))
+                                                   : value_to_text(v);
+    }
     append_cell(line, text, column.width, i + 1 == columns_.size());
   }
-  line.push_back('\n');
-  out_ << line;
+  put_line(std::move(line));
   ++written_;
 }
 

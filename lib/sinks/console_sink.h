@@ -1,6 +1,7 @@
 // The live table on stdout for a single monitor (bcc-tools style).
 #pragma once
 
+#include <cstddef>
 #include <ostream>
 #include <vector>
 
@@ -8,11 +9,21 @@
 
 namespace ebpfmon {
 
+// How the live table looks: time columns (fields of type Time) as the
+// clock (HH:MM:SS.mmm), the full local time, or seconds since the start;
+// lines cut at `width` columns with "…" (0: never, when not a terminal).
+struct ConsoleStyle {
+  enum class Time { Clock, Full, Elapsed };
+  Time time = Time::Clock;
+  size_t width = 0;
+};
+
 class ConsoleSink final : public Sink {
  public:
   // Prints the heading line at construction. Control characters in values are
   // shown escaped (\n, \t, \xNN) so events cannot garble the terminal.
-  ConsoleSink(std::ostream& out, const Schema& schema, std::vector<ConsoleColumn> columns);
+  ConsoleSink(std::ostream& out, const Schema& schema, std::vector<ConsoleColumn> columns,
+              ConsoleStyle style = {});
   void write(const Event& event) override;
   Result<void> flush() override;
   uint64_t written() const override { return written_; }
@@ -20,7 +31,12 @@ class ConsoleSink final : public Sink {
  private:
   std::ostream& out_;
   const Schema& schema_;
+  std::string time_text(Timestamp t) const;
+  void put_line(std::string line);
+
   std::vector<ConsoleColumn> columns_;
+  ConsoleStyle style_;
+  Timestamp start_;  // for Time::Elapsed
   uint64_t written_ = 0;
 };
 

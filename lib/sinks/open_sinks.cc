@@ -21,9 +21,14 @@ Result<std::vector<std::unique_ptr<Sink>>> open_sinks(const OutputSettings& outp
     if (!file) return file.error();
     sinks.push_back(std::move(*file));
   }
-  if (request.console != nullptr)
-    sinks.push_back(
-        std::make_unique<ConsoleSink>(*request.console, *request.schema, request.console_columns));
+  if (request.console != nullptr) {
+    ConsoleStyle style;
+    style.width = request.console_width;
+    if (output.console_time == "full") style.time = ConsoleStyle::Time::Full;
+    if (output.console_time == "elapsed") style.time = ConsoleStyle::Time::Elapsed;
+    sinks.push_back(std::make_unique<ConsoleSink>(*request.console, *request.schema,
+                                                  request.console_columns, style));
+  }
   return sinks;
 }
 

@@ -20,6 +20,7 @@ struct SinkRequest {
   std::vector<ConsoleColumn> console_columns;
   bool file = true;                  // false for a monitor that only counts
   std::ostream* console = nullptr;   // the live table's stream, or none
+  size_t console_width = 0;          // cut lines there (the terminal's); 0: never
 };
 
 Result<std::vector<std::unique_ptr<Sink>>> open_sinks(const OutputSettings& output,

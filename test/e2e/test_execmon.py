@@ -3,11 +3,14 @@
 this test knows (pid, ppid, uid, comm, ret, argv), read back from CSV and
 JSON lines."""
 import os
+import pty
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (Tracer, check, finish, output_files, read_csv, read_jsonl, require_root, run,
@@ -278,6 +281,59 @@ def test_execsnoop_flags(tmp):
           "-l with a bad regex: exit 2 naming --line: %s" % r.stderr.strip())
 
 
+def console_on_a_terminal(args, argv, columns=80):
+    """Runs execmon with its stdout on a pty of `columns` columns, execs
+    argv once traced; returns (the table's lines, stderr)."""
+    master, slave = pty.openpty()
+    env = dict(os.environ, COLUMNS=str(columns))
+    proc = subprocess.Popen([tool("execmon")] + args, stdout=slave, stderr=subprocess.PIPE, env=env)
+    os.close(slave)
+    err = b""
+    while b"Ctrl-C to end." not in err:
+        chunk = os.read(proc.stderr.fileno(), 4096)
+        if not chunk:
+            break
+        err += chunk
+    reap(spawn(argv))
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    err += proc.stderr.read()
+    proc.wait(timeout=60)
+    os.close(master)
+    return out.decode(errors="replace").replace("\r", "").splitlines(), err.decode(errors="replace")
+
+
+def test_console_fits_the_terminal(tmp):
+    """On a terminal the live table fits its width (long ARGS cut with …,
+    the file keeps them) and shows the clock; -T the full time, -t seconds."""
+    long_arg = "x" * 200
+    out = os.path.join(tmp, "tty")
+    lines, _ = console_on_a_terminal(["-o", out, "-p", "true"], [TRUE, "console", long_arg])
+    mine = [l for l in lines if "%s conso" % TRUE in l]
+    check(lines and lines[0].startswith("TIME         COMM"), "tty: the heading (%r)" % lines[:1])
+    check(len(mine) == 1 and len(mine[0]) == 80 and mine[0].endswith("\u2026"),
+          "tty: the row is cut at 80 columns with an ellipsis: %r" % mine)
+    check(mine and re.match(r"^\d\d:\d\d:\d\d\.\d{3} true ", mine[0]) is not None,
+          "tty: the time is HH:MM:SS.mmm: %r" % mine[:1])
+    rows = read_csv(output_files(out, "exec", "csv")[0])[1:]
+    check(any(r[7] == "%s console %s" % (TRUE, long_arg) for r in rows), "tty: the file keeps the whole argv")
+    lines, _ = console_on_a_terminal(["-T", "-o", out + "T", "-p", "true"], [TRUE, "full"])
+    check(any(re.match(r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] true ", l) for l in lines),
+          "-T: the full local time: %r" % lines[-1:])
+    lines, _ = console_on_a_terminal(["-t", "-o", out + "t", "-p", "true"], [TRUE, "elapsed"])
+    check(lines and lines[0].startswith("TIME(s)") and
+          any(re.match(r"^\d+\.\d{3} +true ", l) for l in lines), "-t: seconds since the start: %r" % lines[:2])
+
+
 def test_hangup_stops(tmp):
     """In the foreground a hang-up (the terminal closed) stops the tool the
     way Ctrl-C does: every event flushed, the summary, exit 0."""
@@ -303,6 +359,7 @@ def main():
         test_limits(tmp)
         test_perf_buffer_fallback(tmp)
         test_hangup_stops(tmp)
+        test_console_fits_the_terminal(tmp)
         test_execsnoop_flags(tmp)
         test_filters(tmp)
     finally:

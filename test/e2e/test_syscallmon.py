@@ -203,6 +203,8 @@ def test_summary(tmp):
     w.go()
     check(t.stop() == 0, "summary: exit code 0")
     rows = parse_summary(t.stdout, "SYSCALL")
+    wide = [l for l in t.stdout.decode().splitlines() if len(l) > 80]
+    check(not wide, "summary: every line fits 80 columns: %r" % wide[:2])
     check(rows.get("getppid", {}).get("COUNT") == str(GETPPID),
           "summary: getppid counted exactly %d times: %s" % (GETPPID, rows.get("getppid")))
     check(int(rows.get("openat", {}).get("ERRORS", 0)) >= MISSING,
@@ -230,6 +232,8 @@ def test_summary(tmp):
           "summary by category: process counts the getppid calls")
     check("process latency (ns):" in t.stdout.decode() and "|@" in t.stdout.decode(),
           "summary --histogram: an ASCII histogram per row")
+    wide = [l for l in t.stdout.decode().splitlines() if len(l) > 80]
+    check(not wide, "summary --histogram: every line fits 80 columns: %r" % wide[:2])
 
 
 def test_fallbacks(tmp):

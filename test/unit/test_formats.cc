@@ -342,6 +342,39 @@ TEST_CASE("ConsoleSink pads multi-byte UTF-8 by characters") {
   CHECK(out.str() == "caf\xc3\xa9   7\n");
 }
 
+TEST_CASE("ConsoleSink cuts lines at the terminal's width with an ellipsis") {
+  std::ostringstream out;
+  const Schema schema = console_schema();
+  ConsoleStyle style;
+  style.width = 20;
+  ConsoleSink sink(out, schema, console_columns(), style);
+  out.str("");
+  sink.write(Event{{uint64_t{42}, "bash"s, std::vector<std::string>{"a", "very", "long", "line"}}});
+  sink.write(Event{{uint64_t{42}, "bash"s, std::vector<std::string>{"short"}}});
+  sink.write(Event{{uint64_t{42}, "bash"s, std::vector<std::string>{"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"}}});
+  CHECK(out.str() ==
+        "42      bash   a ve\xe2\x80\xa6\n"
+        "42      bash   short\n"
+        "42      bash   \xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xe2\x80\xa6\n");
+}
+
+TEST_CASE("ConsoleSink shows time fields as the clock, the full time or seconds since start") {
+  const Schema schema{{{"timestamp", ValueType::Time}, {"pid", ValueType::UInt}}};
+  const std::vector<ConsoleColumn> columns{{"TIME", 0, 12}, {"PID", 1, 0}};
+  const Timestamp now = wall_clock_now();
+  const Event event{{Timestamp{now.ns + 1500000000}, uint64_t{7}}};
+  std::ostringstream clock, full, elapsed;
+  ConsoleSink(clock, schema, columns).write(event);
+  ConsoleStyle style;
+  style.time = ConsoleStyle::Time::Full;
+  ConsoleSink(full, schema, columns, style).write(event);
+  style.time = ConsoleStyle::Time::Elapsed;
+  ConsoleSink(elapsed, schema, columns, style).write(event);
+  CHECK(clock.str() == "TIME         PID\n" + format_clock_time(std::get<Timestamp>(event.values[0])) + " 7\n");
+  CHECK(full.str().find(format_time_str(std::get<Timestamp>(event.values[0])) + " 7\n") != std::string::npos);
+  CHECK(elapsed.str().rfind("TIME(s)    PID\n1.5", 0) == 0);
+}
+
 TEST_CASE("ConsoleSink: a last column with a width is not padded") {
   std::ostringstream out;
   const Schema schema = console_schema();
