@@ -106,13 +106,22 @@ TEST_CASE("latency table and histogram rendering") {
   write_latency_table(out, t);
   const std::string text = out.str();
   CHECK(text.rfind("title\nSYSCALL", 0) == 0);
-  CHECK(text.find("openat    file_io") != std::string::npos);
-  CHECK(text.find("4.000") != std::string::npos);  // total 4000 ns in us
+  CHECK(text.find("openat  file_io") != std::string::npos);
+  // total 4000 ns = 0.004 ms; the max, 3000 ns, in us
+  CHECK(text.find("      0.0     ") != std::string::npos);
+  CHECK(text.find("3.0\n") != std::string::npos);
+  for (size_t from = 0, nl; (nl = text.find('\n', from)) != std::string::npos; from = nl + 1)
+    CHECK(nl - from <= 80);
+  // A long key is cut, so the row still fits.
+  t.rows = {{{"a_very_long_syscall_name", "file_io"}, calls({1000})}};
+  std::ostringstream cut;
+  write_latency_table(cut, t);
+  CHECK(cut.str().find("a_very_long_\xe2\x80\xa6 file_io") != std::string::npos);
   std::ostringstream hist;
   write_log2_histogram(hist, "openat (ns):", calls({1000, 3000, 3000}));
   CHECK(hist.str() ==
         "openat (ns):\n"
-        "[512, 1K)                    1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n"
-        "[1K, 2K)                     0 |                                                    |\n"
-        "[2K, 4K)                     2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n");
+        "[512, 1K)                    1 |@@@@@@@@@@@@@@@@@@@@                    |\n"
+        "[1K, 2K)                     0 |                                        |\n"
+        "[2K, 4K)                     2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n");
 }
