@@ -78,7 +78,8 @@ void ControlSocket::serve_one(const std::function<std::string(const std::string&
   close(client);
 }
 
-Result<std::string> control_request(const std::filesystem::path& path, const std::string& command) {
+Result<std::string> control_request(const std::filesystem::path& path, const std::string& command,
+                                    bool* no_daemon) {
   auto addr = address_of(path);
   if (!addr) return addr.error();
   const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -86,6 +87,11 @@ Result<std::string> control_request(const std::filesystem::path& path, const std
   if (connect(fd, reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr) != 0) {
     const int err = errno;
     close(fd);
+    if (err == EACCES || err == EPERM)
+      return Error::runtime("not allowed to ask the daemon (" + path.string() + ": " +
+                                std::strerror(err) + ")",
+                            "run it as root, as the daemon runs");
+    if (no_daemon != nullptr) *no_daemon = true;
     return Error::runtime("no daemon is running (" + path.string() + ": " + std::strerror(err) + ")");
   }
   set_timeouts(fd);

@@ -31,7 +31,9 @@ class ControlSocket {
 };
 
 // Client side: sends `command`, returns the reply. A runtime error when no
-// daemon listens (the caller turns that into exit code 3).
-Result<std::string> control_request(const std::filesystem::path& path, const std::string& command);
+// daemon listens (then *no_daemon is set: the caller exits 3) or when the
+// caller may not ask (the socket is root's: an error saying so, exit 1).
+Result<std::string> control_request(const std::filesystem::path& path, const std::string& command,
+                                    bool* no_daemon = nullptr);
 
 }  // namespace ebpfmon

@@ -76,7 +76,9 @@ Result<PidFile> PidFile::acquire(const std::filesystem::path& path) {
 }
 
 PidFile::~PidFile() {
-  if (fd_ >= 0) close(fd_);
+  if (fd_ < 0) return;
+  if (written_) unlink(path_.c_str());
+  close(fd_);
 }
 
 Result<void> PidFile::write_pid() {
@@ -84,6 +86,7 @@ Result<void> PidFile::write_pid() {
   if (ftruncate(fd_, 0) != 0 ||
       pwrite(fd_, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()))
     return Error::runtime("cannot write " + path_.string() + ": " + std::strerror(errno));
+  written_ = true;
   return {};
 }
 
@@ -154,10 +157,11 @@ void notify_systemd_ready() {
 }
 
 int print_daemon_status(bool json) {
-  auto reply = control_request(daemon_paths().socket(), "status");
+  bool no_daemon = false;
+  auto reply = control_request(daemon_paths().socket(), "status", &no_daemon);
   if (!reply) {
-    std::cerr << "ebpfmon: " << reply.error().message << "\n";
-    return 3;
+    std::cerr << "ebpfmon: " << reply.error().to_string() << "\n";
+    return no_daemon ? 3 : 1;
   }
   if (json) {
     std::cout << *reply;
@@ -187,10 +191,11 @@ int print_daemon_status(bool json) {
 int stop_daemon() {
   const DaemonPaths paths = daemon_paths();
   const pid_t pid = read_pid(paths.pid_file());
-  auto reply = control_request(paths.socket(), "stop");
+  bool no_daemon = false;
+  auto reply = control_request(paths.socket(), "stop", &no_daemon);
   if (!reply) {
-    std::cerr << "ebpfmon: " << reply.error().message << "\n";
-    return 3;
+    std::cerr << "ebpfmon: " << reply.error().to_string() << "\n";
+    return no_daemon ? 3 : 1;
   }
   // It has stopped when it has flushed, closed everything and exited,
   // releasing the pid file's lock.

@@ -24,8 +24,14 @@ DaemonPaths daemon_paths();
 class PidFile {
  public:
   static Result<PidFile> acquire(const std::filesystem::path& path);
-  PidFile(PidFile&& other) noexcept : fd_(other.fd_), path_(std::move(other.path_)) { other.fd_ = -1; }
+  PidFile(PidFile&& other) noexcept
+      : fd_(other.fd_), path_(std::move(other.path_)), written_(other.written_) {
+    other.fd_ = -1;
+    other.written_ = false;
+  }
   PidFile(const PidFile&) = delete;
+  // Removes the file if this process wrote it, while still holding its
+  // lock, so no stale pid (maybe reused) is left for logrotate to signal.
   ~PidFile();
   Result<void> write_pid();  // this process's pid, after a fork
 
@@ -33,6 +39,7 @@ class PidFile {
   PidFile(int fd, std::filesystem::path path) : fd_(fd), path_(std::move(path)) {}
   int fd_;
   std::filesystem::path path_;
+  bool written_ = false;
 };
 
 // Forks. The parent relays the child's stderr until the child calls

@@ -100,7 +100,8 @@ struct LogFile {
     for (; word[i] != '\0' && i + 1 < sizeof upper; ++i) upper[i] = static_cast<char>(word[i] - 32);
     upper[i] = '\0';
     std::string line = std::string(stamp) + "." + (ms.count() < 100 ? (ms.count() < 10 ? "00" : "0") : "") +
-                       std::to_string(ms.count()) + " " + upper + " " + std::string(message) + "\n";
+                       std::to_string(ms.count()) + " [" + std::to_string(getpid()) + "] " + upper +
+                       " " + std::string(message) + "\n";
     (void)!::write(fd, line.data(), line.size());  // nowhere to report a failing log
   }
 };

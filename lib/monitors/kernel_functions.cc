@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -53,9 +54,12 @@ Result<KernelFunctions> KernelFunctions::load(const KernelFunctionSources& sourc
     return Error::runtime("cannot read " + sources.kallsyms.string() +
                           ": kernel symbols are needed "
                           "to find and name kernel functions");
-  std::set<std::string> text_names;
+  std::map<std::string, uint64_t> text_names;  // name -> its (first) address
   std::string line;
   bool any_address = false;
+  // __init code lies between these and is freed after boot: it can never
+  // be called again, and no probe on it would fire.
+  uint64_t init_start = 0, init_end = 0;
   while (std::getline(kallsyms, line)) {
     std::istringstream in(line);
     std::string address, type, name;
@@ -63,8 +67,10 @@ Result<KernelFunctions> KernelFunctions::load(const KernelFunctionSources& sourc
     if (type != "t" && type != "T" && type != "w" && type != "W") continue;
     const uint64_t a = std::strtoull(address.c_str(), nullptr, 16);
     any_address = any_address || a != 0;
+    if (name == "_sinittext") init_start = a;
+    if (name == "_einittext") init_end = a;
     k.text_.push_back({a, name});
-    text_names.insert(name);
+    text_names.emplace(name, a);
   }
   if (!any_address)
     return Error::runtime(sources.kallsyms.string() +
@@ -97,8 +103,9 @@ Result<KernelFunctions> KernelFunctions::load(const KernelFunctionSources& sourc
       if (tab != std::string::npos) blacklisted.insert(l.substr(tab + 1));
     }
   }
-  for (const std::string& name : text_names) {
+  for (const auto& [name, address] : text_names) {
     if (is_excluded(name) || blacklisted.count(name)) continue;
+    if (init_start < init_end && address >= init_start && address < init_end) continue;
     if (k.filter_list_checked_ && !traceable.count(name)) continue;  // notrace
     k.candidates_.push_back(name);
   }

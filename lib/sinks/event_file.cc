@@ -18,7 +18,7 @@ constexpr mode_t kDirectoryMode = 0750;
 constexpr mode_t kFileMode = 0640;
 // A name taken this many times over is not a race but a misconfiguration.
 constexpr unsigned kMaxNameSuffix = 9999;
-constexpr const char* kDirectoryHint = "choose another --output-dir";
+constexpr const char* kDirectoryHint = "choose another with -o/--output-dir DIR";
 constexpr const char* kWriteHint =
     "check the free space of the output file system or choose another --output-dir";
 
@@ -41,7 +41,13 @@ Result<void> create_output_directories(const fs::path& directory) {
       if (is_existing_directory(prefix)) continue;
       error = ENOTDIR;  // "File exists" would not say what is wrong with it
     }
-    return Error::runtime("cannot create directory " + prefix.string() + ": " + errno_text(error),
+    // Named absolutely: a relative one depends on a cwd the user may not see.
+    std::error_code ec;
+    const fs::path shown = prefix.is_absolute() ? prefix : fs::absolute(prefix, ec);
+    return Error::runtime("cannot create directory " +
+                              (ec ? prefix.string() + " (the working directory is gone)"
+                                  : shown.string()) +
+                              ": " + errno_text(error),
                           kDirectoryHint);
   }
   return {};

@@ -198,8 +198,19 @@ def test_daemon(tmp):
     r = ebpfmon("--daemon-status")
     check(r.returncode == 0 and "exec:" in r.stdout and "hooks: raw tracepoint sys_enter" in r.stdout,
           "daemon: human status: %s" % r.stdout[:300])
+    # A user who may not ask is told so (exit 1), not that none runs.
+    def as_nobody():
+        os.setgroups([])
+        os.setgid(65534)
+        os.setuid(65534)
+    r = subprocess.run([tool("ebpfmon"), "--daemon-status"], env=env, cwd="/", preexec_fn=as_nobody,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    check(r.returncode == 1 and "not allowed to ask the daemon" in r.stderr,
+          "daemon: status as nobody says it may not ask, exit 1 (%d: %s)" % (r.returncode, r.stderr.strip()))
     r = ebpfmon("--daemon-stop")
     check(r.returncode == 0 and "daemon stopped" in r.stderr, "daemon: stops: %s" % r.stderr)
+    check(not os.path.exists(os.path.join(tmp, "run", "ebpfmon.pid")),
+          "daemon: a clean stop removes the pid file (no stale pid for logrotate to signal)")
     check(not os.path.exists("/proc/%d" % pid) or open("/proc/%d/stat" % pid).read().split()[2] == "Z",
           "daemon: the process is gone")
     files = output_files(os.path.join(cwd, "output"), "syscall", "csv")
@@ -209,9 +220,9 @@ def test_daemon(tmp):
     execs = read_csv(output_files(os.path.join(cwd, "output"), "exec", "csv")[0])
     check(any(r[7] == TRUE + " ebpfmon-daemon-exec" for r in execs[1:]), "daemon: the exec row")
     log = open(os.path.join(cwd, "logs", "monitor.log")).read()
-    check(re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} INFO syscall: \d+ events written, "
-                    r"\d+ lost(, \d+ rate-limited)?$", log, re.M) is not None,
-          "daemon: its summary is in the log file, with a timestamp: %s" % log[-300:])
+    check(re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \[%d\] INFO syscall: \d+ events written, "
+                    r"\d+ lost(, \d+ rate-limited)?$" % pid, log, re.M) is not None,
+          "daemon: its summary is in the log file, with a timestamp and the pid: %s" % log[-300:])
     r = ebpfmon("--daemon-stop")
     check(r.returncode == 3, "daemon: stop exits 3 when none runs")
 

@@ -334,6 +334,18 @@ def test_console_fits_the_terminal(tmp):
           any(re.match(r"^\d+\.\d{3} +true ", l) for l in lines), "-t: seconds since the start: %r" % lines[:2])
 
 
+def test_output_dir_named(tmp):
+    """An output directory that cannot be made is named by its absolute
+    path, with the -o hint."""
+    cwd = os.path.join(tmp, "blocked")
+    os.makedirs(cwd)
+    open(os.path.join(cwd, "sub"), "w").close()  # a file where a directory must go
+    r = run([tool("execmon"), "-q", "-d", "1", "-o", "sub/out"], cwd=cwd)
+    check(r.returncode == 1 and "cannot create directory %s/sub: Not a directory" % cwd in r.stderr
+          and "-o/--output-dir" in r.stderr,
+          "output dir: the absolute path and the hint: %s" % r.stderr.strip()[-300:])
+
+
 def test_hangup_stops(tmp):
     """In the foreground a hang-up (the terminal closed) stops the tool the
     way Ctrl-C does: every event flushed, the summary, exit 0."""
@@ -359,6 +371,7 @@ def main():
         test_limits(tmp)
         test_perf_buffer_fallback(tmp)
         test_hangup_stops(tmp)
+        test_output_dir_named(tmp)
         test_console_fits_the_terminal(tmp)
         test_execsnoop_flags(tmp)
         test_filters(tmp)

@@ -1,6 +1,7 @@
 // The log file: timestamped lines, level, daily rotation with backupCount,
 // reopen after a move.
 #include <doctest/doctest.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <utime.h>
@@ -45,7 +46,7 @@ TEST_CASE("log file: lines with a timestamp, at the configured level and above")
   log_info("hello");
   log_to_file(LogLevel::Warning, "only in the file");
   const std::string text = read(path);
-  CHECK(std::regex_search(text, std::regex(R"(^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} INFO hello\n)")));
+  CHECK(std::regex_search(text, std::regex(R"(^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \[)" + std::to_string(getpid()) + R"(\] INFO hello\n)")));
   CHECK(text.find("WARNING only in the file") != std::string::npos);
   CHECK(text.find("not this") == std::string::npos);
   CHECK((fs::status(path).permissions() & fs::perms::others_all) == fs::perms::none);
