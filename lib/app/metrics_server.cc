@@ -1,8 +1,11 @@
 #include "app/metrics_server.h"
 
-#include <atomic>
+#include <algorithm>
+#include <array>
 #include <boost/asio.hpp>
 #include <chrono>
+#include <list>
+#include <optional>
 #include <thread>
 
 #include "core/listen_address.h"
@@ -14,33 +17,84 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+// The request line and headers together; a longer head is answered 431 (or
+// 414 when the request line alone does not fit) without reading it all.
 constexpr size_t kMaxRequestBytes = 8192;
-constexpr int kMaxConnections = 32;
+constexpr size_t kMaxConnections = 32;
 // A client that has not sent its request, or not read the page, by then is
 // dropped, so a stuck scraper cannot hold sockets forever.
 constexpr auto kConnectionTimeout = std::chrono::seconds(10);
+// After the answer the server half-closes and reads (and discards) what the
+// client still sends until it closes, so that unread input does not turn the
+// close into a reset that destroys the answer; at most this long.
+constexpr auto kLinger = std::chrono::seconds(2);
+
+class Connection;
+
+// What the connections share, all used on the server's thread only.
+struct Hub {
+  explicit Hub(MetricsServer::Render r) : render(std::move(r)) {}
+  MetricsServer::Render render;
+  // Open connections, oldest first: at the cap the oldest idle one makes room.
+  std::list<Connection*> open;
+  // Called when a connection closes or its answer is written: room, maybe,
+  // for one waiting to be admitted.
+  std::function<void()> changed;
+};
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(tcp::socket socket, const MetricsServer::Render& render, std::atomic<int>& open)
-      : socket_(std::move(socket)), timer_(socket_.get_executor()), render_(render), open_(open) {
-    ++open_;
+  Connection(tcp::socket socket, Hub& hub)
+      : socket_(std::move(socket)), timer_(socket_.get_executor()), hub_(hub) {
+    slot_ = hub_.open.insert(hub_.open.end(), this);
   }
-  ~Connection() { --open_; }
+  ~Connection() {
+    if (!closed_) hub_.open.erase(slot_);
+  }
 
   void start() {
     timer_.expires_after(kConnectionTimeout);
-    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (!ec) self->close();
-    });
+    wait_for_timer();
     asio::async_read_until(socket_, asio::dynamic_buffer(request_, kMaxRequestBytes), "\r\n\r\n",
                            [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                             if (ec == asio::error::not_found) return self->too_large();
                              if (ec) return self->close();
                              self->handle_request();
                            });
   }
 
+  // What may go to make room: first one still reading its request (a
+  // slowloris or an idle client), then one that has its answer and only waits
+  // for the client to close. Never one whose request is being answered.
+  bool reading() const { return phase_ == Phase::kReading; }
+  bool answered() const { return phase_ == Phase::kLingering; }
+
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    timer_.cancel();
+    hub_.open.erase(slot_);
+    hub_.changed();
+  }
+
  private:
+  enum class Phase { kReading, kRendering, kWriting, kLingering };
+
+  void wait_for_timer() {
+    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec) self->close();
+    });
+  }
+
+  void too_large() {
+    if (request_.find("\r\n") == std::string::npos)
+      return respond("414 URI Too Long", "text/plain", "request line too long\n");
+    respond("431 Request Header Fields Too Large", "text/plain", "request header too large\n");
+  }
+
   void handle_request() {
     const std::string line = request_.substr(0, request_.find("\r\n"));
     const size_t sp1 = line.find(' ');
@@ -57,8 +111,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return respond("200 OK", "text/html",
                      "<html><body><a href=\"/metrics\">ebpfmon metrics</a></body></html>\n");
     if (target != "/metrics") return respond("404 Not Found", "text/plain", "try /metrics\n");
+    phase_ = Phase::kRendering;
     std::weak_ptr<Connection> weak = shared_from_this();
-    render_([weak](std::string page) {
+    hub_.render([weak](std::string page) {
       auto self = weak.lock();
       if (!self) return;
       asio::post(self->socket_.get_executor(), [self, page = std::move(page)] {
@@ -68,35 +123,61 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void respond(const char* status, const char* type, const std::string& body) {
+    if (closed_) return;
+    phase_ = Phase::kWriting;
     response_ = std::string("HTTP/1.1 ") + status + "\r\nContent-Type: " + type +
                 "\r\nContent-Length: " + std::to_string(body.size()) +
                 "\r\nConnection: close\r\n\r\n";
     if (!head_only_) response_ += body;
-    asio::async_write(
-        socket_, asio::buffer(response_),
-        [self = shared_from_this()](boost::system::error_code, size_t) { self->close(); });
+    asio::async_write(socket_, asio::buffer(response_),
+                      [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                        if (ec) return self->close();
+                        self->linger();
+                      });
   }
 
-  void close() {
+  void linger() {
+    if (closed_) return;
+    phase_ = Phase::kLingering;
+    response_.clear();
+    response_.shrink_to_fit();
+    request_.clear();
+    request_.shrink_to_fit();
     boost::system::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
-    timer_.cancel();
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    const auto until = std::min(timer_.expiry(), asio::steady_timer::clock_type::now() + kLinger);
+    timer_.expires_at(until);  // the pending wait ends with operation_aborted
+    wait_for_timer();
+    drain();
+    hub_.changed();
+  }
+
+  void drain() {
+    socket_.async_read_some(asio::buffer(discard_),
+                            [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                              if (ec) return self->close();  // EOF: the client has closed
+                              self->drain();
+                            });
   }
 
   tcp::socket socket_;
   asio::steady_timer timer_;
-  const MetricsServer::Render& render_;
-  std::atomic<int>& open_;
+  Hub& hub_;
+  std::list<Connection*>::iterator slot_;
+  Phase phase_ = Phase::kReading;
+  bool closed_ = false;
+  bool head_only_ = false;
   std::string request_;
   std::string response_;
-  bool head_only_ = false;
+  std::array<char, 4096> discard_;
 };
 
 }  // namespace
 
 struct MetricsServer::State {
-  explicit State(Render r) : render(std::move(r)) {}
+  explicit State(Render r) : hub(std::move(r)) {
+    hub.changed = [this] { admit(); };
+  }
 
   void accept() {
     acceptor.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
@@ -108,19 +189,44 @@ struct MetricsServer::State {
         });
         return;
       }
-      if (open_connections < kMaxConnections)
-        std::make_shared<Connection>(std::move(socket), render, open_connections)->start();
-      accept();
+      waiting = std::move(socket);
+      admit();
     });
   }
 
-  // Connections refer to `render` and `open_connections`; the io_context
-  // destroys the pending ones, so it is declared (and destroyed) after them.
-  Render render;
-  std::atomic<int> open_connections{0};
+  // Serves the connection just accepted. At the cap the oldest idle one
+  // (Connection::reading, then Connection::answered) is closed to make room,
+  // so slow or idle clients cannot lock scrapes out. If every connection is
+  // busy answering a request, the new one waits unread (and nothing more is
+  // accepted: the kernel's backlog holds the rest) until one is done.
+  void admit() {
+    if (!waiting) return;
+    Connection* victim = nullptr;
+    if (hub.open.size() >= kMaxConnections) {
+      victim = oldest([](const Connection* c) { return c->reading(); });
+      if (!victim) victim = oldest([](const Connection* c) { return c->answered(); });
+      if (!victim) return;
+    }
+    tcp::socket socket = std::move(*waiting);
+    waiting.reset();
+    if (victim) victim->close();  // calls admit() again, which finds nothing waiting
+    std::make_shared<Connection>(std::move(socket), hub)->start();
+    accept();
+  }
+
+  template <typename Predicate>
+  Connection* oldest(Predicate predicate) const {
+    auto it = std::find_if(hub.open.begin(), hub.open.end(), predicate);
+    return it == hub.open.end() ? nullptr : *it;
+  }
+
+  // Connections refer to `hub`; the io_context destroys the pending ones, so
+  // it is declared (and destroyed) after it.
+  Hub hub;
   asio::io_context io;
   tcp::acceptor acceptor{io};
   asio::steady_timer retry{io};
+  std::optional<tcp::socket> waiting;  // accepted, not yet admitted
   std::thread thread;
 };
 

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -396,6 +397,149 @@ def test_metrics(tmp):
               in r.stderr and "Tracing" not in r.stderr, "metrics: busy port: %s" % r.stderr)
 
 
+def still_connected(sock):
+    """True until the server closes sock (an EOF or a reset waits in it)."""
+    try:
+        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) != b""
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+
+
+class SlowClients:
+    """n connections that never finish a request: half send a byte of header
+    a second (slowloris), the other half nothing."""
+
+    def __init__(self, address, n):
+        host, port = address.rsplit(":", 1)
+        self.first = time.monotonic()  # the server's 10 s start no earlier than this
+        self.socks = [socket.create_connection((host, int(port)), timeout=10) for _ in range(n)]
+        for s in self.socks:
+            s.settimeout(None)  # blocking, so that MSG_DONTWAIT really does not wait
+        self.slow = self.socks[0::2]
+        for s in self.slow:
+            s.sendall(b"GET /metrics HTTP/1.1\r\nHost: ebpfmon\r\nX-Slow: ")
+        self.rounds = 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.feed)
+        self.thread.start()
+
+    def feed(self):
+        while not self.done.wait(1):
+            for s in self.slow:
+                try:
+                    s.send(b"a")
+                except OSError:  # the server dropped it
+                    pass
+            self.rounds += 1
+
+    def connected(self):
+        return sum(still_connected(s) for s in self.socks)
+
+    def close(self):
+        self.done.set()
+        self.thread.join()
+        for s in self.socks:
+            s.close()
+
+
+def send_huge_header(address, result):
+    """A GET whose header is 4 MiB; result gets what came back and whether the
+    server then closed the connection."""
+    host, port = address.rsplit(":", 1)
+    request = b"GET /metrics HTTP/1.1\r\nHost: ebpfmon\r\nX-Big: " + b"a" * (4 << 20) + b"\r\n\r\n"
+    answer = b""
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        try:
+            s.sendall(request)
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    result["closed"] = True
+                    break
+                answer += chunk
+        except OSError as e:
+            result["error"] = repr(e)
+    result["answer"] = answer
+
+
+def peak_rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return int(re.search(r"^VmHWM:\s+(\d+) kB", f.read(), re.M).group(1))
+
+
+def try_scrape(address, path="/metrics", headers=None):
+    """The status, or the error instead of one."""
+    try:
+        conn = http.client.HTTPConnection(address, timeout=10)
+        conn.request("GET", path, headers=headers or {})
+        r = conn.getresponse()
+        r.read()
+        return r.status
+    except (OSError, http.client.HTTPException) as e:
+        return repr(e)
+
+
+def test_metrics_abuse(tmp):
+    """/metrics under abuse: 300 clients that never finish a request (the cap
+    is 32 connections) and one that sends a 4 MiB header. Scrapes are served
+    while the slow clients are still connected, before their 10 s timeout
+    could have freed a slot; the huge header gets a 431 and a close without
+    being buffered; the timeout still drops the slow clients."""
+    out = os.path.join(tmp, "abuse")
+    # Quiet and only this process's execs (none): nothing fills the pipes
+    # that Tracer reads only at the end, which would stall the monitors'
+    # thread and with it every scrape.
+    t = Tracer([tool("ebpfmon"), "-m", "exec", "-q", "--pid", str(os.getpid()), "--metrics", "127.0.0.1:0",
+                "-o", out])
+    m = re.search(r"^metrics: http://(127\.0\.0\.1:\d+)/metrics$", t.stderr_text(), re.M)
+    check(m is not None, "abuse: the address is printed: %s" % t.stderr_text())
+    if m is None:
+        t.stop()
+        return
+    address = m.group(1)
+    slow = SlowClients(address, 300)
+    deadline = time.monotonic() + 5
+    while (slow.connected() > 32 or slow.rounds < 2) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    held = slow.connected()
+    check(held == 32, "abuse: all 32 connections the server allows are slow clients (%d)" % held)
+    peak = peak_rss_kib(t.proc.pid)
+
+    huge = {}
+    sender = threading.Thread(target=send_huge_header, args=(address, huge))
+    sender.start()
+    statuses = [try_scrape(address, path) for path in ("/metrics", "/", "/metrics")]
+    statuses.append(try_scrape(address, headers={"X-Pad": "a" * 4096}))
+    sender.join(30)
+    elapsed = time.monotonic() - slow.first
+    still = slow.connected()
+    check(statuses == [200] * 4,
+          "abuse: scrapes are served while 300 slow clients are connected and another sends a 4 MiB "
+          "header: %s" % statuses)
+    check(elapsed < 10 and still > 0,
+          "abuse: ... while the slow clients still hold the other slots (%d connected, %.1f s after the "
+          "first, before any 10 s timeout)" % (still, elapsed))
+    answer = huge.get("answer", b"")
+    check(answer.startswith(b"HTTP/1.1 431 ") and b"Connection: close\r\n" in answer,
+          "abuse: a 4 MiB header gets 431: %r %s" % (answer[:80], huge.get("error", "")))
+    check(huge.get("closed") is True, "abuse: ... and the server closes that connection: %s" % huge)
+    grown = peak_rss_kib(t.proc.pid) - peak
+    check(grown < 4096, "abuse: the 4 MiB header is not buffered (peak RSS grew by %d KiB)" % grown)
+
+    deadline = slow.first + 30
+    while slow.connected() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = slow.connected()
+    slow.close()
+    check(left == 0,
+          "abuse: the 10 s timeout drops the slow clients, even those still sending (%d left)" % left)
+    status = try_scrape(address)
+    check(status == 200, "abuse: scrapes go on after: %s" % status)
+    check(t.stop() == 0, "abuse: exit 0")
+
+
 def test_usage():
     for args, message in [
         (["-m", "exce"], "unknown monitor 'exce' (did you mean 'exec'?)"),
@@ -424,6 +568,7 @@ def main():
         test_systemd_notify(tmp)
         test_sighup_reopens(tmp)
         test_metrics(tmp)
+        test_metrics_abuse(tmp)
     finish()
 
 
