@@ -27,9 +27,9 @@ int main(int argc, char** argv) {
                 "Run several monitors (" + monitor_names() +
                     ") in one process, from the YAML config or -m. A monitor this kernel cannot "
                     "run is reported and left out.",
-                "  sudo ebpfmon --config monitor_config.yaml   # the monitors the config enables\n"
-                "  sudo ebpfmon -m exec,syscall -p nginx,mysql -u root,www-data\n"
-                "  sudo ebpfmon --doctor                       # what this machine can trace\n",
+                "  sudo ebpfmon --config monitor_config.yaml  # the monitors the config enables\n"
+                "  sudo ebpfmon -m exec,syscall -p nginx,mysql -u root,www-data  # two monitors\n"
+                "  sudo ebpfmon --doctor                      # what this machine can trace\n",
                 {},
                 "",
                 "",

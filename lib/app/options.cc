@@ -236,11 +236,17 @@ void print_help(const ToolInfo& tool, const po::options_description& all) {
   // Boost leaves one space after the longest option; two, as help2man (the
   // man pages) and readers expect between an option and its description.
   all.print(std::cout, all.get_option_column_width() + 1);
-  std::cout << "\n";
-  if (!tool.examples.empty()) std::cout << "Examples:\n" << tool.examples << "\n";
-  std::cout << "Signals: SIGINT, SIGTERM and SIGHUP (a hang-up) stop the run as Ctrl-C does;\n"
-               "a daemon or a systemd service reopens its log and event files on SIGHUP.\n"
-               "Exit codes: 0 success, 1 runtime failure, 2 bad usage or config.\n";
+  std::cout << "\n"
+               "Signals and exit codes:\n"
+               "  SIGINT, SIGTERM and SIGHUP (a hang-up) stop the run as Ctrl-C does; a\n"
+               "  daemon or a systemd service reopens its log and event files on SIGHUP.\n"
+               "  Exit codes: 0 success, 1 runtime failure, 2 bad usage or config.\n";
+  // Last, because help2man's EXAMPLES section runs to the end of the text.
+  // Each line is "  COMMAND  # what it does", with two spaces or more before
+  // the '#': help2man makes each such line one example of its own (the
+  // command, and under it what it does). A line without them would run
+  // into the one before.
+  if (!tool.examples.empty()) std::cout << "\nExamples:\n" << tool.examples;
 }
 
 // An option whose value is optional (--summary [SECS]) never takes a next

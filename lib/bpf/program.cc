@@ -78,7 +78,23 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
-// Clang puts the first error first; the verifier puts its verdict last.
+// Clang's first error and the lines after it. The warnings before it (every
+// compile has some, about libbcc's own helper headers) belong to the debug
+// log only, never to an error message.
+std::string first_error(const std::string& text, size_t n) {
+  const auto lines = lines_of(text);
+  size_t start = 0;
+  for (size_t i = 0; i < lines.size(); ++i)
+    if (lines[i].find(" error: ") != std::string::npos) {  // also "fatal error: "
+      start = i;
+      break;
+    }
+  std::string out;
+  for (size_t i = start; i < lines.size() && i < start + n; ++i)
+    out += (out.empty() ? "" : " | ") + lines[i];
+  return out;
+}
+
 std::string first_lines(const std::string& text, size_t n) {
   std::string out;
   for (const auto& line : lines_of(text)) {
@@ -88,6 +104,7 @@ std::string first_lines(const std::string& text, size_t n) {
   return out;
 }
 
+// The verifier puts its verdict last.
 std::string last_lines(const std::string& text, size_t n) {
   const auto lines = lines_of(text);
   std::string out;
@@ -116,7 +133,7 @@ Result<std::unique_ptr<BpfProgram>> BpfProgram::compile(const ProgramSpec& spec)
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!diagnostics.empty()) log_debug("compiling " + spec.name + ":\n" + diagnostics);
   if (!status.ok()) {
-    std::string detail = diagnostics.empty() ? status.msg() : first_lines(diagnostics, 3);
+    std::string detail = diagnostics.empty() ? status.msg() : first_error(diagnostics, 3);
     return Error::runtime("cannot compile the " + spec.name + " BPF program: " + detail,
                           "run with --verbose for the compiler's full output; "
                           "ebpfmon --doctor shows which kernel headers are in use");

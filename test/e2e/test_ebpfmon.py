@@ -132,6 +132,42 @@ def test_config_and_unavailable(tmp):
           "only func: exit 1 (%d): %s" % (r.returncode, r.stderr[-200:]))
 
 
+LOG_LINE = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} (DEBUG|INFO|WARNING|ERROR) "
+
+
+def test_shipped_config(tmp):
+    """config/monitor_config.yaml is what `meson install` puts in /etc: a
+    production config. Its log (logs/monitor.log, under the directory it
+    runs in) is at INFO and holds none of the compiler's warnings, which
+    only DEBUG (-v) adds."""
+    source = os.path.join(os.environ.get("EBPFMON_SOURCE_DIR", "."), "config", "monitor_config.yaml")
+    for verbose in (False, True):
+        cwd = os.path.join(tmp, "shipped-v" if verbose else "shipped")
+        os.mkdir(cwd)
+        with open(source) as f, open(os.path.join(cwd, "monitor_config.yaml"), "w") as copy:
+            copy.write(f.read())
+        os.chmod(os.path.join(cwd, "monitor_config.yaml"), 0o600)
+        args = [tool("ebpfmon"), "-m", "exec", "-d", "1", "-q", "-o", os.path.join(cwd, "out")]
+        r = run(args + (["-v"] if verbose else []), cwd=cwd, timeout=120)
+        what = "shipped config%s" % (" -v" if verbose else "")
+        check(r.returncode == 0, "%s: exit 0 (%d): %s" % (what, r.returncode, r.stderr[-300:]))
+        log_path = os.path.join(cwd, "logs", "monitor.log")
+        log = open(log_path).read().splitlines() if os.path.exists(log_path) else []
+        levels = [m.group(1) for m in (re.match(LOG_LINE, line) for line in log) if m]
+        warnings = [line for line in log if "warning:" in line]
+        if not verbose:
+            check(levels and set(levels) <= {"INFO", "WARNING", "ERROR"} and "INFO" in levels,
+                  "%s: the log is at INFO: %s" % (what, sorted(set(levels))))
+            check(warnings == [], "%s: no compiler warnings in the log (%d lines): %s"
+                  % (what, len(warnings), warnings[:2]))
+            check(len(levels) == len(log), "%s: every log line is a log record, none is the "
+                  "compiler's: %s" % (what, [line for line in log if not re.match(LOG_LINE, line)][:3]))
+            check(any("monitor_config.yaml" in line for line in log), "%s: the log names the config" % what)
+        else:
+            check("DEBUG" in levels, "%s: -v logs at DEBUG too" % what)
+            print("%s: %d compiler warning lines in the log" % (what, len(warnings)))
+
+
 def test_doctor():
     r = run([tool("ebpfmon"), "--doctor"])
     check(r.returncode == 0, "doctor: exit 0 when a monitor can run (%d)" % r.returncode)
@@ -564,6 +600,7 @@ def main():
         test_two_monitors(tmp)
         test_syscall_summary(tmp)
         test_config_and_unavailable(tmp)
+        test_shipped_config(tmp)
         test_daemon(tmp)
         test_systemd_notify(tmp)
         test_sighup_reopens(tmp)

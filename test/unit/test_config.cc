@@ -641,7 +641,18 @@ TEST_CASE("config/monitor_config.yaml ships valid") {
   auto r = parse_config(read_text(path), path.string());
   if (!r.ok()) FAIL(r.error().message);
   const Config& c = r.value();
-  CHECK(c.logging.level == "DEBUG");
+  // The production config, the one `meson install` puts in /etc: INFO, and
+  // still INFO without its level line (app.debug is false).
+  CHECK(c.logging.level == "INFO");
+  {
+    std::string text = read_text(path);
+    const size_t level = text.find("\n  level: INFO\n");
+    REQUIRE(level != std::string::npos);
+    text.erase(level + 1, std::string("  level: INFO\n").size());
+    auto without_level = parse_config(text, path.string());
+    REQUIRE(without_level.ok());
+    CHECK(without_level->logging.level == "INFO");
+  }
   CHECK(c.logging.file == "logs/monitor.log");
   CHECK(c.logging.backup_count == 365);
   CHECK(c.output.directory == "output");

@@ -92,3 +92,19 @@ TEST_CASE("a per-CPU handle reads one value per possible CPU" * doctest::skip(ge
   CHECK(*indexes == std::vector<uint32_t>{0, 1});
   std::filesystem::remove_all(tmpl);
 }
+
+TEST_CASE("a program that does not compile is reported by clang's first error, not by the warnings before it" *
+          doctest::skip(geteuid() != 0)) {
+  char tmpl[] = "/tmp/ebpfmon-cache-XXXXXX";
+  REQUIRE(mkdtemp(tmpl) != nullptr);
+  auto headers = locate_kernel_headers(tmpl);
+  REQUIRE_MESSAGE(headers, (headers ? "" : headers.error().to_string()));
+  auto program = BpfProgram::compile({"broken", "int f(void *ctx) { return no_such_name; }\n", {}});
+  REQUIRE_FALSE(program);
+  const std::string& message = program.error().message;
+  CHECK(message.rfind("cannot compile the broken BPF program: ", 0) == 0);
+  CHECK_MESSAGE(message.find("error: use of undeclared identifier 'no_such_name'") != std::string::npos,
+                message);
+  CHECK_MESSAGE(message.find("warning:") == std::string::npos, message);
+  std::filesystem::remove_all(tmpl);
+}
