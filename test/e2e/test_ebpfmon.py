@@ -132,7 +132,7 @@ def test_config_and_unavailable(tmp):
           "only func: exit 1 (%d): %s" % (r.returncode, r.stderr[-200:]))
 
 
-LOG_LINE = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} (DEBUG|INFO|WARNING|ERROR) "
+LOG_LINE = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \[\d+\] (DEBUG|INFO|WARNING|ERROR) "
 
 
 def test_shipped_config(tmp):
