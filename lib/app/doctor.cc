@@ -8,7 +8,7 @@
 
 #include "bpf/capabilities.h"
 #include "bpf/kernel_headers.h"
-#include "bpf/kernel_layout.h"
+#include "bpf/kernel_btf.h"
 #include "bpf/system.h"
 #include "core/cgroups.h"
 
@@ -79,14 +79,15 @@ int run_doctor(const std::vector<std::unique_ptr<Monitor>>& monitors,
   row(out, "cgroup paths", names,
       names ? "cgroup ids resolve to paths (kernfs file handles), containers and pods from them"
             : "cgroup ids cannot be resolved: cgroup, container_id and pod_uid stay empty");
-  const bool mounts_layout = kernel_member_offset("mount", "mnt_parent").has_value();
+  const KernelBtf kernel_btf;
+  const bool mounts_layout = kernel_btf.member_offset("mount", "mnt_parent").has_value();
   row(out, "cwd, exe", mounts_layout,
       mounts_layout ? "built in the kernel, across mounts (struct mount from BTF)"
                     : "stop at mount points and are marked path_truncated (no struct mount in BTF)");
-  const bool audit = kernel_member_offset("task_struct", "loginuid").has_value();
+  const bool audit = kernel_btf.member_offset("task_struct", "loginuid").has_value();
   row(out, "auid, sessionid", audit,
       audit ? "task_struct.loginuid, sessionid" : "no audit fields in BTF: they stay 4294967295");
-  const bool mntns = kernel_member_offset("mnt_namespace", "ns").has_value();
+  const bool mntns = kernel_btf.member_offset("mnt_namespace", "ns").has_value();
   row(out, "mntns", mntns, mntns ? "struct mnt_namespace from BTF" : "no layout in BTF: stays 0");
   row(out, "ancestors, tty", true, "real_parent chain and signal->tty, read at exec time");
 

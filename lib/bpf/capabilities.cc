@@ -14,26 +14,12 @@
 #include <memory>
 #include <sstream>
 
+#include "bpf/kernel_btf.h"
 #include "bpf/system.h"
+#include "core/unique_fd.h"
 
 namespace ebpfmon {
 namespace {
-
-// Closes on scope exit; probes leave nothing attached behind them.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  bool ok() const { return fd_ >= 0; }
-
- private:
-  int fd_;
-};
 
 // r0 = 0; exit
 const bpf_insn kReturnZero[] = {
@@ -55,11 +41,11 @@ int perf_event_open(perf_event_attr* attr) {
 // describes and attaches the one to the other; both are closed on return.
 FeatureStatus attach_through_perf_event(bpf_prog_type type, perf_event_attr& attr,
                                         const std::string& what) {
-  Fd prog(load_trivial(type));
-  if (!prog.ok()) return {false, "loading a " + what + " program failed: " + errno_text(errno)};
+  UniqueFd prog(load_trivial(type));
+  if (!prog) return {false, "loading a " + what + " program failed: " + errno_text(errno)};
   attr.size = sizeof attr;
-  Fd event(perf_event_open(&attr));
-  if (!event.ok()) return {false, "creating a " + what + " event failed: " + errno_text(errno)};
+  UniqueFd event(perf_event_open(&attr));
+  if (!event) return {false, "creating a " + what + " event failed: " + errno_text(errno)};
   if (ioctl(event.get(), PERF_EVENT_IOC_SET_BPF, prog.get()) != 0)
     return {false, "attaching a " + what + " program failed: " + errno_text(errno)};
   return {true, what + " attached"};
@@ -79,16 +65,16 @@ FeatureStatus probe_tracepoint() {
 }
 
 FeatureStatus probe_raw_tracepoint() {
-  Fd prog(load_trivial(BPF_PROG_TYPE_RAW_TRACEPOINT));
-  if (!prog.ok()) return {false, "loading a raw tracepoint program failed: " + errno_text(errno)};
-  Fd link(bpf_raw_tracepoint_open("sched_process_exec", prog.get()));
-  if (!link.ok()) return {false, "attaching a raw tracepoint failed: " + errno_text(errno)};
+  UniqueFd prog(load_trivial(BPF_PROG_TYPE_RAW_TRACEPOINT));
+  if (!prog) return {false, "loading a raw tracepoint program failed: " + errno_text(errno)};
+  UniqueFd link(bpf_raw_tracepoint_open("sched_process_exec", prog.get()));
+  if (!link) return {false, "attaching a raw tracepoint failed: " + errno_text(errno)};
   return {true, "sched_process_exec attached"};
 }
 
 FeatureStatus probe_ring_buffer() {
-  Fd map(bpf_map_create(BPF_MAP_TYPE_RINGBUF, nullptr, 0, 0, 4096, nullptr));
-  if (!map.ok())
+  UniqueFd map(bpf_map_create(BPF_MAP_TYPE_RINGBUF, nullptr, 0, 0, 4096, nullptr));
+  if (!map)
     return {false, "creating a ring buffer map failed (" + errno_text(errno) +
                        "); needs Linux 5.8 or later, the perf buffer is used instead"};
   return {true, "ring buffer map created"};
@@ -108,16 +94,17 @@ FeatureStatus probe_kprobe() {
 }
 
 FeatureStatus probe_fentry() {
-  std::unique_ptr<btf, void (*)(btf*)> vmlinux(btf__load_vmlinux_btf(), btf__free);
-  if (!vmlinux) return {false, "fentry needs kernel BTF (/sys/kernel/btf/vmlinux), which is missing"};
-  const int id = btf__find_by_name_kind(vmlinux.get(), "vfs_read", BTF_KIND_FUNC);
-  if (id < 0) return {false, "vfs_read is not in the kernel's BTF"};
+  const KernelBtf btf;
+  if (!btf.available())
+    return {false, "fentry needs kernel BTF (/sys/kernel/btf/vmlinux), which is missing"};
+  const int id = btf.function_id("vfs_read");
+  if (id == 0) return {false, "vfs_read is not in the kernel's BTF"};
   bpf_prog_load_opts opts{};
   opts.sz = sizeof opts;
   opts.expected_attach_type = BPF_TRACE_FENTRY;
   opts.attach_btf_id = static_cast<__u32>(id);
-  Fd prog(load_trivial(BPF_PROG_TYPE_TRACING, &opts));
-  if (!prog.ok()) {
+  UniqueFd prog(load_trivial(BPF_PROG_TYPE_TRACING, &opts));
+  if (!prog) {
     const int err = errno;
     if (err == EPERM || err == EOPNOTSUPP || err == 524 /* ENOTSUPP */)
       return {false, "the kernel refused an fentry program (" + errno_text(err) +
@@ -126,8 +113,8 @@ FeatureStatus probe_fentry() {
                          "which this kernel does not allow"};
     return {false, "loading an fentry program failed: " + errno_text(err)};
   }
-  Fd link(bpf_raw_tracepoint_open(nullptr, prog.get()));
-  if (!link.ok())
+  UniqueFd link(bpf_raw_tracepoint_open(nullptr, prog.get()));
+  if (!link)
     return {false, "attaching an fentry program to vfs_read failed (" + errno_text(errno) +
                        "): BPF trampolines need ftrace function tracing, which this kernel refuses"};
   return {true, "fentry on vfs_read attached"};
@@ -149,8 +136,8 @@ FeatureStatus probe_task_storage() {
   map_opts.btf_key_type_id = static_cast<__u32>(int_id);
   map_opts.btf_value_type_id = static_cast<__u32>(long_id);
   map_opts.map_flags = BPF_F_NO_PREALLOC;
-  Fd map(bpf_map_create(BPF_MAP_TYPE_TASK_STORAGE, nullptr, 4, 8, 0, &map_opts));
-  if (!map.ok()) return {false, "creating a task storage map failed: " + errno_text(errno)};
+  UniqueFd map(bpf_map_create(BPF_MAP_TYPE_TASK_STORAGE, nullptr, 4, 8, 0, &map_opts));
+  if (!map) return {false, "creating a task storage map failed: " + errno_text(errno)};
   const bpf_insn program[] = {
       {BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_current_task_btf},
       {BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_0, 0, 0},
@@ -162,9 +149,9 @@ FeatureStatus probe_task_storage() {
       {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},
       {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
   };
-  Fd prog(bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, nullptr, "GPL", program,
+  UniqueFd prog(bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, nullptr, "GPL", program,
                         sizeof program / sizeof program[0], nullptr));
-  if (!prog.ok())
+  if (!prog)
     return {false, "a raw tracepoint program may not use task storage here (" +
                        errno_text(errno) + "; needs Linux 6.2 or later)"};
   return {true, "task storage used from a raw tracepoint program"};

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "bpf/kernel_layout.h"
+#include "bpf/kernel_btf.h"
 #include "ebpf/exec.h"
 #include "monitors/process_context.h"
 #include "monitors/registry.h"
@@ -185,21 +185,22 @@ Result<BpfMonitor::Plan> ExecMonitor::plan(Capabilities& caps) const {
       {"EXEC_ANCESTORS", s.ancestors}};
   // Layouts no header declares, from BTF; without them the context is
   // thinner, and says so.
-  if (kernel_member_offset("task_struct", "loginuid"))
+  const KernelBtf btf;
+  if (btf.member_offset("task_struct", "loginuid"))
     plan.defines.emplace_back("EXEC_HAVE_AUDIT", 1);
   else
     plan.warnings.push_back(
         "exec: auid and sessionid stay unset (4294967295): no audit fields in this kernel's BTF");
-  if (auto ns = kernel_member_offset("mnt_namespace", "ns"))
+  if (auto ns = btf.member_offset("mnt_namespace", "ns"))
     plan.defines.emplace_back("EXEC_MNT_NS_NS", *ns);
   else
     plan.warnings.push_back("exec: mntns stays 0: no layout of struct mnt_namespace (BTF)");
   if (s.fails_only) plan.defines.emplace_back("EXEC_FAILS_ONLY", 1);
   if (s.paths) {
     plan.defines.emplace_back("EXEC_PATHS", 1);
-    const auto mnt = kernel_member_offset("mount", "mnt");
-    const auto parent = kernel_member_offset("mount", "mnt_parent");
-    const auto mountpoint = kernel_member_offset("mount", "mnt_mountpoint");
+    const auto mnt = btf.member_offset("mount", "mnt");
+    const auto parent = btf.member_offset("mount", "mnt_parent");
+    const auto mountpoint = btf.member_offset("mount", "mnt_mountpoint");
     if (mnt && parent && mountpoint) {
       plan.defines.insert(plan.defines.end(), {{"EXEC_MOUNT_MNT", *mnt},
                                                {"EXEC_MOUNT_PARENT", *parent},

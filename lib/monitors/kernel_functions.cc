@@ -1,6 +1,5 @@
 #include "monitors/kernel_functions.h"
 
-#include <bpf/btf.h>
 #include <fnmatch.h>
 
 #include <algorithm>
@@ -9,6 +8,8 @@
 #include <memory>
 #include <set>
 #include <sstream>
+
+#include "bpf/kernel_btf.h"
 
 namespace ebpfmon {
 namespace {
@@ -130,11 +131,10 @@ std::vector<std::string> KernelFunctions::matching(const std::vector<std::string
 }
 
 std::vector<std::string> KernelFunctions::with_btf(const std::vector<std::string>& names) {
-  std::unique_ptr<btf, void (*)(btf*)> vmlinux(btf__load_vmlinux_btf(), btf__free);
-  if (!vmlinux) return {};
+  const KernelBtf btf;
   std::vector<std::string> out;
   for (const std::string& name : names)
-    if (btf__find_by_name_kind(vmlinux.get(), name.c_str(), BTF_KIND_FUNC) > 0) out.push_back(name);
+    if (btf.function_id(name.c_str()) > 0) out.push_back(name);
   return out;
 }
 

@@ -10,7 +10,7 @@
 #include <tuple>
 
 #include "bpf/kernel_headers.h"
-#include "bpf/kernel_layout.h"
+#include "bpf/kernel_btf.h"
 #include "bpf/program.h"
 #include "ebpf/common.h"
 #include "ebpf/func.h"
@@ -126,13 +126,14 @@ TEST_CASE("every BPF program compiles against the kernel layouts in use, with th
                       {"SYSCALL_BY_CGROUP", 16},
                       {"EXEC_PATHS", 1}}};
     // The layouts exec reads through offsets, as its plan passes them.
+    const KernelBtf btf;
     for (const auto& [define, type, member] :
          {std::tuple{"EXEC_MOUNT_MNT", "mount", "mnt"},
           std::tuple{"EXEC_MOUNT_PARENT", "mount", "mnt_parent"},
           std::tuple{"EXEC_MOUNT_MOUNTPOINT", "mount", "mnt_mountpoint"},
           std::tuple{"EXEC_MNT_NS_NS", "mnt_namespace", "ns"},
           std::tuple{"EXEC_HAVE_AUDIT", "task_struct", "loginuid"}})
-      if (auto offset = kernel_member_offset(type, member))
+      if (auto offset = btf.member_offset(type, member))
         spec.defines.emplace_back(define, std::string(define) == "EXEC_HAVE_AUDIT" ? 1 : *offset);
     auto program = BpfProgram::compile(spec);
     CHECK_MESSAGE(program, name << ": " << (program ? "" : program.error().to_string()));
