@@ -87,6 +87,20 @@ class PerCpuMap : public MapHandle<Key> {
     return std::optional<std::vector<Value>>(std::move(values));
   }
 
+  // fn(key, its values on each CPU) for every key; a key deleted between
+  // listing and reading is skipped.
+  template <class Fn>
+  Result<void> for_each(Fn fn) const {
+    auto keys = this->keys();
+    if (!keys) return keys.error();
+    for (const Key& key : *keys) {
+      auto values = lookup(key);
+      if (!values) return values.error();
+      if (*values) fn(key, **values);
+    }
+    return {};
+  }
+
   // The CPUs' copies of a counter added up; 0 when the key is absent.
   Result<Value> sum(const Key& key) const {
     static_assert(std::is_arithmetic_v<Value>, "only counters add up");

@@ -423,36 +423,26 @@ Result<void> SyscallMonitor::read_totals(Totals& out) const {
   if (counts_by_cgroup()) {
     auto cgroups = program()->percpu_map<uint64_t, syscall_stats>(kSyscallCgroupStatsMap);
     if (!cgroups) return cgroups.error();
-    auto ids = cgroups->keys();
-    if (!ids) return ids.error();
-    for (uint64_t id : *ids) {
-      auto per_cpu = cgroups->lookup(id);
-      if (!per_cpu) return per_cpu.error();
-      if (!*per_cpu) continue;
+    auto read = cgroups->for_each([&](uint64_t id, const std::vector<syscall_stats>& per_cpu) {
       CgroupStats row;
       row.cgroup_id = id;
-      for (const syscall_stats& k : **per_cpu) add_kernel_stats(row.stats, k);
+      for (const syscall_stats& k : per_cpu) add_kernel_stats(row.stats, k);
       out.by_cgroup.push_back(std::move(row));
-    }
+    });
+    if (!read) return read;
   }
   if (!by_process()) return {};
   auto processes = program()->percpu_map<uint32_t, syscall_process_stats>(kSyscallProcessStatsMap);
   if (!processes) return processes.error();
-  auto pids = processes->keys();
-  if (!pids) return pids.error();
-  for (uint32_t pid : *pids) {
-    auto per_cpu = processes->lookup(pid);
-    if (!per_cpu) return per_cpu.error();
-    if (!*per_cpu) continue;  // gone between listing and reading
+  return processes->for_each([&](uint32_t pid, const std::vector<syscall_process_stats>& per_cpu) {
     ProcessStats row;
     row.pid = pid;
-    for (const syscall_process_stats& p : **per_cpu) {
+    for (const syscall_process_stats& p : per_cpu) {
       if (row.comm.empty()) row.comm.assign(p.comm, strnlen(p.comm, sizeof p.comm));
       add_kernel_stats(row.stats, p.stats);
     }
     out.by_process.push_back(std::move(row));
-  }
-  return {};
+  });
 }
 
 namespace {
