@@ -243,8 +243,10 @@ def _stop(proc, grace=5.0):
         pass
 
 
-def job_script(cmd, env=None, cwd=None):
+def job_script(cmd, env=None, cwd=None, init="sh"):
     """The shell fragment guest-init sources (see there)."""
+    if init not in ("sh", "systemd"):
+        raise ValueError("init must be sh or systemd, not %r" % init)
     if not cmd:
         raise ValueError("empty command")
     cmd = [os.fspath(c) for c in cmd]
@@ -256,25 +258,29 @@ def job_script(cmd, env=None, cwd=None):
             raise ValueError("bad environment variable name %r" % k)
         full_env[k] = str(v)
     words = ["env", "-i", "--"] + ["%s=%s" % kv for kv in full_env.items()] + cmd
-    return "vm_cwd=%s\nset -- %s\n" % (shlex.quote(os.path.abspath(cwd or os.getcwd())),
+    return "vm_init=%s\nvm_cwd=%s\nset -- %s\n" % (init, shlex.quote(os.path.abspath(cwd or os.getcwd())),
                                       " ".join(shlex.quote(w) for w in words))
 
 
 def run(cmd, env=None, cwd=None, timeout=600, relay=False, memory_mb=4096, cpus=2,
-        console_log=None, keep_console_on_failure=True, version=KERNEL_VERSION):
+        console_log=None, keep_console_on_failure=True, version=KERNEL_VERSION, init="sh"):
     """Boot the guest, run cmd (list of str; host paths) as root with only
     BASE_ENV plus env, in cwd (default: our cwd), and return a Result once
     it exits. relay=True also copies its stdout/stderr live to ours.
     timeout counts boot and command. console_log=PATH keeps the kernel log
     there; otherwise it is kept (under the temp dir's parent, path in the
-    error) only when the guest fails. Raises Skip or GuestError."""
+    error) only when the guest fails. init="systemd" boots the host's
+    systemd as PID 1 (into a oneshot service that runs cmd, nothing else
+    enabled) instead of the bare shell. Raises Skip or GuestError."""
     reason = unavailable_reason(version)
     if reason:
         raise Skip(reason)
     if not _cmdline_safe(GUEST_INIT):
         raise ValueError("%r cannot go on the kernel command line (blanks or quotes)" % GUEST_INIT)
 
-    script = job_script(cmd, env, cwd)
+    if init == "systemd" and not os.access("/lib/systemd/systemd", os.X_OK):
+        raise Skip("/lib/systemd/systemd not found (apt-get install systemd)")
+    script = job_script(cmd, env, cwd, init)
     t0 = time.monotonic()
     deadline = t0 + timeout
     scratch = _scratch_root()
@@ -444,13 +450,14 @@ def exit_on_sigterm():
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     usage = ("usage: run_in_vm.py [--timeout S] [--env K=V ...] [--cwd DIR] [--memory MB] "
-             "[--cpus N] [--console-log FILE] [--verbose] -- CMD ARGS...")
+             "[--cpus N] [--console-log FILE] [--init sh|systemd] [--verbose] -- CMD ARGS...")
     if "--" not in argv:
         print(usage, file=sys.stderr)
         return 2
     split = argv.index("--")
     opts, cmd = argv[:split], argv[split + 1:]
     timeout, env, cwd, memory, cpus, console_log, verbose = 600.0, {}, None, 4096, 2, None, False
+    init = "sh"
     i = 0
     try:
         while i < len(opts):
@@ -463,7 +470,7 @@ def main(argv=None):
                 i += 1
                 continue
             if "=" in o and o.startswith("--") and o.split("=", 1)[0] in (
-                    "--timeout", "--env", "--cwd", "--memory", "--cpus", "--console-log"):
+                    "--timeout", "--env", "--cwd", "--memory", "--cpus", "--console-log", "--init"):
                 o, val = o.split("=", 1)
                 i += 1
             else:
@@ -485,6 +492,10 @@ def main(argv=None):
                 cpus = int(val)
             elif o == "--console-log":
                 console_log = val
+            elif o == "--init":
+                if val not in ("sh", "systemd"):
+                    raise ValueError("--init takes sh or systemd, not " + val)
+                init = val
             else:
                 raise ValueError("unknown option " + o)
     except (IndexError, ValueError) as e:
@@ -499,7 +510,7 @@ def main(argv=None):
     exit_on_sigterm()
     try:
         res = run(cmd, env=env, cwd=cwd, timeout=timeout, relay=True, memory_mb=memory, cpus=cpus,
-                  console_log=console_log)
+                  console_log=console_log, init=init)
     except Skip as e:
         print("vm: skipped: " + e.reason, file=sys.stderr)
         return SKIP
