@@ -19,10 +19,11 @@ int run_front_end(Config config, std::vector<std::unique_ptr<Monitor>> monitors,
     std::cerr << "ebpfmon: " << r.error().to_string() << "\n";
     return 1;
   }
+  const bool under_systemd = std::getenv("NOTIFY_SOCKET") != nullptr;
+  set_log_file_only(under_systemd);
   log_info("ebpfmon started; configuration: " + config.source);
   RunOptions options;
   options.skip_unavailable = true;
-  const bool under_systemd = std::getenv("NOTIFY_SOCKET") != nullptr;
   if (!daemon && !under_systemd) return run_monitors(config, std::move(monitors), options);
 
   // A daemon: one instance, a control socket, paths that do not depend on

@@ -152,10 +152,7 @@ void print_summary(const std::vector<MonitorOutput>& outputs) {
   }
   for (size_t i = 0; i < outputs.size(); ++i)
     lines.push_back(outputs[i].monitor->name() + ": " + written_and_lost(outputs[i], all[i]));
-  for (const auto& line : lines) {
-    std::cerr << line << "\n";
-    log_to_file(LogLevel::Info, line);
-  }
+  for (const auto& line : lines) log_report(line);
 }
 
 std::string status_line(const std::vector<MonitorOutput>& outputs) {

@@ -85,9 +85,7 @@ int Run::execute() {
        {&Run::check_machine, &Run::start_metrics, &Run::start_monitors, &Run::open_outputs,
         &Run::watch_monitors, &Run::schedule_timers, &Run::serve_control_socket})
     if (auto r = (this->*phase)(); !r) return fail(r.error());
-  const std::string line = tracing_line();
-  std::cerr << line << std::endl;
-  log_to_file(LogLevel::Info, line);
+  log_report(tracing_line());
   for (auto& out : outputs_)
     if (out.report) out.report->start();
   if (options_.at_start) options_.at_start();
@@ -120,9 +118,7 @@ Result<void> Run::start_metrics() {
   });
   if (!server) return server.error();
   metrics_ = std::move(*server);
-  const std::string where = "metrics: http://" + metrics_->address() + "/metrics";
-  std::cerr << where << std::endl;
-  log_to_file(LogLevel::Info, where);
+  log_report("metrics: http://" + metrics_->address() + "/metrics");
   return {};
 }
 

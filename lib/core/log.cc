@@ -21,6 +21,7 @@ std::string& name_storage() {
   return name;
 }
 LogLevel stderr_level = LogLevel::Warning;
+bool file_only = false;
 std::mutex log_mutex;
 
 const char* level_word(LogLevel level) {
@@ -111,6 +112,9 @@ LogFile& log_file() {
   return file;
 }
 
+// Guarded by log_mutex.
+bool stderr_taken_by_file() { return file_only && log_file().fd >= 0; }
+
 }  // namespace
 
 void set_program_name(std::string name) { name_storage() = std::move(name); }
@@ -120,17 +124,23 @@ bool log_enabled(LogLevel level) {
   return level >= stderr_level || (log_file().fd >= 0 && level >= log_file().level);
 }
 
+void set_log_file_only(bool only) { file_only = only; }
+
 void log(LogLevel level, std::string_view message) {
   std::lock_guard<std::mutex> lock(log_mutex);
-  if (level >= stderr_level)
+  if (level >= stderr_level && !stderr_taken_by_file())
     std::fprintf(stderr, "%s: %s: %.*s\n", name_storage().c_str(), level_word(level),
                  static_cast<int>(message.size()), message.data());
   log_file().write(level, message);
 }
 
-void log_to_file(LogLevel level, std::string_view message) {
+void log_report(std::string_view line) {
   std::lock_guard<std::mutex> lock(log_mutex);
-  log_file().write(level, message);
+  if (!stderr_taken_by_file()) {
+    std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+    std::fflush(stderr);
+  }
+  log_file().write(LogLevel::Info, line);
 }
 
 LogLevel log_level_from_name(const std::string& name) {

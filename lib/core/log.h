@@ -19,9 +19,13 @@ const std::string& program_name();
 void set_stderr_log_level(LogLevel level);
 bool log_enabled(LogLevel level);
 void log(LogLevel level, std::string_view message);
-// The log file only (the Tracing line and the exit summary, which the
-// tools print to stderr themselves).
-void log_to_file(LogLevel level, std::string_view message);
+// A line the tools print as it is, without "<program>: <level>:" (the
+// Tracing line, the metrics address, the exit summary): on stderr, and in
+// the log file at INFO.
+void log_report(std::string_view line);
+// Under systemd stderr is the journal: once the log file is open, every
+// line goes to the file alone, so that none is logged twice.
+void set_log_file_only(bool only);
 
 inline void log_debug(std::string_view m) { log(LogLevel::Debug, m); }
 inline void log_info(std::string_view m) { log(LogLevel::Info, m); }

@@ -1,11 +1,12 @@
 // The log file: timestamped lines, level, daily rotation with backupCount,
-// reopen after a move.
+// reopen after a move; under systemd each line in one place only.
 #include <doctest/doctest.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <utime.h>
 
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -34,6 +35,22 @@ std::string date_of(std::time_t t) {
   return text;
 }
 
+// What the calls in `body` wrote to stderr.
+template <typename Body>
+std::string stderr_of(const fs::path& capture, Body body) {
+  std::fflush(stderr);
+  const int saved = dup(STDERR_FILENO);
+  FILE* file = std::fopen(capture.c_str(), "w");
+  REQUIRE(file != nullptr);
+  dup2(fileno(file), STDERR_FILENO);
+  body();
+  std::fflush(stderr);
+  dup2(saved, STDERR_FILENO);
+  close(saved);
+  std::fclose(file);
+  return read(capture);
+}
+
 }  // namespace
 
 TEST_CASE("log file: lines with a timestamp, at the configured level and above") {
@@ -44,10 +61,10 @@ TEST_CASE("log file: lines with a timestamp, at the configured level and above")
   set_stderr_log_level(LogLevel::Error);  // keep the test's stderr quiet
   log_debug("not this");
   log_info("hello");
-  log_to_file(LogLevel::Warning, "only in the file");
+  log_report("a report line");
   const std::string text = read(path);
   CHECK(std::regex_search(text, std::regex(R"(^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \[)" + std::to_string(getpid()) + R"(\] INFO hello\n)")));
-  CHECK(text.find("WARNING only in the file") != std::string::npos);
+  CHECK(text.find("INFO a report line") != std::string::npos);
   CHECK(text.find("not this") == std::string::npos);
   CHECK((fs::status(path).permissions() & fs::perms::others_all) == fs::perms::none);
 
@@ -73,7 +90,7 @@ TEST_CASE("log file: the first line of a new day rotates, keeping backupCount fi
   REQUIRE(utime(path.c_str(), &times) == 0);
 
   REQUIRE(open_log_file(path, LogLevel::Info, 2));
-  log_to_file(LogLevel::Info, "today's line");
+  log_info("today's line");
   const fs::path rotated = dir / ("monitor.log." + date_of(yesterday));
   CHECK(read(rotated) == "yesterday's line\n");
   CHECK(read(path).find("today's line") != std::string::npos);
@@ -82,5 +99,32 @@ TEST_CASE("log file: the first line of a new day rotates, keeping backupCount fi
   CHECK(fs::exists(dir / "monitor.log.2020-01-03"));
   CHECK_FALSE(fs::exists(dir / "monitor.log.2020-01-02"));
   CHECK_FALSE(fs::exists(dir / "monitor.log.2020-01-01"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("log file only (under systemd): no line reaches stderr as well once the file is open") {
+  char name[] = "/tmp/ebpfmon-log-XXXXXX";
+  const fs::path dir = mkdtemp(name);
+  const fs::path path = dir / "monitor.log";
+  set_stderr_log_level(LogLevel::Warning);
+  REQUIRE(open_log_file(path, LogLevel::Info, 1));
+
+  const std::string both = stderr_of(dir / "stderr", [] {
+    log_warning("warned twice");
+    log_report("reported twice");
+  });
+  CHECK(both.find("warned twice") != std::string::npos);
+  CHECK(both.find("reported twice\n") != std::string::npos);
+
+  set_log_file_only(true);
+  const std::string journal = stderr_of(dir / "stderr", [] {
+    log_warning("warned once");
+    log_report("reported once");
+  });
+  set_log_file_only(false);
+  CHECK(journal.empty());
+  const std::string text = read(path);
+  CHECK(text.find("WARNING warned once") != std::string::npos);
+  CHECK(text.find("INFO reported once") != std::string::npos);
   fs::remove_all(dir);
 }
