@@ -45,15 +45,17 @@ def finish():
 
 
 class Tracer:
-    """A tool running in the background until stop()."""
+    """A tool running in the background until stop(), started once its
+    stderr says so (awaited=False: the caller waits, e.g. for READY=1 of a
+    service, whose stderr stays silent)."""
 
-    def __init__(self, args, timeout=120, env=None):
+    def __init__(self, args, timeout=120, env=None, awaited=True):
         self.args = args
         full_env = dict(os.environ, **(env or {}))
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env)
         self.stderr = b""
         deadline = time.monotonic() + timeout
-        while b"Ctrl-C to end." not in self.stderr:
+        while awaited and b"Ctrl-C to end." not in self.stderr:
             left = deadline - time.monotonic()
             if left <= 0 or self.proc.poll() is not None:
                 self.stderr += self.proc.stderr.read() if self.proc.poll() is not None else b""

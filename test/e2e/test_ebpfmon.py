@@ -272,7 +272,9 @@ def test_daemon(tmp):
 
 def test_systemd_notify(tmp):
     """Under systemd (NOTIFY_SOCKET set, Type=notify) ebpfmon stays in the
-    foreground, says READY=1 once tracing, serves status, stops on SIGTERM."""
+    foreground, says READY=1 once tracing, serves status, stops on SIGTERM.
+    Its stderr is the journal: once the log file is open each line goes to
+    the file alone."""
     import socket
     notify_path = os.path.join(tmp, "notify.sock")
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -280,7 +282,12 @@ def test_systemd_notify(tmp):
     listener.settimeout(120)
     env = {"NOTIFY_SOCKET": notify_path, "EBPFMON_RUN_DIR": os.path.join(tmp, "run-systemd")}
     out = os.path.join(tmp, "systemd-out")
-    t = Tracer([tool("ebpfmon"), "-m", "exec", "-o", out], env=env)
+    log_path = os.path.join(tmp, "systemd.log")
+    config = os.path.join(tmp, "systemd.yaml")
+    with open(config, "w") as f:
+        f.write("logging: {file: %s, level: INFO}\n" % log_path)
+    os.chmod(config, 0o600)
+    t = Tracer([tool("ebpfmon"), "-c", config, "-m", "exec", "-o", out], env=env, awaited=False)
     try:
         message = listener.recv(64)
     except socket.timeout:
@@ -290,7 +297,11 @@ def test_systemd_notify(tmp):
     r = run([tool("ebpfmon"), "--daemon-status"], env=dict(os.environ, **env))
     check(r.returncode == 0 and "exec:" in r.stdout, "systemd: status answers: %s" % r.stderr)
     check(t.stop(signal.SIGTERM) == 0, "systemd: SIGTERM stops it with exit 0")
-    check(summary_counts(t.stderr_text(), "exec") is not None, "systemd: summary printed")
+    log = re.sub(r"^\S+ \S+ \[\d+\] [A-Z]+ ", "", open(log_path).read(), flags=re.M)
+    check(summary_counts(log, "exec") is not None and len(re.findall(r"^Tracing ", log, re.M)) == 1,
+          "systemd: the Tracing line and the summary are in the log: %s" % log[-300:])
+    check(t.stderr_text().strip() == "", "systemd: nothing on stderr (the journal) as well: %r"
+          % t.stderr_text()[-300:])
     listener.close()
 
 
@@ -319,7 +330,8 @@ def test_sighup_reopens(tmp):
     notify.settimeout(120)
     t = Tracer([tool("ebpfmon"), "-c", config, "-m", "syscall", "--pid", str(os.getpid()),
                 "-o", os.path.join(cwd, "out")],
-               env={"NOTIFY_SOCKET": notify_path, "EBPFMON_RUN_DIR": os.path.join(cwd, "run")})
+               env={"NOTIFY_SOCKET": notify_path, "EBPFMON_RUN_DIR": os.path.join(cwd, "run")},
+               awaited=False)
     check(b"READY=1" in notify.recv(4096), "hup: the service told systemd it is ready")
     notify.close()
     fail_opens("before", 3)

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""The Debian package: scripts/package builds it (debhelper, lintian clean);
+its contents are checked here; then a QEMU guest booted with systemd as
+PID 1 installs it, runs the installed tools and the service, and purges it
+(guest_package.py). Exits 0, 1 (a check failed) or 77 (cannot run: the
+reason is printed)."""
+import os
+import re
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
+import run_in_vm  # noqa: E402
+from harness import FAILURES, SKIP, SOURCE_DIR, check, finish, require_root, run  # noqa: E402
+
+EXPECTED = {
+    "./usr/bin/ebpfmon", "./usr/bin/execmon", "./usr/bin/funcmon", "./usr/bin/syscallmon",
+    "./etc/ebpfmon/monitor_config.yaml", "./lib/systemd/system/ebpfmon.service",
+    "./usr/share/man/man1/ebpfmon.1.gz", "./usr/share/man/man1/execmon.1.gz",
+    "./usr/share/man/man1/funcmon.1.gz", "./usr/share/man/man1/syscallmon.1.gz",
+    "./usr/share/doc/ebpfmon/README.md", "./usr/share/doc/ebpfmon/USER_GUIDE.md",
+    "./usr/share/doc/ebpfmon/INTERFACE.md", "./usr/share/doc/ebpfmon/ARCHITECTURE.md",
+    "./usr/share/doc/ebpfmon/copyright", "./usr/share/doc/ebpfmon/changelog.gz",
+}
+
+
+def meson_version():
+    with open(os.path.join(SOURCE_DIR, "meson.build")) as f:
+        return re.search(r"version : '([^']+)'", f.read()).group(1)
+
+
+def build():
+    r = run([os.path.join(SOURCE_DIR, "scripts", "package")])
+    check(r.returncode == 0, "scripts/package: exit %d: %s" % (r.returncode, r.stderr[-3000:]))
+    if r.returncode != 0:
+        finish()
+    deb = r.stdout.strip().splitlines()[-1]
+    arch = run(["dpkg", "--print-architecture"]).stdout.strip()
+    check(os.path.basename(deb) == "ebpfmon_%s_%s.deb" % (meson_version(), arch),
+          "named ebpfmon_<version>_<arch>.deb: %s" % deb)
+    check(os.path.dirname(deb) == os.path.join(os.path.abspath(SOURCE_DIR), "dist"), "in dist/: %s" % deb)
+    return deb
+
+
+def contents(deb):
+    listing = run(["dpkg-deb", "-c", deb]).stdout.splitlines()
+    paths = {line.split()[5] for line in listing if len(line.split()) >= 6}
+    missing = EXPECTED - paths
+    check(not missing, "the package holds %s" % sorted(missing))
+    check(not any(p.startswith("./usr/local") for p in paths), "nothing under /usr/local")
+    control = run(["dpkg-deb", "-f", deb, "Depends", "Package", "Version"]).stdout
+    check("libbpfcc" in control and "libyaml-cpp" in control, "Depends from shlibs: %s" % control)
+    conffiles = subprocess.run("dpkg-deb --ctrl-tarfile %s | tar -xO ./conffiles" % deb, shell=True,
+                               stdout=subprocess.PIPE, text=True).stdout.split()
+    check(conffiles == ["/etc/ebpfmon/monitor_config.yaml"], "the config is the conffile: %s" % conffiles)
+    unit = subprocess.run("dpkg-deb --fsys-tarfile %s | tar -xO ./lib/systemd/system/ebpfmon.service" % deb,
+                          shell=True, stdout=subprocess.PIPE, text=True).stdout
+    check("ExecStart=/usr/bin/ebpfmon " in unit and "ExecReload=" in unit, "the unit runs /usr/bin/ebpfmon")
+    check("StandardError=append" not in unit, "the unit does not copy stderr into the log file")
+    config = subprocess.run("dpkg-deb --fsys-tarfile %s | tar -xO ./etc/ebpfmon/monitor_config.yaml" % deb,
+                            shell=True, stdout=subprocess.PIPE, text=True).stdout
+    check(re.search(r"^  level: INFO", config, re.M) and "debug: false" in config,
+          "the installed config is the production one")
+
+
+def main():
+    require_root()
+    deb = build()
+    contents(deb)
+    run_in_vm.exit_on_sigterm()
+    guest = os.path.join(HERE, "guest_package.py")
+    try:
+        r = run_in_vm.run(["/usr/bin/python3", guest, deb], init="systemd", timeout=1500)
+    except run_in_vm.Skip as e:
+        print("SKIP: the guest part: " + e.reason)
+        if FAILURES:
+            finish()
+        sys.exit(SKIP)
+    except run_in_vm.GuestError as e:
+        print(e.report())
+        check(False, "the guest finished")
+        finish()
+    out = r.stdout.decode(errors="replace")
+    sys.stdout.write(out)
+    sys.stdout.write(r.stderr.decode(errors="replace"))
+    print("guest: booted in %.1f s, %.1f s in all" % (r.boot_seconds, r.total_seconds))
+    check(r.returncode == 0, "guest checks passed (exit %d)" % r.returncode)
+    check(re.search(r"^security: [\d.]+$", out, re.M) is not None, "the guest scored the unit")
+    check(not r.kernel_warnings(), "no kernel warnings in the guest: %s" % r.kernel_warnings()[:3])
+    finish()
+
+
+if __name__ == "__main__":
+    main()
