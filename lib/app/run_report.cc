@@ -42,10 +42,24 @@ std::string MonitorOutput::destination() const {
 
 Losses read_losses(const MonitorOutput& out) {
   const KernelLosses l = out.monitor->losses();
+  // An event no sink kept is lost at the export when only the export keeps
+  // events (--format none), else at writing.
+  bool only_export = false;
+  for (const auto& sink : out.sinks)
+    if (sink->keeps_events()) {
+      const bool exports = std::string(sink->loss_stage()) == "export";
+      if (!exports) {
+        only_export = false;
+        break;
+      }
+      only_export = true;
+    }
+  const uint64_t unkept = out.write_errors();
   return {{{"kernel_buffer", "kernel buffer", l.kernel_buffer},
            {"kernel_map", "kernel map", l.kernel_map},
            {"user_space", "user space", l.user_space},
-           {"write_errors", "write errors", out.write_errors()}},
+           {"write_errors", "write errors", only_export ? 0 : unkept},
+           {"export", "export", only_export ? unkept : 0}},
           l.rate_limit};
 }
 
