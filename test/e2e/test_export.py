@@ -264,6 +264,73 @@ def test_never_up(work):
           "never up: --export-required exits 1, got %d: %s" % (r.returncode, r.stderr))
 
 
+def wait_for(what, predicate, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return True
+        except (OSError, RuntimeError, ValueError):
+            pass
+        time.sleep(0.25)
+    raise RuntimeError("timed out waiting for " + what)
+
+
+def test_cluster_leader_killed(work):
+    ports = [free_port() for _ in range(3)]
+    routes = [free_port() for _ in range(3)]
+    nodes = []
+    try:
+        for i in range(3):
+            others = ",".join("nats://127.0.0.1:%d" % r for j, r in enumerate(routes) if j != i)
+            nodes.append(NatsServer(os.path.join(work, "store%d" % i), port=ports[i],
+                                    extra=["-n", "n%d" % i, "--cluster_name", "ebpfmon",
+                                           "--cluster", "nats://127.0.0.1:%d" % routes[i], "--routes", others]))
+
+        def meta_ready():
+            r = JsReader(ports[0])
+            try:
+                return "error" not in r.request("$JS.API.INFO")
+            finally:
+                r.close()
+        wait_for("a JetStream meta leader", meta_ready)
+        urls = ",".join(n.url for n in nodes)
+        cmd = execmon(work, urls)
+        write_config(work, os.path.join(work, "spool"), "    replicas: 3\n")
+        tracer = Tracer(cmd)
+        execs("r3", 0, 300, pause=0.002)
+
+        def leader():
+            r = JsReader(ports[0])
+            try:
+                return r.request("$JS.API.STREAM.INFO.EBPFMON").get("cluster", {}).get("leader")
+            finally:
+                r.close()
+        wait_for("the stream's leader", lambda: leader() is not None)
+        info_leader = leader()
+        r = JsReader(ports[0])
+        replicas = r.request("$JS.API.STREAM.INFO.EBPFMON")["config"].get("num_replicas")
+        r.close()
+        check(replicas == 3, "R3: ebpfmon created the stream with 3 replicas, got %s" % replicas)
+        victim = int(info_leader[1:])
+        nodes[victim].stop(signal.SIGKILL)
+        execs("r3", 300, 300, pause=0.002)
+        nodes[victim].start()
+        execs("r3", 600, 100, pause=0.002)
+        time.sleep(2)
+        rc = tracer.stop()
+        check(rc == 0, "R3: exit 0, got %d: %s" % (rc, tracer.stderr_text()))
+        survivor = ports[(victim + 1) % 3]
+        wait_for("the stream to have a leader again", lambda: JsReader(survivor).messages() is not None)
+        found = marker_indices(stream_messages(survivor), "r3")
+        check(sorted(found) == list(range(700)),
+              "R3: the leader (%s) killed mid-run: 700 execs once each, got %d (%d distinct)"
+              % (info_leader, len(found), len(set(found))))
+    finally:
+        for n in nodes:
+            n.stop(signal.SIGKILL)
+
+
 def test_bad_url(work):
     for url in ["http://127.0.0.1:4222", "nats://127.0.0.1", "nats://127.0.0.1:99999", "nats://:4222"]:
         r = run(execmon(work, url), timeout=60)
@@ -289,7 +356,7 @@ def main():
     if not NATS_SERVER:
         skip("nats-server is not installed (scripts/install-deps)")
     tests = [test_bad_url, test_one_server, test_wrong_credentials, test_never_up,
-             test_kill9_while_down, test_server_restart]
+             test_kill9_while_down, test_server_restart, test_cluster_leader_killed]
     only = sys.argv[1:]
     for t in tests:
         if only and t.__name__ not in only:
