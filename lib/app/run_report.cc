@@ -136,6 +136,12 @@ std::string metrics_page(const std::vector<MonitorOutput>& outputs, const RunInf
   Metrics page;
   for (MetricFamily* family : {&info, &start, &written, &lost, &limited, &errors})
     page.push_back(std::move(*family));
+  for (const auto& out : outputs)
+    for (const auto& sink : out.sinks)
+      for (MetricFamily& family : sink->metrics())
+        if (std::none_of(page.begin(), page.end(),
+                         [&](const MetricFamily& f) { return f.name == family.name; }))
+          page.push_back(std::move(family));
   for (MetricFamily& family : own) page.push_back(std::move(family));
   std::ostringstream text;
   write_prometheus_text(text, page);

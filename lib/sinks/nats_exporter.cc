@@ -414,3 +414,27 @@ ExportCounts NatsExporter::counts() const {
 }
 
 }  // namespace ebpfmon
+
+namespace ebpfmon {
+
+Metrics NatsExporter::metrics() const {
+  using Type = MetricFamily::Type;
+  const ExportCounts c = counts();
+  auto one = [](const char* name, const char* help, Type type, double v) {
+    return MetricFamily{name, help, type, {{{}, v}}, {}};
+  };
+  return {
+      one("ebpfmon_export_published_total", "Events handed to the NATS client (first attempts)",
+          Type::Counter, static_cast<double>(c.published)),
+      one("ebpfmon_export_acked_total", "Events JetStream acknowledged", Type::Counter,
+          static_cast<double>(c.acked)),
+      one("ebpfmon_export_retried_total", "Publishes repeated after a failed or missing ack",
+          Type::Counter, static_cast<double>(c.retried)),
+      one("ebpfmon_export_spool_bytes", "Bytes waiting in the export's on-disk spool", Type::Gauge,
+          static_cast<double>(c.spool_bytes)),
+      one("ebpfmon_export_connected", "1 while connected to a NATS server", Type::Gauge,
+          c.connected ? 1.0 : 0.0),
+  };
+}
+
+}  // namespace ebpfmon

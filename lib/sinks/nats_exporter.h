@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/metrics.h"
 #include "core/result.h"
 #include "sinks/spool.h"
 
@@ -52,6 +53,7 @@ class NatsExporter {
   // Events of this run's monitor acked so far.
   uint64_t acked_for(const std::string& monitor) const;
   ExportCounts counts() const;
+  Metrics metrics() const;  // ebpfmon_export_*
   std::string destination() const;
   // At exit: waits up to drain_timeout for the queue and spool to be acked,
   // spools the rest, syncs, stops the thread. Idempotent.

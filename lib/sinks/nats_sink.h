@@ -25,6 +25,7 @@ class NatsSink final : public Sink {
   const char* loss_stage() const override { return "export"; }
   std::string destination() const override { return exporter_->destination(); }
   void finish() override { exporter_->finish(); }
+  Metrics metrics() const override { return exporter_->metrics(); }
 
  private:
   std::shared_ptr<NatsExporter> exporter_;

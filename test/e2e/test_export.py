@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Tracer, check, finish, require_root, run, skip, summary_counts, tool  # noqa: E402
@@ -157,10 +158,10 @@ def execs(marker, first, count, pause=0.0):
             time.sleep(pause)
 
 
-def write_config(directory, spool, extra=""):
+def write_config(directory, spool, extra="", top=""):
     path = os.path.join(directory, "config.yaml")
     with open(path, "w") as f:
-        f.write("export:\n  nats:\n    spool:\n      dir: %s\n    drain_timeout: 15\n%s" % (spool, extra))
+        f.write("%sexport:\n  nats:\n    spool:\n      dir: %s\n    drain_timeout: 15\n%s" % (top, spool, extra))
     os.chmod(path, 0o644)
     return path
 
@@ -177,8 +178,23 @@ def spool_bytes(work):
 def test_one_server(work):
     server = NatsServer(os.path.join(work, "store"))
     try:
-        tracer = Tracer(execmon(work, server.url))
+        cmd = execmon(work, server.url)
+        metrics_port = free_port()
+        write_config(work, os.path.join(work, "spool"),
+                     top="metrics:\n  enabled: true\n  listen: 127.0.0.1:%d\n" % metrics_port)
+        tracer = Tracer(cmd)
         execs("one", 0, 1000)
+        time.sleep(1)
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % metrics_port, timeout=10) as page:
+            metrics = page.read().decode()
+        acked = re.search(r"^ebpfmon_export_acked_total (\S+)$", metrics, re.M)
+        check(acked is not None and float(acked.group(1)) >= 1000,
+              "one server: /metrics has ebpfmon_export_acked_total >= 1000: %s" % (acked and acked.group(0)))
+        check(re.search(r"^ebpfmon_export_connected 1$", metrics, re.M) is not None and
+              re.search(r'^ebpfmon_events_lost_total\{monitor="exec",stage="export"\} 0$', metrics, re.M)
+              is not None and "ebpfmon_export_spool_bytes" in metrics and
+              "ebpfmon_export_published_total" in metrics and "ebpfmon_export_retried_total" in metrics,
+              "one server: /metrics has the export's families and loss stage")
         rc = tracer.stop()
         check(rc == 0, "one server: exit 0, got %d: %s" % (rc, tracer.stderr_text()))
         messages = stream_messages(server.port)
@@ -234,10 +250,13 @@ def test_kill9_while_down(work):
     check(spool_bytes(work) > 0, "kill -9: the spool holds the events")
     server = NatsServer(os.path.join(work, "store"), port=port)
     try:
-        second = Tracer(execmon(work, server.url))
+        shutil.rmtree(os.path.join(work, "out"), ignore_errors=True)
+        second = Tracer(execmon(work, server.url, "--format", "none"))
         time.sleep(3)
         rc = second.stop()
         check(rc == 0, "kill -9: the second run exits 0: %s" % second.stderr_text())
+        check(not os.path.exists(os.path.join(work, "out")) or not os.listdir(os.path.join(work, "out")),
+              "--format none: no event file")
         found = marker_indices(stream_messages(server.port), "k9")
         check(sorted(found) == list(range(300)),
               "kill -9: the next run replays the spool: 300 execs once each, got %d (%d distinct)"
