@@ -380,7 +380,8 @@ void NatsExporter::finish() {
   if (finished_.exchange(true)) return;
   stopping_ = true;
   wake_.notify_one();
-  if (thread_.joinable()) thread_.join();
+  if (!thread_.joinable()) return;  // start() failed: its error says it all
+  thread_.join();
   const ExportCounts c = counts();
   const std::string line = "export: " + std::to_string(c.published) + " published, " +
                            std::to_string(c.acked) + " acked, " + std::to_string(c.retried) +
