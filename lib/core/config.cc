@@ -14,10 +14,10 @@
 
 #include "core/cgroups.h"
 #include "core/listen_address.h"
+#include "core/nats_urls.h"
 #include "core/settings.h"
 #include "core/text.h"
 #include "core/yaml_document.h"
-#include "core/nats_urls.h"
 
 namespace ebpfmon {
 
