@@ -9,6 +9,7 @@
 
 #include "core/cgroups.h"
 #include "core/log.h"
+#include "core/nats_urls.h"
 #include "core/settings.h"
 #include "core/text.h"
 #include "core/version.h"
@@ -37,7 +38,11 @@ po::options_description common_options() {
        "later)")
       ("output-dir,o", po::value<std::string>()->value_name("DIR"),
        "where event files go (default: output/)")
-      ("format", po::value<std::string>()->value_name("csv|jsonl"), "event file format (default: csv)")
+      ("format", po::value<std::string>()->value_name("csv|jsonl|none"),
+       "event file format (default: csv); none writes no files (export only)")
+      ("export", po::value<std::string>()->value_name("URL[,URL...]"),
+       "also publish every event to NATS JetStream at nats://HOST:PORT (config export.nats)")
+      ("export-required", "exit 1 when no export server can be reached at start")
       ("quiet,q", "no live console table")
       ("full-time,T", "the live table's time as [YYYY-mm-dd HH:MM:SS.mmm] (default HH:MM:SS.mmm)")
       ("elapsed,t", "the live table's time as seconds since the start")
@@ -88,9 +93,16 @@ Result<void> apply_common(const po::variables_map& vm, Config& config) {
       config.output.format = FileFormat::Csv;
     else if (f == "jsonl")
       config.output.format = FileFormat::Jsonl;
-    else
-      return Error::usage("--format: expected csv or jsonl, got '" + f + "'");
+    else if (f != "none")
+      return Error::usage("--format: expected csv, jsonl or none, got '" + f + "'");
+    config.output.files = f != "none";
   }
+  if (vm.count("export")) {
+    auto urls = parse_nats_urls(text("export"));
+    if (!urls) return urls.error();
+    config.export_nats.servers = *urls;
+  }
+  if (vm.count("export-required")) config.export_nats.required = true;
   if (vm.count("quiet")) config.output.quiet = true;
   if (vm.count("full-time") && vm.count("elapsed"))
     return Error::usage("-T and -t both choose the live table's time: give one");

@@ -42,10 +42,24 @@ std::string MonitorOutput::destination() const {
 
 Losses read_losses(const MonitorOutput& out) {
   const KernelLosses l = out.monitor->losses();
+  // An event no sink kept is lost at the export when only the export keeps
+  // events (--format none), else at writing.
+  bool only_export = false;
+  for (const auto& sink : out.sinks)
+    if (sink->keeps_events()) {
+      const bool exports = std::string(sink->loss_stage()) == "export";
+      if (!exports) {
+        only_export = false;
+        break;
+      }
+      only_export = true;
+    }
+  const uint64_t unkept = out.write_errors();
   return {{{"kernel_buffer", "kernel buffer", l.kernel_buffer},
            {"kernel_map", "kernel map", l.kernel_map},
            {"user_space", "user space", l.user_space},
-           {"write_errors", "write errors", out.write_errors()}},
+           {"write_errors", "write errors", only_export ? 0 : unkept},
+           {"export", "export", only_export ? unkept : 0}},
           l.rate_limit};
 }
 
@@ -122,6 +136,12 @@ std::string metrics_page(const std::vector<MonitorOutput>& outputs, const RunInf
   Metrics page;
   for (MetricFamily* family : {&info, &start, &written, &lost, &limited, &errors})
     page.push_back(std::move(*family));
+  for (const auto& out : outputs)
+    for (const auto& sink : out.sinks)
+      for (MetricFamily& family : sink->metrics())
+        if (std::none_of(page.begin(), page.end(),
+                         [&](const MetricFamily& f) { return f.name == family.name; }))
+          page.push_back(std::move(family));
   for (MetricFamily& family : own) page.push_back(std::move(family));
   std::ostringstream text;
   write_prometheus_text(text, page);

@@ -148,11 +148,17 @@ Result<void> Run::start_monitors() {
 // table of its own instead (syscall --summary, func --count).
 Result<void> Run::open_outputs() {
   for (auto& out : outputs_) out.report = out.monitor->report(std::cout);
+  std::shared_ptr<NatsExporter> exporter;  // shared by the monitors' sinks
+  if (!config_.export_nats.servers.empty()) {
+    auto started = NatsExporter::start(config_.export_nats);
+    if (!started) return started.error();
+    exporter = std::move(*started);
+  }
   const bool console = outputs_.size() == 1 && !config_.output.quiet && !outputs_[0].report;
   for (auto& out : outputs_) {
     SinkRequest request{out.monitor->name(), &out.monitor->schema(), out.monitor->console_columns(),
                         out.monitor->writes_events(), console ? &std::cout : nullptr,
-                        terminal_width()};
+                        terminal_width(), exporter};
     auto sinks = open_sinks(config_.output, request);
     if (!sinks) return sinks.error();
     out.sinks = std::move(*sinks);
@@ -277,6 +283,8 @@ int Run::finish(EventLoop::StopReason reason) {
     }
   }
   flush_all();
+  for (auto& out : outputs_)
+    for (auto& sink : out.sinks) sink->finish();  // the export's last acks, before the counts
   for (auto& out : outputs_)
     if (out.report) run_report(*out.report, &PeriodicReport::print_totals);
   std::cout.flush();

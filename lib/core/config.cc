@@ -14,6 +14,7 @@
 
 #include "core/cgroups.h"
 #include "core/listen_address.h"
+#include "core/nats_urls.h"
 #include "core/settings.h"
 #include "core/text.h"
 #include "core/yaml_document.h"
@@ -98,6 +99,8 @@ class ConfigParser {
   std::vector<Key> logging_keys();
   std::vector<Key> output_keys();
   std::vector<Key> filter_keys();
+  std::vector<Key> export_keys();
+  Result<void> set_export_servers(const Slot& slot);
   std::vector<Key> monitor_keys();
   std::vector<Key> settings_keys(const SettingsSection& section, MonitorConfig& monitor,
                                  std::string_view prefix) const;
@@ -271,7 +274,54 @@ std::vector<Key> ConfigParser::top_keys() {
       section("metrics", {boolean("enabled", config_.metrics.enabled),
                           custom("listen", &ConfigParser::set_metrics_listen)}),
       number("duration", config_.duration, {0, false, kNoLimit, "seconds"}),
+      section("export", {section("nats", export_keys())}),
   };
+}
+
+std::vector<Key> ConfigParser::export_keys() {
+  ExportSettings& e = config_.export_nats;
+  auto str = [this](const Slot& s) { return read_string(s); };
+  auto path = [this](const Slot& s) { return read_path(s); };
+  return {
+      custom("servers", &ConfigParser::set_export_servers),
+      boolean("required", e.required),
+      bind("stream", e.stream, str),
+      bind("subject", e.subject, str),
+      integer("replicas", e.replicas, 1, 5),
+      number("max_age", e.max_age, {0, false, kNoLimit, "seconds"}),
+      bind("max_bytes", e.max_bytes,
+           [this](const Slot& s) { return read_integer(raw(s), 0, uint64_t{1} << 50); }),
+      bind("credentials", e.credentials, path),
+      section("tls", {bind("ca", e.tls_ca, path), bind("cert", e.tls_cert, path),
+                      bind("key", e.tls_key, path)}),
+      section("spool", {bind("dir", e.spool_dir, path),
+                        bind("size_mb", e.spool_bytes,
+                             [this](const Slot& s) -> Result<uint64_t> {
+                               auto n = read_integer(raw(s), 1, uint64_t{1} << 20);
+                               if (!n) return n.error();
+                               return *n << 20;
+                             })}),
+      number("drain_timeout", e.drain_timeout, {0, false, 3600, "seconds"}),
+  };
+}
+
+// A list of URLs or one comma-separated string, as --export takes.
+Result<void> ConfigParser::set_export_servers(const Slot& slot) {
+  std::string list;
+  if (slot.node.IsSequence()) {
+    for (const YAML::Node& item : slot.node) {
+      if (!item.IsScalar()) return value_error(raw(slot), "expected a list of nats:// URLs");
+      list += (list.empty() ? "" : ",") + item.Scalar();
+    }
+  } else {
+    auto s = read_string(slot);
+    if (!s) return s.error();
+    list = *s;
+  }
+  auto urls = parse_nats_urls(list);
+  if (!urls) return value_error(raw(slot), "expected nats://HOST:PORT URLs");
+  config_.export_nats.servers = *urls;
+  return {};
 }
 
 // The original Python monitor's app block (docs/INTERFACE.md) is
@@ -434,8 +484,9 @@ Result<void> ConfigParser::check_formatters(const Slot& slot) {
 }
 
 Result<void> ConfigParser::set_format(const Slot& slot) {
-  Result<std::string> f = read_choice(raw(slot), {"csv", "jsonl"});
+  Result<std::string> f = read_choice(raw(slot), {"csv", "jsonl", "none"});
   if (!f) return f.error();
+  config_.output.files = *f != "none";
   config_.output.format = *f == "csv" ? FileFormat::Csv : FileFormat::Jsonl;
   return {};
 }

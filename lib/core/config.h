@@ -22,6 +22,7 @@ namespace ebpfmon {
 struct OutputSettings {
   std::string directory = "output";
   FileFormat format = FileFormat::Csv;
+  bool files = true;              // false for format "none": the export only
   uint32_t buffer_size = 2000;    // events buffered before a write, 1..1000000
   double flush_interval = 2.0;    // seconds, > 0 and <= 3600
   char csv_delimiter = ',';       // one printable ASCII char, not '"', CR or LF
@@ -43,6 +44,23 @@ struct MetricsSettings {
   std::string listen = "127.0.0.1:9464";  // core/listen_address.h
 };
 
+// export.nats: events published to a NATS JetStream stream (sinks/nats_exporter.h);
+// off while servers is empty.
+struct ExportSettings {
+  std::vector<std::string> servers;  // nats://host:port or tls://host:port
+  bool required = false;             // unreachable at start: exit 1, not a warning
+  std::string stream = "EBPFMON";
+  std::string subject = "ebpfmon.<host>.<monitor>";
+  uint32_t replicas = 1;             // of a stream this run creates
+  double max_age = 0;                // seconds, 0 = no limit
+  uint64_t max_bytes = 0;            // 0 = no limit
+  std::string credentials;           // .creds file
+  std::string tls_ca, tls_cert, tls_key;
+  std::string spool_dir = "/var/lib/ebpfmon/spool";
+  uint64_t spool_bytes = uint64_t{256} << 20;
+  double drain_timeout = 5;          // seconds at exit to wait for acks before spooling the rest
+};
+
 // monitors.<name>: whether it runs when no -m is given, and its settings
 // struct (the one its SettingsTable describes).
 struct MonitorConfig {
@@ -57,6 +75,7 @@ struct Config {
   OutputSettings output;
   LoggingSettings logging;
   MetricsSettings metrics;
+  ExportSettings export_nats;
   Filters filters;
   double duration = 0;  // seconds, 0 = until Ctrl-C
   std::map<std::string, MonitorConfig> monitors;

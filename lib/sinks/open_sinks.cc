@@ -2,13 +2,16 @@
 
 #include "sinks/console_sink.h"
 #include "sinks/event_file.h"
+#include "sinks/nats_sink.h"
 
 namespace ebpfmon {
 
 Result<std::vector<std::unique_ptr<Sink>>> open_sinks(const OutputSettings& output,
                                                       const SinkRequest& request) {
   std::vector<std::unique_ptr<Sink>> sinks;
-  if (request.file) {
+  if (request.file && request.exporter)
+    sinks.push_back(std::make_unique<NatsSink>(request.exporter, request.monitor, *request.schema));
+  if (request.file && output.files) {
     FileSinkOptions options;
     options.directory = output.directory;
     options.monitor = request.monitor;

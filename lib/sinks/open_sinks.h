@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/event.h"
 #include "core/result.h"
+#include "sinks/nats_exporter.h"
 #include "sinks/sink.h"
 
 namespace ebpfmon {
@@ -21,6 +22,7 @@ struct SinkRequest {
   bool file = true;                  // false for a monitor that only counts
   std::ostream* console = nullptr;   // the live table's stream, or none
   size_t console_width = 0;          // cut lines there (the terminal's); 0: never
+  std::shared_ptr<NatsExporter> exporter;  // the run's export, or none
 };
 
 Result<std::vector<std::unique_ptr<Sink>>> open_sinks(const OutputSettings& output,

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/event.h"
+#include "core/metrics.h"
 #include "core/result.h"
 
 namespace ebpfmon {
@@ -26,6 +27,13 @@ class Sink {
   virtual bool keeps_events() const { return false; }
   // Where the events go, for the summary and the status ("" if nowhere to name).
   virtual std::string destination() const { return {}; }
+  // The loss stage its dropped() events count in when no other sink kept them.
+  virtual const char* loss_stage() const { return "write_errors"; }
+  // Its own /metrics families. Sinks that share one destination (the export)
+  // give the same families; the page keeps the first of each name.
+  virtual Metrics metrics() const { return {}; }
+  // At the end of the run, before the summary: deliver what can be delivered.
+  virtual void finish() {}
   // SIGHUP under a daemon: logrotate moved the file; go on at the same name.
   virtual Result<void> reopen() { return {}; }
 };

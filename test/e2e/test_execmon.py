@@ -101,7 +101,7 @@ def test_workload_csv_and_jsonl(tmp):
     counts = summary_counts(csv_run.stderr_text(), "exec")
     check(counts is not None and counts[0] == len(records) and counts[1] == 0,
           "summary 'exec: N events written, 0 lost' matches the file (%s vs %d rows)" % (counts, len(records)))
-    check("lost by stage: kernel buffer 0, kernel map 0, user space 0, write errors 0; "
+    check("lost by stage: kernel buffer 0, kernel map 0, user space 0, write errors 0, export 0; "
           "rate-limited (not lost) 0"
           in csv_run.stderr_text(), "the summary breaks losses down by stage")
 

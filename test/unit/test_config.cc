@@ -356,7 +356,7 @@ TEST_CASE("errors carry exact line:column of the offending node") {
   CHECK(parse_error("output:\n  quiet: true\n  quiet: false\n") ==
         "t.yaml:3:3: duplicate key 'output.quiet'");
   CHECK(parse_error("output: {quiet: true, format: xml}") ==
-        "t.yaml:1:31: output.format: expected one of csv, jsonl, got 'xml'");
+        "t.yaml:1:31: output.format: expected one of csv, jsonl, none, got 'xml'");
   CHECK(parse_error("filters:\n  pid: [1, 2x]\n") ==
         "t.yaml:2:12: filters.pid: '2x' is not a process id");
   CHECK(parse_error("filters:\n  comm: a,,b\n") ==
@@ -490,8 +490,8 @@ TEST_CASE("bad values: output and duration") {
   check_errors({
       {"output: {directory: ''}", "output.directory: expected a non-empty path, got ''"},
       {"output: {directory: [a]}", "output.directory: expected a string, got a sequence"},
-      {"output: {format: xml}", "output.format: expected one of csv, jsonl, got 'xml'"},
-      {"output: {format: CSV}", "output.format: expected one of csv, jsonl, got 'CSV'"},
+      {"output: {format: xml}", "output.format: expected one of csv, jsonl, none, got 'xml'"},
+      {"output: {format: CSV}", "output.format: expected one of csv, jsonl, none, got 'CSV'"},
       {"output: {buffer_size: 0}", "output.buffer_size: expected an integer from 1 to 1000000"},
       {"output: {buffer_size: 1000001}", "got '1000001'"},
       {"output: {buffer_size: 2.5}", "output.buffer_size: expected an integer from 1 to 1000000"},

@@ -1,0 +1,254 @@
+#include "sinks/spool.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "core/log.h"
+
+namespace ebpfmon {
+namespace {
+
+namespace fs = std::filesystem;
+
+void put_u32(std::string& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+void put_u16(std::string& out, size_t v) {
+  out.push_back(static_cast<char>(v & 0xff));
+  out.push_back(static_cast<char>((v >> 8) & 0xff));
+}
+uint32_t get_u32(const std::string& s, size_t at) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= uint32_t{static_cast<unsigned char>(s[at + i])} << (8 * i);
+  return v;
+}
+size_t get_u16(const std::string& s, size_t at) {
+  return size_t{static_cast<unsigned char>(s[at])} |
+         (size_t{static_cast<unsigned char>(s[at + 1])} << 8);
+}
+uint32_t crc_of(const char* data, size_t n) {
+  return static_cast<uint32_t>(
+      crc32(0L, reinterpret_cast<const Bytef*>(data), static_cast<uInt>(n)));
+}
+
+constexpr size_t kFrameHeader = 8;
+constexpr uint32_t kMaxPayload = 64u << 20;  // a length beyond this is garbage, not a record
+
+// payload = u16 id length, id, u16 subject length, subject, json.
+bool decode_payload(const std::string& bytes, size_t at, size_t n, SpoolRecord& out) {
+  if (n < 4) return false;
+  const size_t id_len = get_u16(bytes, at);
+  if (2 + id_len + 2 > n) return false;
+  const size_t subject_len = get_u16(bytes, at + 2 + id_len);
+  if (4 + id_len + subject_len > n) return false;
+  out.msg_id = bytes.substr(at + 2, id_len);
+  out.subject = bytes.substr(at + 4 + id_len, subject_len);
+  out.json = bytes.substr(at + 4 + id_len + subject_len, n - 4 - id_len - subject_len);
+  return true;
+}
+
+Result<std::string> read_file(const fs::path& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd) return Error::runtime(path.string() + ": " + std::strerror(errno));
+  std::string bytes;
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::runtime(path.string() + ": " + std::strerror(errno));
+    if (n == 0) break;
+    bytes.append(buf, static_cast<size_t>(n));
+  }
+  return bytes;
+}
+
+}  // namespace
+
+std::string encode_spool_record(const SpoolRecord& record) {
+  std::string payload;
+  put_u16(payload, record.msg_id.size());
+  payload += record.msg_id;
+  put_u16(payload, record.subject.size());
+  payload += record.subject;
+  payload += record.json;
+  std::string frame;
+  frame.reserve(kFrameHeader + payload.size());
+  put_u32(frame, static_cast<uint32_t>(payload.size()));
+  put_u32(frame, crc_of(payload.data(), payload.size()));
+  frame += payload;
+  return frame;
+}
+
+DecodedChunk decode_spool_chunk(const std::string& bytes) {
+  DecodedChunk out;
+  size_t at = 0;
+  while (at + kFrameHeader <= bytes.size()) {
+    const uint32_t n = get_u32(bytes, at);
+    const uint32_t crc = get_u32(bytes, at + 4);
+    if (n > kMaxPayload || at + kFrameHeader + n > bytes.size()) break;
+    if (crc_of(bytes.data() + at + kFrameHeader, n) != crc) break;
+    SpoolRecord record;
+    if (!decode_payload(bytes, at + kFrameHeader, n, record)) break;
+    out.records.push_back(std::move(record));
+    at += kFrameHeader + n;
+  }
+  out.good_bytes = at;
+  out.torn = at != bytes.size();
+  return out;
+}
+
+Result<std::unique_ptr<Spool>> Spool::open(const Options& options) {
+  std::unique_ptr<Spool> spool(new Spool(options));  // private constructor
+  std::error_code ec;
+  fs::create_directories(options.directory, ec);
+  if (ec) return Error::runtime("spool " + options.directory.string() + ": " + ec.message());
+  // Events are what the host did: root only.
+  if (::chmod(options.directory.c_str(), 0700) != 0)
+    return Error::runtime("spool " + options.directory.string() + ": " + std::strerror(errno));
+  if (auto r = spool->load_existing(); !r) return r.error();
+  return spool;
+}
+
+fs::path Spool::chunk_path(uint64_t seq) const {
+  char name[40];
+  std::snprintf(name, sizeof name, "chunk-%016llu.spool", static_cast<unsigned long long>(seq));
+  return options_.directory / name;
+}
+
+// Every chunk is read once at start: its records are counted and a torn tail
+// (a crash between a write and its fsync) is cut off and counted as one lost
+// event, so the next appends and replays see only whole records.
+Result<void> Spool::load_existing() {
+  std::vector<uint64_t> seqs;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(options_.directory, ec)) {
+    const std::string name = entry.path().filename().string();
+    unsigned long long seq = 0;
+    char tail[8] = {};
+    if (std::sscanf(name.c_str(), "chunk-%16llu.%6s", &seq, tail) == 2 &&
+        std::strcmp(tail, "spool") == 0)
+      seqs.push_back(seq);
+  }
+  if (ec) return Error::runtime("spool " + options_.directory.string() + ": " + ec.message());
+  std::sort(seqs.begin(), seqs.end());
+  for (uint64_t seq : seqs) {
+    auto bytes = read_file(chunk_path(seq));
+    if (!bytes) return bytes.error();
+    DecodedChunk decoded = decode_spool_chunk(*bytes);
+    if (decoded.torn) {
+      ++torn_;
+      if (::truncate(chunk_path(seq).c_str(), static_cast<off_t>(decoded.good_bytes)) != 0)
+        return Error::runtime(chunk_path(seq).string() + ": " + std::strerror(errno));
+    }
+    next_seq_ = seq + 1;
+    if (decoded.records.empty()) {
+      fs::remove(chunk_path(seq), ec);
+      continue;
+    }
+    chunks_.push_back({seq, decoded.good_bytes});
+    bytes_ += decoded.good_bytes;
+    records_ += decoded.records.size();
+  }
+  return {};
+}
+
+bool Spool::start_chunk() {
+  current_seq_ = next_seq_++;
+  current_ =
+      UniqueFd(::open(chunk_path(current_seq_).c_str(),
+                      O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
+  current_bytes_ = 0;
+  current_records_ = 0;
+  if (!current_) {
+    log_warning("spool " + chunk_path(current_seq_).string() + ": " + std::strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+bool Spool::append(const SpoolRecord& record) {
+  const std::string frame = encode_spool_record(record);
+  if (bytes_ + frame.size() > options_.max_bytes) return false;
+  if (!current_ && !start_chunk()) return false;
+  size_t done = 0;
+  while (done < frame.size()) {
+    const ssize_t n = ::write(current_.get(), frame.data() + done, frame.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      // A partial frame would be a torn record: cut it off and give up on it.
+      if (::ftruncate(current_.get(), static_cast<off_t>(current_bytes_)) != 0) close_current();
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  current_bytes_ += frame.size();
+  ++current_records_;
+  bytes_ += frame.size();
+  ++records_;
+  if (current_bytes_ >= options_.chunk_bytes) close_current();
+  return true;
+}
+
+void Spool::close_current() {
+  if (!current_) return;
+  ::fsync(current_.get());
+  current_.reset();
+  if (current_records_ > 0)
+    chunks_.push_back({current_seq_, current_bytes_});
+  else
+    ::unlink(chunk_path(current_seq_).c_str());
+}
+
+void Spool::sync() {
+  if (current_) ::fsync(current_.get());
+}
+
+bool Spool::load_head() {
+  if (head_loaded_) return true;
+  if (chunks_.empty()) close_current();
+  if (chunks_.empty()) return false;
+  auto bytes = read_file(chunk_path(chunks_.front().seq));
+  if (!bytes) {
+    log_warning(bytes.error().message);
+    return false;
+  }
+  head_ = decode_spool_chunk(*bytes).records;
+  head_pos_ = 0;
+  head_loaded_ = true;
+  return true;
+}
+
+std::vector<SpoolRecord> Spool::peek(size_t max) {
+  std::vector<SpoolRecord> out;
+  if (!load_head()) return out;
+  for (size_t i = head_pos_; i < head_.size() && out.size() < max; ++i) out.push_back(head_[i]);
+  return out;
+}
+
+void Spool::pop(size_t n) {
+  if (!head_loaded_) return;
+  n = std::min(n, head_.size() - head_pos_);
+  head_pos_ += n;
+  records_ -= std::min<uint64_t>(records_, n);
+  if (head_pos_ < head_.size()) return;
+  std::error_code ec;
+  fs::remove(chunk_path(chunks_.front().seq), ec);
+  bytes_ -= std::min(bytes_, chunks_.front().bytes);
+  chunks_.pop_front();
+  head_.clear();
+  head_pos_ = 0;
+  head_loaded_ = false;
+}
+
+Spool::~Spool() {
+  close_current();
+}
+
+}  // namespace ebpfmon

@@ -1,0 +1,394 @@
+#!/usr/bin/env python3
+"""--export end to end, against real nats-server processes (Debian's, with
+JetStream) on loopback: the stream is read back over the NATS protocol
+(a raw socket, STREAM.MSG.GET requests) and must hold every event of a known
+workload exactly once, with its host, monitor and Nats-Msg-Id, through a
+server restart, a kill -9 of ebpfmon while the server is down, and the
+leader of an R3 cluster being killed. Bad URLs, refused credentials and a
+server that never comes up are checked for their exit code and messages."""
+import base64
+import glob
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Tracer, check, finish, require_root, run, skip, summary_counts, tool  # noqa: E402
+
+NATS_SERVER = shutil.which("nats-server")
+TRUE = "/bin/true"
+HOST = socket.gethostname()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class NatsServer:
+    """One nats-server with JetStream, its store in `store`, until stop()."""
+
+    def __init__(self, store, port=None, extra=()):
+        self.store, self.port, self.extra = store, port or free_port(), list(extra)
+        self.proc = None
+        self.start()
+
+    def start(self):
+        self.log = open(os.path.join(self.store + ".log"), "ab")
+        self.proc = subprocess.Popen([NATS_SERVER, "-js", "-a", "127.0.0.1", "-p", str(self.port),
+                                      "-sd", self.store] + self.extra,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("nats-server did not listen on %d" % self.port)
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=20)
+        self.proc = None
+        self.log.close()
+
+    @property
+    def url(self):
+        return "nats://127.0.0.1:%d" % self.port
+
+
+class JsReader:
+    """The little of the NATS client protocol it takes to read a stream:
+    CONNECT, one reply subject, request/reply on the JetStream API."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.buf = b""
+        self.line()  # INFO
+        self.sock.sendall(b'CONNECT {"verbose":false,"pedantic":false,"headers":true,'
+                          b'"no_responders":true,"protocol":1}\r\nSUB _INBOX.reader 1\r\nPING\r\n')
+        while self.line() != b"PONG":
+            pass
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            chunk = self.sock.recv(1 << 16)
+            if not chunk:
+                raise RuntimeError("nats connection closed")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def take(self, n):
+        while len(self.buf) < n + 2:
+            self.buf += self.sock.recv(1 << 16)
+        data, self.buf = self.buf[:n], self.buf[n + 2:]
+        return data
+
+    def request(self, subject, payload=b""):
+        self.sock.sendall(b"PUB %s _INBOX.reader %d\r\n%s\r\n" % (subject.encode(), len(payload), payload))
+        while True:
+            line = self.line()
+            if line.startswith(b"PING"):
+                self.sock.sendall(b"PONG\r\n")
+            elif line.startswith(b"MSG "):
+                return json.loads(self.take(int(line.split()[-1])) or b"{}")
+            elif line.startswith(b"HMSG "):
+                parts = line.split()
+                data = self.take(int(parts[-1]))[int(parts[-2]):]
+                return json.loads(data or b"{}")
+
+    def messages(self, stream="EBPFMON"):
+        """Every message of the stream: (subject, headers dict, json object)."""
+        info = self.request("$JS.API.STREAM.INFO." + stream)
+        if "error" in info:
+            return []
+        out = []
+        state = info["state"]
+        for seq in range(state.get("first_seq", 1), state.get("last_seq", 0) + 1):
+            r = self.request("$JS.API.STREAM.MSG.GET." + stream, json.dumps({"seq": seq}).encode())
+            if "message" not in r:
+                continue
+            m = r["message"]
+            headers = {}
+            for h in base64.b64decode(m.get("hdrs", "")).decode().split("\r\n")[1:]:
+                if ":" in h:
+                    k, v = h.split(":", 1)
+                    headers[k.strip()] = v.strip()
+            out.append((m["subject"], headers, json.loads(base64.b64decode(m.get("data", "")))))
+        return out
+
+    def close(self):
+        self.sock.close()
+
+
+def stream_messages(port):
+    reader = JsReader(port)
+    try:
+        return reader.messages()
+    finally:
+        reader.close()
+
+
+def marker_indices(messages, marker):
+    """The i of every exec of `/bin/true <marker>-<i>` in the stream, in order."""
+    found = []
+    for _, _, obj in messages:
+        m = re.search(r"\b%s-(\d+)\b" % re.escape(marker), str(obj.get("argv", "")))
+        if m:
+            found.append(int(m.group(1)))
+    return found
+
+
+def execs(marker, first, count, pause=0.0):
+    for i in range(first, first + count):
+        subprocess.run([TRUE, "%s-%d" % (marker, i)], check=True)
+        if pause:
+            time.sleep(pause)
+
+
+def write_config(directory, spool, extra="", top=""):
+    path = os.path.join(directory, "config.yaml")
+    with open(path, "w") as f:
+        f.write("%sexport:\n  nats:\n    spool:\n      dir: %s\n    drain_timeout: 15\n%s" % (top, spool, extra))
+    os.chmod(path, 0o644)
+    return path
+
+
+def execmon(work, urls, *more):
+    return [tool("execmon"), "-q", "--comm", "true", "-c", write_config(work, os.path.join(work, "spool")),
+            "-o", os.path.join(work, "out"), "--export", urls] + list(more)
+
+
+def spool_bytes(work):
+    return sum(os.path.getsize(p) for p in glob.glob(os.path.join(work, "spool", "chunk-*.spool")))
+
+
+def test_one_server(work):
+    server = NatsServer(os.path.join(work, "store"))
+    try:
+        cmd = execmon(work, server.url)
+        metrics_port = free_port()
+        write_config(work, os.path.join(work, "spool"),
+                     top="metrics:\n  enabled: true\n  listen: 127.0.0.1:%d\n" % metrics_port)
+        tracer = Tracer(cmd)
+        execs("one", 0, 1000)
+        time.sleep(1)
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % metrics_port, timeout=10) as page:
+            metrics = page.read().decode()
+        acked = re.search(r"^ebpfmon_export_acked_total (\S+)$", metrics, re.M)
+        check(acked is not None and float(acked.group(1)) >= 1000,
+              "one server: /metrics has ebpfmon_export_acked_total >= 1000: %s" % (acked and acked.group(0)))
+        check(re.search(r"^ebpfmon_export_connected 1$", metrics, re.M) is not None and
+              re.search(r'^ebpfmon_events_lost_total\{monitor="exec",stage="export"\} 0$', metrics, re.M)
+              is not None and "ebpfmon_export_spool_bytes" in metrics and
+              "ebpfmon_export_published_total" in metrics and "ebpfmon_export_retried_total" in metrics,
+              "one server: /metrics has the export's families and loss stage")
+        rc = tracer.stop()
+        check(rc == 0, "one server: exit 0, got %d: %s" % (rc, tracer.stderr_text()))
+        messages = stream_messages(server.port)
+        found = marker_indices(messages, "one")
+        check(sorted(found) == list(range(1000)),
+              "one server: each of the 1000 execs once in the stream, got %d (%d distinct)"
+              % (len(found), len(set(found))))
+        ids = [h.get("Nats-Msg-Id", "") for _, h, _ in messages]
+        check(len(set(ids)) == len(ids) and all(re.fullmatch(r"%s:[0-9a-f]{16}:exec:\d+" % re.escape(HOST), i)
+                                                for i in ids),
+              "one server: every message has its own Nats-Msg-Id host:run:exec:seq, e.g. %s" % ids[:2])
+        check(all(o.get("host") == HOST and o.get("monitor") == "exec" and s == "ebpfmon.%s.exec" % HOST
+                  for s, _, o in messages),
+              "one server: host and monitor fields, subject ebpfmon.<host>.exec")
+        written, lost = summary_counts(tracer.stderr_text(), "exec") or (None, None)
+        check(lost == 0 and written == len(messages),
+              "one server: summary %s written, %s lost; the stream holds %d" % (written, lost, len(messages)))
+    finally:
+        server.stop()
+
+
+def test_server_restart(work):
+    server = NatsServer(os.path.join(work, "store"))
+    try:
+        tracer = Tracer(execmon(work, server.url))
+        execs("restart", 0, 200, pause=0.005)
+        server.stop(signal.SIGKILL)
+        down_from = time.monotonic()
+        execs("restart", 200, 300, pause=0.02)
+        check(spool_bytes(work) > 0, "restart: events spool while the server is down")
+        time.sleep(max(0, 10 - (time.monotonic() - down_from)))
+        server.start()
+        execs("restart", 500, 200, pause=0.005)
+        time.sleep(3)
+        rc = tracer.stop()
+        check(rc == 0, "restart: exit 0, got %d: %s" % (rc, tracer.stderr_text()))
+        found = marker_indices(stream_messages(server.port), "restart")
+        check(sorted(found) == list(range(700)),
+              "restart: each of 700 execs exactly once after a 10 s outage, got %d (%d distinct)"
+              % (len(found), len(set(found))))
+        check(spool_bytes(work) == 0, "restart: the spool is empty once replayed")
+    finally:
+        server.stop()
+
+
+def test_kill9_while_down(work):
+    port = free_port()
+    tracer = Tracer(execmon(work, "nats://127.0.0.1:%d" % port))
+    execs("k9", 0, 300)
+    time.sleep(1.5)  # the thread spools what is queued (it retries every 0.5 s)
+    tracer.proc.kill()
+    tracer.proc.wait()
+    check(spool_bytes(work) > 0, "kill -9: the spool holds the events")
+    server = NatsServer(os.path.join(work, "store"), port=port)
+    try:
+        shutil.rmtree(os.path.join(work, "out"), ignore_errors=True)
+        second = Tracer(execmon(work, server.url, "--format", "none"))
+        time.sleep(3)
+        rc = second.stop()
+        check(rc == 0, "kill -9: the second run exits 0: %s" % second.stderr_text())
+        check(not os.path.exists(os.path.join(work, "out")) or not os.listdir(os.path.join(work, "out")),
+              "--format none: no event file")
+        found = marker_indices(stream_messages(server.port), "k9")
+        check(sorted(found) == list(range(300)),
+              "kill -9: the next run replays the spool: 300 execs once each, got %d (%d distinct)"
+              % (len(found), len(set(found))))
+        check(spool_bytes(work) == 0, "kill -9: the spool is empty once replayed")
+    finally:
+        server.stop()
+
+
+def test_never_up(work):
+    port = free_port()
+    tracer = Tracer(execmon(work, "nats://127.0.0.1:%d" % port, "-d", "4"))
+    execs("never", 0, 50)
+    rc = tracer.proc.wait(timeout=60)
+    _, err = tracer.proc.communicate()
+    text = (tracer.stderr + err).decode(errors="replace")
+    check(rc == 0, "never up: exit 0 (a warning), got %d" % rc)
+    check("no NATS server reachable" in text and "spool" in text, "never up: the warning names the spool: " + text)
+    check(spool_bytes(work) > 0, "never up: the spool grows")
+    check(re.search(r"export: \d+ published, 0 acked, .* (\d+) left in the spool", text) is not None,
+          "never up: the summary says what is left in the spool: " + text)
+    r = run(execmon(work, "nats://127.0.0.1:%d" % port, "--export-required", "-d", "1"), timeout=60)
+    check(r.returncode == 1 and "--export-required" in r.stderr,
+          "never up: --export-required exits 1, got %d: %s" % (r.returncode, r.stderr))
+
+
+def wait_for(what, predicate, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return True
+        except (OSError, RuntimeError, ValueError):
+            pass
+        time.sleep(0.25)
+    raise RuntimeError("timed out waiting for " + what)
+
+
+def test_cluster_leader_killed(work):
+    ports = [free_port() for _ in range(3)]
+    routes = [free_port() for _ in range(3)]
+    nodes = []
+    try:
+        for i in range(3):
+            others = ",".join("nats://127.0.0.1:%d" % r for j, r in enumerate(routes) if j != i)
+            nodes.append(NatsServer(os.path.join(work, "store%d" % i), port=ports[i],
+                                    extra=["-n", "n%d" % i, "--cluster_name", "ebpfmon",
+                                           "--cluster", "nats://127.0.0.1:%d" % routes[i], "--routes", others]))
+
+        def meta_ready():
+            r = JsReader(ports[0])
+            try:
+                return "error" not in r.request("$JS.API.INFO")
+            finally:
+                r.close()
+        wait_for("a JetStream meta leader", meta_ready)
+        urls = ",".join(n.url for n in nodes)
+        cmd = execmon(work, urls)
+        write_config(work, os.path.join(work, "spool"), "    replicas: 3\n")
+        tracer = Tracer(cmd)
+        execs("r3", 0, 300, pause=0.002)
+
+        def leader():
+            r = JsReader(ports[0])
+            try:
+                return r.request("$JS.API.STREAM.INFO.EBPFMON").get("cluster", {}).get("leader")
+            finally:
+                r.close()
+        wait_for("the stream's leader", lambda: leader() is not None)
+        info_leader = leader()
+        r = JsReader(ports[0])
+        replicas = r.request("$JS.API.STREAM.INFO.EBPFMON")["config"].get("num_replicas")
+        r.close()
+        check(replicas == 3, "R3: ebpfmon created the stream with 3 replicas, got %s" % replicas)
+        victim = int(info_leader[1:])
+        nodes[victim].stop(signal.SIGKILL)
+        execs("r3", 300, 300, pause=0.002)
+        nodes[victim].start()
+        execs("r3", 600, 100, pause=0.002)
+        time.sleep(2)
+        rc = tracer.stop()
+        check(rc == 0, "R3: exit 0, got %d: %s" % (rc, tracer.stderr_text()))
+        survivor = ports[(victim + 1) % 3]
+        wait_for("the stream to have a leader again", lambda: JsReader(survivor).messages() is not None)
+        found = marker_indices(stream_messages(survivor), "r3")
+        check(sorted(found) == list(range(700)),
+              "R3: the leader (%s) killed mid-run: 700 execs once each, got %d (%d distinct)"
+              % (info_leader, len(found), len(set(found))))
+    finally:
+        for n in nodes:
+            n.stop(signal.SIGKILL)
+
+
+def test_bad_url(work):
+    for url in ["http://127.0.0.1:4222", "nats://127.0.0.1", "nats://127.0.0.1:99999", "nats://:4222"]:
+        r = run(execmon(work, url), timeout=60)
+        lines = r.stderr.splitlines()
+        # The usage error is one line; the second is every usage error's "Try --help".
+        check(r.returncode == 2 and "not a NATS server URL" in lines[0] and lines[1:] == [
+            "Try 'execmon --help' for more information."],
+              "bad URL %s: one line, exit 2, got %d: %s" % (url, r.returncode, r.stderr))
+
+
+def test_wrong_credentials(work):
+    server = NatsServer(os.path.join(work, "store"), extra=["--user", "ebpfmon", "--pass", "right"])
+    try:
+        r = run(execmon(work, server.url, "-d", "1"), timeout=60)
+        check(r.returncode == 1 and "authentication failed" in r.stderr,
+              "wrong credentials: exit 1 and says so, got %d: %s" % (r.returncode, r.stderr))
+    finally:
+        server.stop()
+
+
+def main():
+    require_root()
+    if not NATS_SERVER:
+        skip("nats-server is not installed (scripts/install-deps)")
+    tests = [test_bad_url, test_one_server, test_wrong_credentials, test_never_up,
+             test_kill9_while_down, test_server_restart, test_cluster_leader_killed]
+    only = sys.argv[1:]
+    for t in tests:
+        if only and t.__name__ not in only:
+            continue
+        work = tempfile.mkdtemp(prefix="ebpfmon-export-")
+        try:
+            started = time.monotonic()
+            t(work)
+            print("%s: %.1f s" % (t.__name__, time.monotonic() - started), flush=True)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    finish()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "sinks/spool.h"
+
+using namespace ebpfmon;
+namespace fs = std::filesystem;
+
+namespace {
+
+class SpoolDir {
+ public:
+  SpoolDir() {
+    char tmpl[] = "/tmp/ebpfmon-spool-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl) != nullptr);
+    path_ = fs::path(tmpl) / "spool";
+  }
+  ~SpoolDir() { fs::remove_all(path_.parent_path()); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+SpoolRecord record(int i) {
+  return {"host:run:exec:" + std::to_string(i), "ebpfmon.host.exec",
+          "{\"seq\":" + std::to_string(i) + "}"};
+}
+
+Spool::Options options(const fs::path& dir, uint64_t chunk = 1 << 20, uint64_t max = 1 << 30) {
+  Spool::Options o;
+  o.directory = dir;
+  o.chunk_bytes = chunk;
+  o.max_bytes = max;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("spool framing: a record round-trips, a flipped byte or a cut frame is torn") {
+  std::string bytes = encode_spool_record(record(1)) + encode_spool_record(record(2));
+  DecodedChunk whole = decode_spool_chunk(bytes);
+  REQUIRE(whole.records.size() == 2);
+  CHECK_FALSE(whole.torn);
+  CHECK(whole.records[1].msg_id == "host:run:exec:2");
+  CHECK(whole.records[1].subject == "ebpfmon.host.exec");
+  CHECK(whole.records[1].json == "{\"seq\":2}");
+
+  std::string cut = bytes.substr(0, bytes.size() - 3);
+  DecodedChunk torn = decode_spool_chunk(cut);
+  CHECK(torn.records.size() == 1);
+  CHECK(torn.torn);
+  CHECK(torn.good_bytes == encode_spool_record(record(1)).size());
+
+  std::string flipped = bytes;
+  flipped[flipped.size() - 1] ^= 1;
+  CHECK(decode_spool_chunk(flipped).records.size() == 1);
+}
+
+TEST_CASE("spool: records come back in order across chunks and a reopen; popped chunks go") {
+  SpoolDir dir;
+  {
+    auto spool = Spool::open(options(dir.path(), 200));
+    REQUIRE(spool);
+    for (int i = 0; i < 50; ++i) REQUIRE((*spool)->append(record(i)));
+    CHECK((*spool)->records() == 50);
+  }
+  struct stat st {};
+  REQUIRE(::stat(dir.path().c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0700);
+  auto spool = Spool::open(options(dir.path(), 200));
+  REQUIRE(spool);
+  CHECK((*spool)->records() == 50);
+  CHECK((*spool)->torn_records() == 0);
+  int next = 0;
+  while (!(*spool)->empty()) {
+    auto batch = (*spool)->peek(7);
+    REQUIRE_FALSE(batch.empty());
+    for (const auto& r : batch) CHECK(r.msg_id == record(next++).msg_id);
+    (*spool)->pop(batch.size());
+  }
+  CHECK(next == 50);
+  CHECK((*spool)->bytes() == 0);
+  size_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir.path())) {
+    (void)e;
+    ++files;
+  }
+  CHECK(files == 0);
+}
+
+TEST_CASE("spool: a torn tail is cut off and counted on the next open") {
+  SpoolDir dir;
+  {
+    auto spool = Spool::open(options(dir.path()));
+    REQUIRE(spool);
+    for (int i = 0; i < 3; ++i) REQUIRE((*spool)->append(record(i)));
+  }
+  fs::path chunk = fs::directory_iterator(dir.path())->path();
+  {
+    std::ofstream f(chunk, std::ios::app | std::ios::binary);
+    f << encode_spool_record(record(3)).substr(0, 10);
+  }
+  auto spool = Spool::open(options(dir.path()));
+  REQUIRE(spool);
+  CHECK((*spool)->torn_records() == 1);
+  CHECK((*spool)->records() == 3);
+  REQUIRE((*spool)->append(record(4)));
+  auto all = (*spool)->peek(10);
+  REQUIRE(all.size() == 3);  // the oldest chunk first; record 4 is in the next
+  CHECK(all[2].msg_id == record(2).msg_id);
+  (*spool)->pop(3);
+  auto rest = (*spool)->peek(10);
+  REQUIRE(rest.size() == 1);
+  CHECK(rest[0].msg_id == record(4).msg_id);
+}
+
+TEST_CASE("spool: full means append refuses") {
+  SpoolDir dir;
+  const uint64_t one = encode_spool_record(record(1)).size();
+  auto spool = Spool::open(options(dir.path(), 1 << 20, one * 2));
+  REQUIRE(spool);
+  CHECK((*spool)->append(record(1)));
+  CHECK((*spool)->append(record(2)));
+  CHECK_FALSE((*spool)->append(record(3)));
+  CHECK((*spool)->records() == 2);
+}
