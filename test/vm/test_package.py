@@ -21,7 +21,7 @@ EXPECTED = {
     "./usr/share/man/man1/ebpfmon.1.gz", "./usr/share/man/man1/execmon.1.gz",
     "./usr/share/man/man1/funcmon.1.gz", "./usr/share/man/man1/syscallmon.1.gz",
     "./usr/share/doc/ebpfmon/README.md", "./usr/share/doc/ebpfmon/USER_GUIDE.md",
-    "./usr/share/doc/ebpfmon/INTERFACE.md", "./usr/share/doc/ebpfmon/ARCHITECTURE.md",
+    "./usr/share/doc/ebpfmon/INTERFACE.md", "./usr/share/doc/ebpfmon/ARCHITECTURE.md", "./usr/share/doc/ebpfmon/FLEET.md",
     "./usr/share/doc/ebpfmon/copyright", "./usr/share/doc/ebpfmon/changelog.gz",
 }
 
