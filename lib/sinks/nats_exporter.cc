@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <iostream>
 #include <random>
 
 #include "core/log.h"
@@ -389,8 +388,7 @@ void NatsExporter::finish() {
                            std::to_string(c.spooled) + " left in the spool " + settings_.spool_dir +
                            " (" + std::to_string(c.spool_bytes) + " bytes)";
   // Part of the exit summary: what the stream got and what waits for the next run.
-  std::cerr << line << std::endl;
-  log_to_file(LogLevel::Info, line);
+  log_report(line);
 }
 
 NatsExporter::~NatsExporter() {
