@@ -151,6 +151,13 @@ def marker_indices(messages, marker):
     return found
 
 
+def check_each_once(messages, marker, count, what):
+    """Execs <marker>-0 .. <marker>-(count-1) each in the stream exactly once."""
+    found = marker_indices(messages, marker)
+    check(sorted(found) == list(range(count)),
+          "%s: each of the %d execs exactly once, got %d (%d distinct)" % (what, count, len(found), len(set(found))))
+
+
 def execs(marker, first, count, pause=0.0):
     for i in range(first, first + count):
         subprocess.run([TRUE, "%s-%d" % (marker, i)], check=True)
@@ -198,10 +205,7 @@ def test_one_server(work):
         rc = tracer.stop()
         check(rc == 0, "one server: exit 0, got %d: %s" % (rc, tracer.stderr_text()))
         messages = stream_messages(server.port)
-        found = marker_indices(messages, "one")
-        check(sorted(found) == list(range(1000)),
-              "one server: each of the 1000 execs once in the stream, got %d (%d distinct)"
-              % (len(found), len(set(found))))
+        check_each_once(messages, "one", 1000, "one server")
         ids = [h.get("Nats-Msg-Id", "") for _, h, _ in messages]
         check(len(set(ids)) == len(ids) and all(re.fullmatch(r"%s:[0-9a-f]{16}:exec:\d+" % re.escape(HOST), i)
                                                 for i in ids),
@@ -231,10 +235,7 @@ def test_server_restart(work):
         time.sleep(3)
         rc = tracer.stop()
         check(rc == 0, "restart: exit 0, got %d: %s" % (rc, tracer.stderr_text()))
-        found = marker_indices(stream_messages(server.port), "restart")
-        check(sorted(found) == list(range(700)),
-              "restart: each of 700 execs exactly once after a 10 s outage, got %d (%d distinct)"
-              % (len(found), len(set(found))))
+        check_each_once(stream_messages(server.port), "restart", 700, "restart after a 10 s outage")
         check(spool_bytes(work) == 0, "restart: the spool is empty once replayed")
     finally:
         server.stop()
@@ -257,10 +258,7 @@ def test_kill9_while_down(work):
         check(rc == 0, "kill -9: the second run exits 0: %s" % second.stderr_text())
         check(not os.path.exists(os.path.join(work, "out")) or not os.listdir(os.path.join(work, "out")),
               "--format none: no event file")
-        found = marker_indices(stream_messages(server.port), "k9")
-        check(sorted(found) == list(range(300)),
-              "kill -9: the next run replays the spool: 300 execs once each, got %d (%d distinct)"
-              % (len(found), len(set(found))))
+        check_each_once(stream_messages(server.port), "k9", 300, "kill -9: the next run replays the spool")
         check(spool_bytes(work) == 0, "kill -9: the spool is empty once replayed")
     finally:
         server.stop()
@@ -341,10 +339,7 @@ def test_cluster_leader_killed(work):
         check(rc == 0, "R3: exit 0, got %d: %s" % (rc, tracer.stderr_text()))
         survivor = ports[(victim + 1) % 3]
         wait_for("the stream to have a leader again", lambda: JsReader(survivor).messages() is not None)
-        found = marker_indices(stream_messages(survivor), "r3")
-        check(sorted(found) == list(range(700)),
-              "R3: the leader (%s) killed mid-run: 700 execs once each, got %d (%d distinct)"
-              % (info_leader, len(found), len(set(found))))
+        check_each_once(stream_messages(survivor), "r3", 700, "R3: the leader (%s) killed mid-run" % info_leader)
     finally:
         for n in nodes:
             n.stop(signal.SIGKILL)

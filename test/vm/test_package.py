@@ -44,6 +44,15 @@ def build():
     return deb
 
 
+def member(deb, part, path):
+    """A file of the package: part "ctrl" (control archive) or "fsys"."""
+    dpkg = subprocess.Popen(["dpkg-deb", "--%s-tarfile" % part, deb], stdout=subprocess.PIPE)
+    text = subprocess.run(["tar", "-xO", path], stdin=dpkg.stdout, stdout=subprocess.PIPE, text=True).stdout
+    dpkg.stdout.close()
+    dpkg.wait()
+    return text
+
+
 def contents(deb):
     listing = run(["dpkg-deb", "-c", deb]).stdout.splitlines()
     paths = {line.split()[5] for line in listing if len(line.split()) >= 6}
@@ -52,15 +61,12 @@ def contents(deb):
     check(not any(p.startswith("./usr/local") for p in paths), "nothing under /usr/local")
     control = run(["dpkg-deb", "-f", deb, "Depends", "Package", "Version"]).stdout
     check("libbpfcc" in control and "libyaml-cpp" in control, "Depends from shlibs: %s" % control)
-    conffiles = subprocess.run("dpkg-deb --ctrl-tarfile %s | tar -xO ./conffiles" % deb, shell=True,
-                               stdout=subprocess.PIPE, text=True).stdout.split()
+    conffiles = member(deb, "ctrl", "./conffiles").split()
     check(conffiles == ["/etc/ebpfmon/monitor_config.yaml"], "the config is the conffile: %s" % conffiles)
-    unit = subprocess.run("dpkg-deb --fsys-tarfile %s | tar -xO ./lib/systemd/system/ebpfmon.service" % deb,
-                          shell=True, stdout=subprocess.PIPE, text=True).stdout
+    unit = member(deb, "fsys", "./lib/systemd/system/ebpfmon.service")
     check("ExecStart=/usr/bin/ebpfmon " in unit and "ExecReload=" in unit, "the unit runs /usr/bin/ebpfmon")
     check("StandardError=append" not in unit, "the unit does not copy stderr into the log file")
-    config = subprocess.run("dpkg-deb --fsys-tarfile %s | tar -xO ./etc/ebpfmon/monitor_config.yaml" % deb,
-                            shell=True, stdout=subprocess.PIPE, text=True).stdout
+    config = member(deb, "fsys", "./etc/ebpfmon/monitor_config.yaml")
     check(re.search(r"^  level: INFO", config, re.M) and "debug: false" in config,
           "the installed config is the production one")
 
