@@ -3,9 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string_view>
 
 #include "core/log.h"
 #include "core/version.h"
@@ -44,16 +44,11 @@ Losses read_losses(const MonitorOutput& out) {
   const KernelLosses l = out.monitor->losses();
   // An event no sink kept is lost at the export when only the export keeps
   // events (--format none), else at writing.
-  bool only_export = false;
+  bool exports = false, writes = false;
   for (const auto& sink : out.sinks)
-    if (sink->keeps_events()) {
-      const bool exports = std::string(sink->loss_stage()) == "export";
-      if (!exports) {
-        only_export = false;
-        break;
-      }
-      only_export = true;
-    }
+    if (sink->keeps_events())
+      (std::string_view(sink->loss_stage()) == "export" ? exports : writes) = true;
+  const bool only_export = exports && !writes;
   const uint64_t unkept = out.write_errors();
   return {{{"kernel_buffer", "kernel buffer", l.kernel_buffer},
            {"kernel_map", "kernel map", l.kernel_map},
