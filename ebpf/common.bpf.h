@@ -81,11 +81,16 @@ BPF_HASH(ebpfmon_filter_uids, u32, u8, EBPFMON_FILTER_UIDS);
 BPF_HASH(ebpfmon_filter_comms, struct ebpfmon_comm, u8, EBPFMON_FILTER_COMMS);
 #endif
 
+/* Our own tgid, set by user space: a map, not a macro, so that the program
+ * is the same from one run to the next and its cached build can be reused.
+ * The verifier inlines an array lookup: a few instructions per event. */
+BPF_ARRAY(ebpfmon_self, u32, 1);
+
 static __always_inline bool ebpfmon_pid_allowed(u32 tgid) {
-#ifdef EBPFMON_IGNORE_TGID
-  if (tgid == EBPFMON_IGNORE_TGID)
+  u32 zero = 0;
+  u32 *self = ebpfmon_self.lookup(&zero);
+  if (self && *self == tgid)
     return false;
-#endif
 #ifdef EBPFMON_FILTER_PIDS
   return ebpfmon_filter_pids.lookup(&tgid) != NULL;
 #else

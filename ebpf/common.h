@@ -38,6 +38,7 @@ struct ebpfmon_container_filter {
 namespace ebpfmon {
 inline constexpr char kEventsMap[] = "events";
 inline constexpr char kLossesMap[] = "ebpfmon_losses";
+inline constexpr char kSelfMap[] = "ebpfmon_self";
 inline constexpr char kFilterPidsMap[] = "ebpfmon_filter_pids";
 inline constexpr char kFilterUidsMap[] = "ebpfmon_filter_uids";
 inline constexpr char kFilterCommsMap[] = "ebpfmon_filter_comms";

@@ -88,6 +88,6 @@ int main(int argc, char** argv) {
     std::cerr << "ebpfmon: " << monitors.error().message << "\n";
     return monitors.error().exit_code();
   }
-  if (doctor) return run_doctor(*monitors, std::cout);
+  if (doctor) return run_doctor(cmd.config, *monitors, std::cout);
   return run_front_end(std::move(cmd.config), std::move(*monitors), daemon);
 }

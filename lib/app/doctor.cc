@@ -7,6 +7,8 @@
 #include <map>
 
 #include "bpf/capabilities.h"
+#include "bpf/compile_helper.h"
+#include "bpf/program_loader.h"
 #include "bpf/kernel_headers.h"
 #include "bpf/kernel_btf.h"
 #include "bpf/system.h"
@@ -48,9 +50,46 @@ void row(std::ostream& out, const std::string& what, bool ok, const std::string&
   out << "  " << label << (ok ? "yes  " : "no   ") << detail << "\n";
 }
 
+std::string size_text(uint64_t bytes) {
+  if (bytes >= (1u << 20)) return std::to_string(bytes >> 20) + " MiB";
+  return std::to_string((bytes + 1023) >> 10) + " KiB";
+}
+
+// Where compiled programs are kept, and which monitor would start from
+// there rather than compile (a compile costs about a second each).
+void report_program_cache(const Config& config,
+                          const std::vector<std::unique_ptr<Monitor>>& monitors,
+                          const Result<KernelHeaders>& headers, bool privileged,
+                          Capabilities& caps, std::ostream& out) {
+  out << "\nprogram cache\n";
+  const std::string helper = compile_helper_path();
+  const bool runnable = access(helper.c_str(), X_OK) == 0;
+  row(out, "compile helper", runnable,
+      runnable ? helper + " (runs on a cache miss)" : helper + " is missing or not executable");
+  ProgramLoader loader(ProgramCache::standard(!config.program_cache),
+                       headers ? headers->fingerprint : "");
+  const ProgramCache& cache = loader.cache();
+  if (!cache.enabled()) {
+    row(out, "directory", false, cache.off_reason() + ": every start compiles");
+    return;
+  }
+  const auto usage = cache.usage();
+  row(out, "directory", true,
+      cache.dir().string() + " (" + std::to_string(usage.entries) + " entries, " +
+          size_text(usage.bytes) + " of " + size_text(cache.max_bytes()) + ")");
+  if (!privileged || !headers) return;
+  for (const auto& monitor : monitors) {
+    auto spec = monitor->program_spec(config, caps);
+    if (!spec) continue;  // the monitors section says why
+    const bool hit = loader.cached(*spec);
+    row(out, monitor->name(), hit,
+        hit ? "cached: starts without compiling" : "not cached: compiles at its next start");
+  }
+}
+
 }  // namespace
 
-int run_doctor(const std::vector<std::unique_ptr<Monitor>>& monitors,
+int run_doctor(const Config& config, const std::vector<std::unique_ptr<Monitor>>& monitors,
                std::ostream& out) {
   utsname u{};
   uname(&u);
@@ -107,6 +146,7 @@ int run_doctor(const std::vector<std::unique_ptr<Monitor>>& monitors,
     runnable += hooks.ok();
     row(out, monitor->name(), hooks.ok(), hooks ? summarize(*hooks) : hooks.error().message);
   }
+  report_program_cache(config, monitors, headers, privileges.ok(), caps, out);
   out << "\n" << runnable << " of " << monitors.size() << " monitors can run here.\n";
   return runnable > 0 ? 0 : 1;
 }

@@ -12,7 +12,8 @@
 namespace ebpfmon {
 
 // Prints the report; returns 0 when at least one of `monitors` can run, else 1.
-int run_doctor(const std::vector<std::unique_ptr<Monitor>>& monitors,
+// `config` decides their programs, hence whether each is in the cache.
+int run_doctor(const Config& config, const std::vector<std::unique_ptr<Monitor>>& monitors,
                std::ostream& out);
 
 }  // namespace ebpfmon

@@ -49,6 +49,8 @@ po::options_description common_options() {
       ("duration,d", po::value<std::string>()->value_name("SECONDS"),
        "stop after this many seconds, exactly as on Ctrl-C")
       ("verbose,v", "debug logging on stderr")
+      ("no-cache", "compile the BPF programs afresh instead of loading them from the program "
+       "cache (/var/cache/ebpfmon/programs; also EBPFMON_CACHE=off)")
       ("help,h", "show this help and exit")
       ("version", "show the version and exit");
   // clang-format on
@@ -375,6 +377,7 @@ CommandLine parse_command_line(int argc, char** argv, const ToolInfo& tool, Tool
     result.exit_code = usage_error(tool, applied.error().to_string());
     return result;
   }
+  if (vm.count("no-cache")) result.config.program_cache = false;
   result.list = vm.count("list") > 0;
   result.monitors = tool.monitors;
   for (const auto& optional : tool.optional_monitors)

@@ -66,6 +66,7 @@ class Run {
   std::vector<std::unique_ptr<Monitor>> monitors_;  // until started
   std::unique_ptr<EventLoop> loop_;
   Capabilities caps_;
+  std::unique_ptr<ProgramLoader> programs_;
   std::vector<MonitorOutput> outputs_;
   RunInfo info_{std::chrono::steady_clock::now(), std::chrono::system_clock::now(), config_.source};
   std::unique_ptr<MetricsServer> metrics_;
@@ -100,6 +101,8 @@ Result<void> Run::check_machine() {
   auto headers = locate_kernel_headers(kernel_cache_dir());
   if (!headers) return headers.error();
   log_debug("kernel struct layouts from " + headers->describe());
+  programs_ = std::make_unique<ProgramLoader>(ProgramCache::standard(!config_.program_cache),
+                                              headers->fingerprint);
   // Signals are blocked from here on; one that arrives while we compile ends
   // the run as soon as it starts.
   auto loop = EventLoop::create();
@@ -123,11 +126,20 @@ Result<void> Run::start_metrics() {
 }
 
 Result<void> Run::start_monitors() {
+  if (monitors_.size() > 1) {
+    // Those whose program is not cached compile at once, in helpers; a
+    // monitor that cannot plan says why when it starts.
+    std::vector<ProgramSpec> specs;
+    for (const auto& monitor : monitors_)
+      if (auto spec = monitor->program_spec(config_, caps_)) specs.push_back(std::move(*spec));
+    programs_->prepare(specs);
+  }
   outputs_.reserve(monitors_.size());
   for (auto& monitor : monitors_) {
     outputs_.push_back(MonitorOutput{std::move(monitor), {}, nullptr});
     MonitorOutput* out = &outputs_.back();
-    if (auto r = out->monitor->start(config_, caps_, [out](const Event& e) { out->write(e); });
+    if (auto r = out->monitor->start(config_, caps_, *programs_,
+                                     [out](const Event& e) { out->write(e); });
         !r) {
       if (!options_.skip_unavailable || r.error().exit_code() != 1) return r;
       log_warning(out->monitor->name() +
@@ -136,8 +148,10 @@ Result<void> Run::start_monitors() {
     }
   }
   monitors_.clear();
-  // LLVM has freed what it compiled with, but malloc keeps the pages; give
-  // them back, so a long run's resident memory is what tracing needs.
+  programs_.reset();
+  // Planning parsed the kernel's BTF (megabytes, freed), but malloc keeps
+  // the pages; give them back, so a long run's resident memory is what
+  // tracing needs.
   malloc_trim(0);
   if (outputs_.empty())
     return Error::runtime("none of the requested monitors can run on this machine");

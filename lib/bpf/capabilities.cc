@@ -2,18 +2,15 @@
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
-#include <linux/perf_event.h>
-#include <sys/ioctl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <memory>
 #include <sstream>
 
+#include "bpf/attach.h"
 #include "bpf/kernel_btf.h"
 #include "bpf/system.h"
 #include "core/unique_fd.h"
@@ -33,43 +30,28 @@ int load_trivial(bpf_prog_type type, const bpf_prog_load_opts* opts = nullptr) {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-int perf_event_open(perf_event_attr* attr) {
-  return static_cast<int>(syscall(SYS_perf_event_open, attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC));
-}
-
-// Loads a two-instruction program of `type`, opens the perf event `attr`
-// describes and attaches the one to the other; both are closed on return.
-FeatureStatus attach_through_perf_event(bpf_prog_type type, perf_event_attr& attr,
-                                        const std::string& what) {
+// Loads a two-instruction program of `type` and attaches it with `attach`;
+// both are closed on return.
+template <class Attach>
+FeatureStatus try_attach(bpf_prog_type type, const std::string& what, Attach attach) {
   UniqueFd prog(load_trivial(type));
   if (!prog) return {false, "loading a " + what + " program failed: " + errno_text(errno)};
-  attr.size = sizeof attr;
-  UniqueFd event(perf_event_open(&attr));
-  if (!event) return {false, "creating a " + what + " event failed: " + errno_text(errno)};
-  if (ioctl(event.get(), PERF_EVENT_IOC_SET_BPF, prog.get()) != 0)
-    return {false, "attaching a " + what + " program failed: " + errno_text(errno)};
+  auto link = attach(prog.get());
+  if (!link) return {false, link.error().message};
+  detach_in_background(std::move(*link));
   return {true, what + " attached"};
 }
 
 FeatureStatus probe_tracepoint() {
-  const std::string dir = tracepoint_dir("sched:sched_process_exec");
-  std::ifstream id_file(dir + "/id");
-  unsigned long long id = 0;
-  if (dir.empty() || !(id_file >> id))
-    return {false, "tracefs has no tracepoint events (is tracefs mounted at /sys/kernel/tracing?)"};
-  perf_event_attr attr{};
-  attr.type = PERF_TYPE_TRACEPOINT;
-  attr.config = id;
-  return attach_through_perf_event(BPF_PROG_TYPE_TRACEPOINT, attr,
-                                   "tracepoint sched:sched_process_exec");
+  return try_attach(BPF_PROG_TYPE_TRACEPOINT, "tracepoint sched:sched_process_exec",
+                    [](int prog) { return attach_tracepoint(prog, "sched:sched_process_exec"); });
 }
 
 FeatureStatus probe_raw_tracepoint() {
-  UniqueFd prog(load_trivial(BPF_PROG_TYPE_RAW_TRACEPOINT));
-  if (!prog) return {false, "loading a raw tracepoint program failed: " + errno_text(errno)};
-  UniqueFd link(bpf_raw_tracepoint_open("sched_process_exec", prog.get()));
-  if (!link) return {false, "attaching a raw tracepoint failed: " + errno_text(errno)};
-  return {true, "sched_process_exec attached"};
+  auto status = try_attach(BPF_PROG_TYPE_RAW_TRACEPOINT, "raw tracepoint sched_process_exec",
+                           [](int prog) { return attach_raw_tracepoint(prog, "sched_process_exec"); });
+  if (status.available) status.detail = "sched_process_exec attached";
+  return status;
 }
 
 FeatureStatus probe_ring_buffer() {
@@ -81,16 +63,11 @@ FeatureStatus probe_ring_buffer() {
 }
 
 FeatureStatus probe_kprobe() {
-  std::ifstream type_file("/sys/bus/event_source/devices/kprobe/type");
-  unsigned type = 0;
-  if (!(type_file >> type))
+  if (kprobe_pmu_type() == 0)
     return {false, "this kernel was built without kprobes (CONFIG_KPROBES is off: no kprobe "
                    "PMU in /sys/bus/event_source/devices); a kernel with CONFIG_KPROBES=y enables it"};
-  static const char kTarget[] = "vfs_read";
-  perf_event_attr attr{};
-  attr.type = type;
-  attr.config1 = reinterpret_cast<uint64_t>(kTarget);
-  return attach_through_perf_event(BPF_PROG_TYPE_KPROBE, attr, "kprobe on vfs_read");
+  return try_attach(BPF_PROG_TYPE_KPROBE, "kprobe on vfs_read",
+                    [](int prog) { return attach_kprobe(prog, "vfs_read"); });
 }
 
 FeatureStatus probe_fentry() {
@@ -113,9 +90,9 @@ FeatureStatus probe_fentry() {
                          "which this kernel does not allow"};
     return {false, "loading an fentry program failed: " + errno_text(err)};
   }
-  UniqueFd link(bpf_raw_tracepoint_open(nullptr, prog.get()));
+  auto link = attach_fentry(prog.get());
   if (!link)
-    return {false, "attaching an fentry program to vfs_read failed (" + errno_text(errno) +
+    return {false, "attaching an fentry program to vfs_read failed (" + link.error().message +
                        "): BPF trampolines need ftrace function tracing, which this kernel refuses"};
   return {true, "fentry on vfs_read attached"};
 }

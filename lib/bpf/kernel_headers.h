@@ -18,6 +18,8 @@ struct KernelHeaders {
   enum class Kind { Installed, GeneratedFromBtf };
   Kind kind;
   std::filesystem::path root;  // the tree BCC compiles against
+  // Changes whenever the layouts may have: part of the program cache's key.
+  std::string fingerprint;
 
   std::string describe() const;
 };

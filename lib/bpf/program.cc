@@ -1,218 +1,196 @@
 #include "bpf/program.h"
 
-#include <bcc/BPF.h>
-#include <bcc/libbpf.h>
-#include <unistd.h>
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
 
-#include <chrono>
-#include <cstdio>
-#include <mutex>
+#include <cerrno>
+#include <cstring>
+#include <set>
 #include <sstream>
-#include <vector>
 
+#include "bpf/attach.h"
+#include "bpf/kernel_btf.h"
 #include "core/log.h"
 #include "ebpf/common.h"
 
 namespace ebpfmon {
 namespace {
 
-// libbcc and clang print straight to fds 1 and 2: compile diagnostics, and
-// notices that are harmless here (a kernel without the crypto socket cannot
-// compute program tags). Capturing both keeps stdout for event data and lets
-// us put clang's diagnostics into our error message.
-class OutputCapture {
- public:
-  OutputCapture() {
-    std::fflush(stdout);
-    std::fflush(stderr);
-    file_ = std::tmpfile();
-    if (file_ == nullptr) return;
-    saved_out_ = dup(STDOUT_FILENO);
-    saved_err_ = dup(STDERR_FILENO);
-    dup2(fileno(file_), STDOUT_FILENO);
-    dup2(fileno(file_), STDERR_FILENO);
-  }
-  ~OutputCapture() { finish(); }
-  OutputCapture(const OutputCapture&) = delete;
-  OutputCapture& operator=(const OutputCapture&) = delete;
-
-  // Restores the fds and returns what was printed, minus known noise.
-  std::string finish() {
-    if (file_ == nullptr) return {};
-    std::fflush(stdout);
-    std::fflush(stderr);
-    dup2(saved_out_, STDOUT_FILENO);
-    dup2(saved_err_, STDERR_FILENO);
-    close(saved_out_);
-    close(saved_err_);
-    std::rewind(file_);
-    std::string text, line;
-    char buf[4096];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, file_)) > 0) text.append(buf, n);
-    std::fclose(file_);
-    file_ = nullptr;
-    std::istringstream lines(text);
-    std::string kept;
-    while (std::getline(lines, line)) {
-      if (line.find("sha1 socket not available") != std::string::npos ||
-          line.find("cannot get prog tag") != std::string::npos || line.empty())
-        continue;
-      kept += line + "\n";
-    }
-    return kept;
-  }
-
- private:
-  FILE* file_ = nullptr;
-  int saved_out_ = -1;
-  int saved_err_ = -1;
-};
-
-std::mutex compile_mutex;
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::istringstream in(text);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-// Clang's first error and the lines after it. The warnings before it (every
-// compile has some, about libbcc's own helper headers) belong to the debug
-// log only, never to an error message.
-std::string first_error(const std::string& text, size_t n) {
-  const auto lines = lines_of(text);
-  size_t start = 0;
-  for (size_t i = 0; i < lines.size(); ++i)
-    if (lines[i].find(" error: ") != std::string::npos) {  // also "fatal error: "
-      start = i;
-      break;
-    }
-  std::string out;
-  for (size_t i = start; i < lines.size() && i < start + n; ++i)
-    out += (out.empty() ? "" : " | ") + lines[i];
-  return out;
-}
-
-std::string first_lines(const std::string& text, size_t n) {
-  std::string out;
-  for (const auto& line : lines_of(text)) {
-    if (n-- == 0) break;
-    out += (out.empty() ? "" : " | ") + line;
-  }
-  return out;
-}
-
 // The verifier puts its verdict last.
 std::string last_lines(const std::string& text, size_t n) {
-  const auto lines = lines_of(text);
+  std::istringstream in(text);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.push_back(line);
   std::string out;
   for (size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i)
     out += (out.empty() ? "" : " | ") + lines[i];
   return out;
 }
 
+// Kernel object names hold 15 characters.
+std::string object_name(const std::string& name) { return name.substr(0, BPF_OBJ_NAME_LEN - 1); }
+
+uint32_t prog_type_of(HookType type) {
+  switch (type) {
+    case HookType::Tracepoint: return BPF_PROG_TYPE_TRACEPOINT;
+    case HookType::RawTracepoint: return BPF_PROG_TYPE_RAW_TRACEPOINT;
+    case HookType::Kprobe: return BPF_PROG_TYPE_KPROBE;
+    case HookType::Fentry: return BPF_PROG_TYPE_TRACING;
+  }
+  return BPF_PROG_TYPE_UNSPEC;
+}
+
 }  // namespace
 
-Result<std::unique_ptr<BpfProgram>> BpfProgram::compile(const ProgramSpec& spec) {
-  std::unique_ptr<BpfProgram> program(new BpfProgram());
-  program->name_ = spec.name;
-  std::vector<std::string> cflags;
-  for (const auto& [name, value] : spec.defines)
-    cflags.push_back("-D" + name + "=" + std::to_string(value));
+CompileRequest ProgramSpec::request() const {
+  CompileRequest request{name, std::string(source), defines, {}};
+  std::set<std::string> seen;
+  for (const HookSpec& hook : hooks)
+    if (seen.insert(hook.function).second)
+      request.functions.push_back({hook.function, prog_type_of(hook.type),
+                                   hook.type == HookType::Fentry ? hook.target : ""});
+  return request;
+}
 
-  std::lock_guard<std::mutex> lock(compile_mutex);
-  const auto start = std::chrono::steady_clock::now();
-  // The table reader/writer engine only serves bcc's Python bindings.
-  program->bpf_ = std::make_unique<ebpf::BPF>(0, nullptr, false);
-  OutputCapture capture;
-  ebpf::StatusTuple status = program->bpf_->init(std::string(spec.source), cflags);
-  const std::string diagnostics = capture.finish();
-  program->compile_seconds_ =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (!diagnostics.empty()) log_debug("compiling " + spec.name + ":\n" + diagnostics);
-  if (!status.ok()) {
-    std::string detail = diagnostics.empty() ? status.msg() : first_error(diagnostics, 3);
-    return Error::runtime("cannot compile the " + spec.name + " BPF program: " + detail,
-                          "run with --verbose for the compiler's full output; "
-                          "ebpfmon --doctor shows which kernel headers are in use");
+Result<std::unique_ptr<BpfProgram>> BpfProgram::load(const std::string& name,
+                                                     const CompiledObject& object) {
+  std::unique_ptr<BpfProgram> program(new BpfProgram());
+  program->name_ = name;
+  if (auto r = program->create_maps(object); !r) return r.error();
+  std::unique_ptr<KernelBtf> kernel;  // only fentry needs the kernel's BTF ids
+  for (const CompiledFunction& f : object.functions) {
+    int btf_id = 0;
+    if (f.prog_type == BPF_PROG_TYPE_TRACING) {
+      if (!kernel) kernel = std::make_unique<KernelBtf>();
+      btf_id = kernel->function_id(f.attach_function.c_str());
+      if (btf_id == 0)
+        return Error::runtime("cannot load the " + name + " BPF program: " + f.attach_function +
+                              " is not in the kernel's BTF");
+    }
+    if (auto r = program->load_function(object, f, btf_id); !r) return r.error();
   }
-  program->bpf_->free_bcc_memory();
-  log_debug("compiled " + spec.name + " in " + std::to_string(program->compile_seconds_) + " s");
   return program;
+}
+
+Result<void> BpfProgram::create_maps(const CompiledObject& object) {
+  if (!object.btf.empty()) {
+    btf_ = UniqueFd(bpf_btf_load(object.btf.data(), object.btf.size(), nullptr));
+    if (!btf_) log_debug(name_ + ": the kernel refused the maps' BTF (" + std::strerror(errno) +
+                         "); creating them without it");
+  }
+  for (const CompiledMap& m : object.maps) {
+    bpf_map_create_opts opts{};
+    opts.sz = sizeof opts;
+    opts.map_flags = m.flags;
+    if (btf_ && m.btf_value_type_id != 0) {
+      opts.btf_fd = static_cast<__u32>(btf_.get());
+      opts.btf_key_type_id = m.btf_key_type_id;
+      opts.btf_value_type_id = m.btf_value_type_id;
+    }
+    const auto type = static_cast<bpf_map_type>(m.type);
+    const std::string kernel_name = object_name(m.name);
+    UniqueFd fd(bpf_map_create(type, kernel_name.c_str(), m.key_size, m.value_size, m.max_entries,
+                               &opts));
+    if (!fd && opts.btf_fd != 0) {  // as libbcc does: the types are only for display
+      opts.btf_fd = opts.btf_key_type_id = opts.btf_value_type_id = 0;
+      fd = UniqueFd(bpf_map_create(type, kernel_name.c_str(), m.key_size, m.value_size,
+                                   m.max_entries, &opts));
+    }
+    if (!fd)
+      return Error::runtime("cannot create the " + name_ + " BPF map " + m.name + ": " +
+                                std::strerror(errno),
+                            "ebpfmon --doctor shows what this kernel allows");
+    maps_[m.name] = std::move(fd);
+  }
+  return {};
+}
+
+Result<void> BpfProgram::load_function(const CompiledObject& object, const CompiledFunction& f,
+                                       int attach_btf_id) {
+  std::vector<bpf_insn> insns(f.instructions.size() / sizeof(bpf_insn));
+  std::memcpy(insns.data(), f.instructions.data(), f.instructions.size());
+  for (const MapReference& ref : f.map_references)
+    insns[ref.instruction].imm = maps_.at(object.maps[ref.map].name).get();
+  std::vector<uint8_t> bytes(f.instructions.size());
+  std::memcpy(bytes.data(), insns.data(), bytes.size());
+  if (f.prog_type != BPF_PROG_TYPE_TRACING)  // each fentry program has its own target
+    for (const Loaded& same : loaded_)
+      if (same.prog_type == f.prog_type && same.instructions == bytes) {
+        functions_[f.name] = same.fd.get();
+        return {};
+      }
+
+  bpf_prog_load_opts opts{};
+  opts.sz = sizeof opts;
+  if (f.prog_type == BPF_PROG_TYPE_TRACING) {
+    opts.expected_attach_type = BPF_TRACE_FENTRY;
+    opts.attach_btf_id = static_cast<__u32>(attach_btf_id);
+  } else {
+    opts.kern_version = object.kernel_version;
+  }
+  const auto type = static_cast<bpf_prog_type>(f.prog_type);
+  const std::string kernel_name = object_name(f.name);
+  UniqueFd fd(bpf_prog_load(type, kernel_name.c_str(), object.license.c_str(), insns.data(),
+                            insns.size(), &opts));
+  if (!fd) {
+    const int err = errno;
+    // Again with the verifier's log, only to say why.
+    std::string log(1 << 20, '\0');
+    opts.log_level = 1;
+    opts.log_buf = log.data();
+    opts.log_size = static_cast<__u32>(log.size());
+    UniqueFd(bpf_prog_load(type, kernel_name.c_str(), object.license.c_str(), insns.data(),
+                           insns.size(), &opts));
+    log.resize(std::strlen(log.c_str()));
+    if (!log.empty()) log_debug("verifier on " + f.name + ":\n" + log);
+    std::string reason = std::strerror(err);
+    if (!log.empty()) reason += " | " + last_lines(log, 2);
+    return Error::runtime("the kernel refused the " + name_ + " BPF program (" + f.name +
+                              "): " + reason,
+                          "run with --verbose for the verifier's log");
+  }
+  functions_[f.name] = fd.get();
+  loaded_.push_back({f.prog_type, std::move(bytes), std::move(fd)});
+  return {};
 }
 
 BpfProgram::~BpfProgram() {
   detach_all();
-  buffers_.clear();  // before the maps they read go away with bpf_
+  buffers_.clear();  // before the maps they read go away
 }
 
 Result<void> BpfProgram::attach(const HookSpec& hook) {
-  OutputCapture capture;
-  ebpf::StatusTuple status(0);
+  const auto fn = functions_.find(hook.function);
+  if (fn == functions_.end())
+    return Error::runtime("cannot attach " + name_ + " to " + hook.describe() +
+                          ": the program has no function " + hook.function);
+  const int prog = fn->second;
+  Result<UniqueFd> link = Error::runtime("unknown hook type");
   switch (hook.type) {
-    case HookType::Tracepoint:
-      status = bpf_->attach_tracepoint(hook.target, hook.function);
-      break;
-    case HookType::RawTracepoint:
-      status = bpf_->attach_raw_tracepoint(hook.target, hook.function);
-      break;
-    case HookType::Kprobe:
-      status = bpf_->attach_kprobe(hook.target, hook.function, 0, BPF_PROBE_ENTRY);
-      break;
-    case HookType::Fentry: {
-      // libbcc has no fentry attach call: load as a tracing program (the
-      // kfunc__ name carries the target) and keep the link fd ourselves.
-      int prog_fd = -1;
-      status = bpf_->load_func(hook.function, BPF_PROG_TYPE_TRACING, prog_fd);
-      if (status.ok()) {
-        const int link = bpf_attach_kfunc(prog_fd);
-        if (link < 0)
-          status = ebpf::StatusTuple(-1, "bpf_attach_kfunc: " + std::string(strerror(-link)));
-        else
-          link_fds_.push_back(link);
-      }
-      break;
-    }
+    case HookType::Tracepoint: link = attach_tracepoint(prog, hook.target); break;
+    case HookType::RawTracepoint: link = attach_raw_tracepoint(prog, hook.target); break;
+    case HookType::Kprobe: link = attach_kprobe(prog, hook.target); break;
+    case HookType::Fentry: link = attach_fentry(prog); break;
   }
-  const std::string diagnostics = capture.finish();
-  if (!diagnostics.empty()) log_debug("attaching " + hook.describe() + ":\n" + diagnostics);
-  if (!status.ok()) {
-    std::string reason = first_lines(status.msg(), 1);
-    if (!diagnostics.empty()) reason += " | " + last_lines(diagnostics, 2);
-    return Error::runtime("cannot attach " + name_ + " to " + hook.describe() + ": " + reason,
+  if (!link)
+    return Error::runtime("cannot attach " + name_ + " to " + hook.describe() + ": " +
+                              link.error().message,
                           "ebpfmon --doctor shows which hooks this kernel allows");
-  }
   attached_.push_back(hook);
+  links_.push_back(std::move(*link));
   return {};
 }
 
-// One hook at a time: libbcc's detach_all() keeps its records, so its
-// destructor would detach (and close) everything a second time.
 void BpfProgram::detach_all() {
-  for (auto it = link_fds_.rbegin(); it != link_fds_.rend(); ++it) close(*it);
-  link_fds_.clear();
-  OutputCapture capture;
-  for (auto it = attached_.rbegin(); it != attached_.rend(); ++it) {
-    ebpf::StatusTuple status(0);
-    switch (it->type) {
-      case HookType::Tracepoint: status = bpf_->detach_tracepoint(it->target); break;
-      case HookType::RawTracepoint: status = bpf_->detach_raw_tracepoint(it->target); break;
-      case HookType::Kprobe: status = bpf_->detach_kprobe(it->target, BPF_PROBE_ENTRY); break;
-      case HookType::Fentry: break;  // its link fd is closed above
-    }
-    if (!status.ok()) log_warning("detaching " + name_ + " from " + it->describe() + ": " + status.msg());
-  }
+  while (!links_.empty()) links_.pop_back();  // newest first
   attached_.clear();
-  const std::string diagnostics = capture.finish();
-  if (!diagnostics.empty()) log_debug("detaching " + name_ + ":\n" + diagnostics);
 }
 
 Result<int> BpfProgram::map_fd(const std::string& name) const {
-  const int fd = bpf_->get_table(name).get_fd();
-  if (fd < 0) return Error::runtime("the " + name_ + " BPF program has no map named " + name);
-  return fd;
+  const auto it = maps_.find(name);
+  if (it == maps_.end()) return Error::runtime("the " + name_ + " BPF program has no map named " + name);
+  return it->second.get();
 }
 
 Result<EventBuffer*> BpfProgram::open_events(EventBuffer::Handler handler,

@@ -1,38 +1,42 @@
-// One compiled BPF program and everything it owns: the libbcc module, its
-// attachments, extra link fds and event buffers. Everything else asks it.
+// One loaded BPF program and everything it owns: its maps, its functions'
+// program fds, its attachments and event buffers. Everything else asks it.
+// It is made from a CompiledObject with libbpf's low-level calls; libbcc
+// never runs in this process (bpf/compile_helper.h).
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "bpf/compiled_object.h"
 #include "bpf/event_buffer.h"
 #include "bpf/hook.h"
 #include "bpf/map.h"
 #include "core/result.h"
-
-namespace ebpf {
-class BPF;
-}
+#include "core/unique_fd.h"
 
 namespace ebpfmon {
 
 struct ProgramSpec {
   std::string name;           // for messages: "exec"
-  std::string_view source;    // embedded BPF C
+  std::string source;         // BPF C, embedded in the tools
   // -D NAME=VALUE pairs. Values are numbers: nothing a user typed becomes text
   // in the program.
   std::vector<std::pair<std::string, int64_t>> defines;
+  std::vector<HookSpec> hooks;  // their functions are the ones compiled
+
+  CompileRequest request() const;
 };
 
 class BpfProgram {
  public:
-  // Compiles with libbcc (serialised: libbcc's compile is not thread-safe)
-  // and releases LLVM's memory afterwards.
-  static Result<std::unique_ptr<BpfProgram>> compile(const ProgramSpec& spec);
+  // Creates the maps and loads every function (the verifier runs here).
+  static Result<std::unique_ptr<BpfProgram>> load(const std::string& name,
+                                                  const CompiledObject& object);
   ~BpfProgram();
   BpfProgram(const BpfProgram&) = delete;
   BpfProgram& operator=(const BpfProgram&) = delete;
@@ -64,18 +68,30 @@ class BpfProgram {
   Result<EventBuffer*> open_events(EventBuffer::Handler handler, size_t perf_pages_per_cpu);
 
   const std::string& name() const { return name_; }
-  double compile_seconds() const { return compile_seconds_; }
 
  private:
   BpfProgram() = default;
+  Result<void> create_maps(const CompiledObject& object);
+  Result<void> load_function(const CompiledObject& object, const CompiledFunction& function,
+                             int attach_btf_id);
   // The map's fd, or an error naming the map when the program has none.
   Result<int> map_fd(const std::string& name) const;
 
   std::string name_;
-  double compile_seconds_ = 0;
-  std::unique_ptr<ebpf::BPF> bpf_;
+  UniqueFd btf_;
+  std::map<std::string, UniqueFd> maps_;
+  // Functions whose instructions come out the same (libbcc makes one per
+  // TRACEPOINT_PROBE, though execve and execveat share their code) are
+  // loaded once: the verifier's time is most of a cached start.
+  struct Loaded {
+    uint32_t prog_type;
+    std::vector<uint8_t> instructions;  // with the map fds in
+    UniqueFd fd;
+  };
+  std::vector<Loaded> loaded_;
+  std::map<std::string, int> functions_;  // program fds by function name
   std::vector<HookSpec> attached_;
-  std::vector<int> link_fds_;  // fentry links: libbcc leaves them to us
+  std::vector<UniqueFd> links_;  // one per attached hook
   std::vector<std::unique_ptr<EventBuffer>> buffers_;
 };
 

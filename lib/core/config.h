@@ -78,6 +78,8 @@ struct Config {
   ExportSettings export_nats;
   Filters filters;
   double duration = 0;  // seconds, 0 = until Ctrl-C
+  // Off with --no-cache or EBPFMON_CACHE=off: compile every program afresh.
+  bool program_cache = true;
   std::map<std::string, MonitorConfig> monitors;
 
   // A monitor's settings as its own struct; throws std::bad_any_cast for a

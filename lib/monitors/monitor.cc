@@ -26,7 +26,6 @@ std::vector<std::pair<std::string, int64_t>> common_defines(const Filters& filte
     defines.emplace_back("EBPFMON_RINGBUF_PAGES",
                          static_cast<int64_t>(ring_bytes / static_cast<size_t>(getpagesize())));
   defines.emplace_back("EBPFMON_NR_CPUS", possible_cpus());
-  defines.emplace_back("EBPFMON_IGNORE_TGID", getpid());
   // The value is the map's capacity: the number of distinct items given.
   if (!filters.pids.empty()) defines.emplace_back("EBPFMON_FILTER_PIDS", filters.pids.size());
   if (!filters.uids.empty()) defines.emplace_back("EBPFMON_FILTER_UIDS", filters.uids.size());
@@ -38,18 +37,32 @@ std::vector<std::pair<std::string, int64_t>> common_defines(const Filters& filte
 
 }  // namespace
 
-Result<void> BpfMonitor::start(const Config& config, Capabilities& caps, EventConsumer consumer) {
+Result<BpfMonitor::Prepared> BpfMonitor::prepare(const Config& config, Capabilities& caps) const {
   auto plan = this->plan(caps);
   if (!plan) return plan.error();
-  for (const std::string& warning : plan->warnings) log_warning(warning);
   ProgramSpec spec{name(), plan->source,
                    common_defines(config.filters, caps.has(Feature::RingBuffer),
-                                  plan->ring_buffer_bytes)};
+                                  plan->ring_buffer_bytes),
+                   plan->hooks};
   spec.defines.insert(spec.defines.end(), plan->defines.begin(), plan->defines.end());
   if (plan->max_events_per_second > 0)
     spec.defines.emplace_back("EBPFMON_MAX_RATE", plan->max_events_per_second);
+  return Prepared{std::move(*plan), std::move(spec)};
+}
 
-  auto program = BpfProgram::compile(spec);
+Result<ProgramSpec> BpfMonitor::program_spec(const Config& config, Capabilities& caps) const {
+  auto prepared = prepare(config, caps);
+  if (!prepared) return prepared.error();
+  return std::move(prepared->spec);
+}
+
+Result<void> BpfMonitor::start(const Config& config, Capabilities& caps, ProgramLoader& loader,
+                               EventConsumer consumer) {
+  auto prepared = prepare(config, caps);
+  if (!prepared) return prepared.error();
+  Plan* plan = &prepared->plan;
+  for (const std::string& warning : plan->warnings) log_warning(warning);
+  auto program = loader.load(prepared->spec);
   if (!program) return program.error();
   program_ = std::move(*program);
   if (auto r = fill_filter_maps(config.filters); !r) return r;
@@ -78,8 +91,7 @@ Result<void> BpfMonitor::start(const Config& config, Capabilities& caps, EventCo
   }
   const double attach_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - attach_start).count();
-  log_debug(name() + ": compiled in " + std::to_string(program_->compile_seconds()) + " s, " +
-            std::to_string(plan->hooks.size()) + " hooks attached in " +
+  log_debug(name() + ": " + std::to_string(plan->hooks.size()) + " hooks attached in " +
             std::to_string(attach_seconds) + " s");
   adopt(*plan);
   return {};
@@ -103,6 +115,9 @@ Result<void> fill_set(const BpfProgram& program, const std::string& name, const 
 }  // namespace
 
 Result<void> BpfMonitor::fill_filter_maps(const Filters& filters) {
+  auto self = program_->map<uint32_t, uint32_t>(kSelfMap);
+  if (!self) return self.error();
+  if (auto r = self->update(0, static_cast<uint32_t>(getpid())); !r) return r;
   const auto same = [](uint32_t id) { return id; };
   if (auto r = fill_set(*program_, kFilterPidsMap, filters.pids, same); !r) return r;
   if (auto r = fill_set(*program_, kFilterUidsMap, filters.uids, same); !r) return r;

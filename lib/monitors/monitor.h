@@ -15,6 +15,7 @@
 #include "bpf/capabilities.h"
 #include "bpf/hook.h"
 #include "bpf/program.h"
+#include "bpf/program_loader.h"
 #include "core/config.h"
 #include "core/event.h"
 #include "core/metrics.h"
@@ -53,9 +54,15 @@ class Monitor {
   // config exits 2 with or without root.
   virtual Result<void> check_settings() const { return {}; }
 
-  // Compiles, fills the filter maps and attaches. Events go to `consumer`
-  // from consume() and drain().
-  virtual Result<void> start(const Config& config, Capabilities& caps, EventConsumer consumer) = 0;
+  // What start() would load, decided as planned_hooks() is: the runner
+  // compiles the programs of several monitors at once, and the doctor asks
+  // whether each is in the program cache.
+  virtual Result<ProgramSpec> program_spec(const Config& config, Capabilities& caps) const = 0;
+
+  // Loads (from the program cache or a compile), fills the filter maps and
+  // attaches. Events go to `consumer` from consume() and drain().
+  virtual Result<void> start(const Config& config, Capabilities& caps, ProgramLoader& loader,
+                             EventConsumer consumer) = 0;
   // Detaches every hook; buffers stay readable for draining.
   virtual void stop() = 0;
   // The event loop watches these fds and calls consume() when one is ready.
@@ -80,7 +87,9 @@ class Monitor {
 
 class BpfMonitor : public Monitor {
  public:
-  Result<void> start(const Config& config, Capabilities& caps, EventConsumer consumer) final;
+  Result<ProgramSpec> program_spec(const Config& config, Capabilities& caps) const final;
+  Result<void> start(const Config& config, Capabilities& caps, ProgramLoader& loader,
+                     EventConsumer consumer) final;
   void stop() final;
   std::vector<int> poll_fds() const final;
   Result<size_t> consume() final;
@@ -119,6 +128,11 @@ class BpfMonitor : public Monitor {
   const BpfProgram* program() const { return program_.get(); }
 
  private:
+  struct Prepared {
+    Plan plan;
+    ProgramSpec spec;
+  };
+  Result<Prepared> prepare(const Config& config, Capabilities& caps) const;
   Result<void> fill_filter_maps(const Filters& filters);
 
   std::unique_ptr<BpfProgram> program_;

@@ -12,6 +12,7 @@
 #include "bpf/kernel_headers.h"
 #include "bpf/kernel_btf.h"
 #include "bpf/program.h"
+#include "load_program.h"
 #include "ebpf/common.h"
 #include "ebpf/func.h"
 #include "ebpf/syscall.h"
@@ -124,7 +125,8 @@ TEST_CASE("every BPF program compiles against the kernel layouts in use, with th
                       {"EBPFMON_FILTER_CONTAINER", 1},
                       {"SYSCALL_BY_PROCESS", 16},
                       {"SYSCALL_BY_CGROUP", 16},
-                      {"EXEC_PATHS", 1}}};
+                      {"EXEC_PATHS", 1}},
+                     {}};
     // The layouts exec reads through offsets, as its plan passes them.
     const KernelBtf btf;
     for (const auto& [define, type, member] :
@@ -135,7 +137,7 @@ TEST_CASE("every BPF program compiles against the kernel layouts in use, with th
           std::tuple{"EXEC_HAVE_AUDIT", "task_struct", "loginuid"}})
       if (auto offset = btf.member_offset(type, member))
         spec.defines.emplace_back(define, std::string(define) == "EXEC_HAVE_AUDIT" ? 1 : *offset);
-    auto program = BpfProgram::compile(spec);
+    auto program = load_uncached(spec);
     CHECK_MESSAGE(program, name << ": " << (program ? "" : program.error().to_string()));
     if (!program) continue;
     check_common_maps(name, **program);

@@ -9,6 +9,7 @@
 
 #include "bpf/kernel_headers.h"
 #include "bpf/program.h"
+#include "load_program.h"
 #include "bpf/system.h"
 
 using namespace ebpfmon;
@@ -30,7 +31,7 @@ BPF_PERCPU_HASH(triples, u64, struct triple, 8);
 std::unique_ptr<BpfProgram> compile_maps(const std::filesystem::path& cache) {
   auto headers = locate_kernel_headers(cache);
   REQUIRE_MESSAGE(headers, (headers ? "" : headers.error().to_string()));
-  auto program = BpfProgram::compile({"maps", kSource, {}});
+  auto program = load_uncached({"maps", kSource, {}, {}});
   REQUIRE_MESSAGE(program, (program ? "" : program.error().to_string()));
   return std::move(*program);
 }
@@ -99,7 +100,7 @@ TEST_CASE("a program that does not compile is reported by clang's first error, n
   REQUIRE(mkdtemp(tmpl) != nullptr);
   auto headers = locate_kernel_headers(tmpl);
   REQUIRE_MESSAGE(headers, (headers ? "" : headers.error().to_string()));
-  auto program = BpfProgram::compile({"broken", "int f(void *ctx) { return no_such_name; }\n", {}});
+  auto program = load_uncached({"broken", "int f(void *ctx) { return no_such_name; }\n", {}, {}});
   REQUIRE_FALSE(program);
   const std::string& message = program.error().message;
   CHECK(message.rfind("cannot compile the broken BPF program: ", 0) == 0);

@@ -1,0 +1,30 @@
+// Attaching a loaded BPF program to a hook, as libbpf does underneath its
+// object API: each attachment is one fd (a perf event or a BPF link), so
+// closing it detaches, and a process killed with -9 leaves nothing behind.
+#pragma once
+
+#include <string>
+
+#include "core/result.h"
+#include "core/unique_fd.h"
+
+namespace ebpfmon {
+
+// "category:name", through a perf event on the tracepoint's id.
+Result<UniqueFd> attach_tracepoint(int prog_fd, const std::string& category_and_name);
+Result<UniqueFd> attach_raw_tracepoint(int prog_fd, const std::string& name);
+// Entry of a kernel function, through the kprobe PMU (no tracefs kprobe_events
+// entry that a killed process would leave behind).
+Result<UniqueFd> attach_kprobe(int prog_fd, const std::string& function);
+// A tracing program loaded with its target's BTF id; the link is the trampoline.
+Result<UniqueFd> attach_fentry(int prog_fd);
+
+// Closes an attachment on a thread of its own. Detaching from a perf event
+// waits for an RCU grace period in the kernel (measured: 70 ms on 6.18), a
+// wait a capability probe need not add to start-up.
+void detach_in_background(UniqueFd attachment);
+
+// The kprobe PMU's perf event type, or 0 when the kernel has no kprobes.
+unsigned kprobe_pmu_type();
+
+}  // namespace ebpfmon
