@@ -22,4 +22,9 @@ std::string check_config(const uint8_t* data, size_t size);
 // values.
 std::string check_formats(const uint8_t* data, size_t size);
 
+// CompiledObject::parse, parse_cache_entry and CompileRequest::parse on the
+// bytes: no crash; what is accepted has every map reference in range and on
+// a map load, and serialises back to the same bytes.
+std::string check_program(const uint8_t* data, size_t size);
+
 }  // namespace ebpfmon::fuzz

@@ -50,3 +50,7 @@ TEST_CASE("fuzz inputs: config seeds and regressions hold every invariant") {
 TEST_CASE("fuzz inputs: formats seeds and regressions hold every invariant") {
   replay("formats", fuzz::check_formats);
 }
+
+TEST_CASE("fuzz inputs: program seeds and regressions hold every invariant") {
+  replay("program", fuzz::check_program);
+}

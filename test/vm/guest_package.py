@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 
@@ -21,7 +22,9 @@ from harness import check, finish, output_files, read_csv, run  # noqa: E402
 STATE = "/var/lib/ebpfmon"
 LOG = STATE + "/logs/monitor.log"
 UNIT = "/lib/systemd/system/ebpfmon.service"
-INSTALLED = ["/usr/bin/ebpfmon", "/usr/bin/execmon", "/usr/bin/funcmon", "/usr/bin/syscallmon",
+COMPILER = "/usr/libexec/ebpfmon/ebpfmon-compile"
+PROGRAMS = "/var/cache/ebpfmon/programs"
+INSTALLED = ["/usr/bin/ebpfmon", "/usr/bin/execmon", "/usr/bin/funcmon", "/usr/bin/syscallmon", COMPILER,
              "/etc/ebpfmon/monitor_config.yaml", UNIT, "/usr/share/man/man1/execmon.1.gz",
              "/usr/share/doc/ebpfmon/USER_GUIDE.md", "/usr/share/doc/ebpfmon/INTERFACE.md",
              "/usr/share/doc/ebpfmon/copyright"]
@@ -83,6 +86,18 @@ def installed_tools():
     check(r.returncode == 2 and "--bogus" in r.stderr, "syscallmon usage error: exit 2 (%d)" % r.returncode)
     r = run(["man", "-P", "cat", "execmon"], env=dict(os.environ, MANWIDTH="80"))
     check(r.returncode == 0 and "EXAMPLES" in r.stdout, "man execmon finds the installed page")
+    # The first start compiles with the installed helper (against this
+    # kernel's real headers); the second needs no compiler at all.
+    out = tempfile.mkdtemp(prefix="ebpfmon-pkg-cache-")
+    r = run(["/usr/bin/execmon", "-q", "-v", "-d", "1", "-o", out])
+    check(r.returncode == 0 and "(%s)" % COMPILER in r.stderr,
+          "execmon compiles with the installed helper: %s" % r.stderr[-500:])
+    r = run(["/usr/bin/execmon", "-q", "-v", "-d", "1", "-o", out],
+            env=dict(os.environ, EBPFMON_COMPILER="/nonexistent"))
+    check(r.returncode == 0 and "loaded from the program cache" in r.stderr,
+          "a second execmon starts from the program cache: %s" % r.stderr[-500:])
+    st = os.stat(PROGRAMS)
+    check(st.st_uid == 0 and st.st_mode & 0o777 == 0o700, "%s is root's, 0700" % PROGRAMS)
 
 
 def service(marker):
@@ -112,6 +127,9 @@ def service(marker):
 
     r = systemctl("stop", "ebpfmon")
     check(r.returncode == 0 and show("ActiveState") == "inactive", "systemctl stop: %s" % r.stderr)
+    # execmon's entry from before, and the service's four programs.
+    entries = [f for f in os.listdir(PROGRAMS) if f.endswith(".prog")]
+    check(len(entries) >= 4, "the service stored its programs in the cache: %s" % entries)
     check(show("Result") == "success", "stopped cleanly (Result=%s)" % show("Result"))
 
     files = output_files(STATE + "/output", "exec", "csv")

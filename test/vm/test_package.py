@@ -17,6 +17,7 @@ from harness import FAILURES, SKIP, SOURCE_DIR, check, finish, require_root, run
 
 EXPECTED = {
     "./usr/bin/ebpfmon", "./usr/bin/execmon", "./usr/bin/funcmon", "./usr/bin/syscallmon",
+    "./usr/libexec/ebpfmon/ebpfmon-compile",
     "./etc/ebpfmon/monitor_config.yaml", "./lib/systemd/system/ebpfmon.service",
     "./usr/share/man/man1/ebpfmon.1.gz", "./usr/share/man/man1/execmon.1.gz",
     "./usr/share/man/man1/funcmon.1.gz", "./usr/share/man/man1/syscallmon.1.gz",
