@@ -8,9 +8,9 @@
 
 #include "bpf/capabilities.h"
 #include "bpf/compile_helper.h"
-#include "bpf/program_loader.h"
-#include "bpf/kernel_headers.h"
 #include "bpf/kernel_btf.h"
+#include "bpf/kernel_headers.h"
+#include "bpf/program_loader.h"
 #include "bpf/system.h"
 #include "core/cgroups.h"
 
@@ -59,8 +59,8 @@ std::string size_text(uint64_t bytes) {
 // there rather than compile (a compile costs about a second each).
 void report_program_cache(const Config& config,
                           const std::vector<std::unique_ptr<Monitor>>& monitors,
-                          const Result<KernelHeaders>& headers, bool privileged,
-                          Capabilities& caps, std::ostream& out) {
+                          const Result<KernelHeaders>& headers, bool privileged, Capabilities& caps,
+                          std::ostream& out) {
   out << "\nprogram cache\n";
   const std::string helper = compile_helper_path();
   const bool runnable = access(helper.c_str(), X_OK) == 0;

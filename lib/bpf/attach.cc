@@ -16,7 +16,9 @@
 namespace ebpfmon {
 namespace {
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 // One event on CPU 0 for every task: for tracepoints and kprobes the
 // program then runs wherever the hook fires, as libbpf and libbcc attach.
@@ -67,8 +69,9 @@ Result<UniqueFd> attach_raw_tracepoint(int prog_fd, const std::string& name) {
 Result<UniqueFd> attach_kprobe(int prog_fd, const std::string& function) {
   const unsigned type = kprobe_pmu_type();
   if (type == 0)
-    return Error::runtime("this kernel was built without kprobes (no kprobe PMU in "
-                          "/sys/bus/event_source/devices)");
+    return Error::runtime(
+        "this kernel was built without kprobes (no kprobe PMU in "
+        "/sys/bus/event_source/devices)");
   perf_event_attr attr{};
   attr.type = type;
   attr.config1 = reinterpret_cast<uint64_t>(function.c_str());

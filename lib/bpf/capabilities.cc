@@ -48,8 +48,9 @@ FeatureStatus probe_tracepoint() {
 }
 
 FeatureStatus probe_raw_tracepoint() {
-  auto status = try_attach(BPF_PROG_TYPE_RAW_TRACEPOINT, "raw tracepoint sched_process_exec",
-                           [](int prog) { return attach_raw_tracepoint(prog, "sched_process_exec"); });
+  auto status =
+      try_attach(BPF_PROG_TYPE_RAW_TRACEPOINT, "raw tracepoint sched_process_exec",
+                 [](int prog) { return attach_raw_tracepoint(prog, "sched_process_exec"); });
   if (status.available) status.detail = "sched_process_exec attached";
   return status;
 }
@@ -92,8 +93,9 @@ FeatureStatus probe_fentry() {
   }
   auto link = attach_fentry(prog.get());
   if (!link)
-    return {false, "attaching an fentry program to vfs_read failed (" + link.error().message +
-                       "): BPF trampolines need ftrace function tracing, which this kernel refuses"};
+    return {false,
+            "attaching an fentry program to vfs_read failed (" + link.error().message +
+                "): BPF trampolines need ftrace function tracing, which this kernel refuses"};
   return {true, "fentry on vfs_read attached"};
 }
 

@@ -136,7 +136,8 @@ std::string compile_helper_path() {
   return EBPFMON_COMPILER_PATH;  // set by meson.build
 }
 
-std::vector<Result<CompiledObject>> compile_in_helpers(const std::vector<CompileRequest>& requests) {
+std::vector<Result<CompiledObject>> compile_in_helpers(
+    const std::vector<CompileRequest>& requests) {
   const std::string path = compile_helper_path();
   std::vector<std::optional<Result<CompiledObject>>> results(requests.size());
   std::deque<Helper> running;

@@ -95,8 +95,7 @@ Result<void> check_function(const CompiledFunction& f, size_t maps) {
   const size_t count = f.instructions.size() / sizeof(bpf_insn);
   for (const MapReference& ref : f.map_references) {
     if (ref.map >= maps) return damaged(f.name + " refers to map " + std::to_string(ref.map));
-    if (ref.instruction + 1 >= count)
-      return damaged(f.name + " has a map reference past its end");
+    if (ref.instruction + 1 >= count) return damaged(f.name + " has a map reference past its end");
     bpf_insn insn;
     std::memcpy(&insn, f.instructions.data() + ref.instruction * sizeof insn, sizeof insn);
     if (insn.code != (BPF_LD | BPF_DW | BPF_IMM) || insn.src_reg != BPF_PSEUDO_MAP_FD)

@@ -33,7 +33,7 @@ struct MapReference {
 };
 
 struct CompiledFunction {
-  std::string name;       // "tracepoint__syscalls__sys_enter_execve"
+  std::string name;        // "tracepoint__syscalls__sys_enter_execve"
   uint32_t prog_type = 0;  // enum bpf_prog_type
   // For fentry (BPF_PROG_TYPE_TRACING): the kernel function it attaches
   // to, whose BTF id is looked up where it is loaded.
@@ -59,8 +59,8 @@ struct CompiledObject {
 
 // What the helper is asked to compile.
 struct CompileRequest {
-  std::string name;    // for messages: "exec"
-  std::string source;  // BPF C
+  std::string name;                                      // for messages: "exec"
+  std::string source;                                    // BPF C
   std::vector<std::pair<std::string, int64_t>> defines;  // -DNAME=VALUE
   struct Function {
     std::string name;

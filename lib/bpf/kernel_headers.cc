@@ -304,10 +304,9 @@ Result<KernelHeaders> locate_kernel_headers(const fs::path& cache_dir) {
     // A package upgrade of the same release rewrites its generated headers.
     struct stat st {};
     stat((installed / "include/generated/autoconf.h").c_str(), &st);
-    const std::string fingerprint = "installed " + installed.string() + " " +
-                                    std::to_string(st.st_mtim.tv_sec) + "." +
-                                    std::to_string(st.st_mtim.tv_nsec) + " " +
-                                    std::to_string(st.st_size);
+    const std::string fingerprint =
+        "installed " + installed.string() + " " + std::to_string(st.st_mtim.tv_sec) + "." +
+        std::to_string(st.st_mtim.tv_nsec) + " " + std::to_string(st.st_size);
     return KernelHeaders{KernelHeaders::Kind::Installed, installed, fingerprint};
   }
   if (!fs::exists(kBtfPath, ec))
@@ -349,7 +348,8 @@ Result<KernelHeaders> locate_kernel_headers(const fs::path& cache_dir) {
     }
   }
   setenv("BCC_KERNEL_SOURCE", tree.c_str(), 1);
-  return KernelHeaders{KernelHeaders::Kind::GeneratedFromBtf, tree, "btf " + tree.filename().string()};
+  return KernelHeaders{KernelHeaders::Kind::GeneratedFromBtf, tree,
+                       "btf " + tree.filename().string()};
 }
 
 std::filesystem::path kernel_cache_dir() {

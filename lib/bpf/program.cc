@@ -29,14 +29,20 @@ std::string last_lines(const std::string& text, size_t n) {
 }
 
 // Kernel object names hold 15 characters.
-std::string object_name(const std::string& name) { return name.substr(0, BPF_OBJ_NAME_LEN - 1); }
+std::string object_name(const std::string& name) {
+  return name.substr(0, BPF_OBJ_NAME_LEN - 1);
+}
 
 uint32_t prog_type_of(HookType type) {
   switch (type) {
-    case HookType::Tracepoint: return BPF_PROG_TYPE_TRACEPOINT;
-    case HookType::RawTracepoint: return BPF_PROG_TYPE_RAW_TRACEPOINT;
-    case HookType::Kprobe: return BPF_PROG_TYPE_KPROBE;
-    case HookType::Fentry: return BPF_PROG_TYPE_TRACING;
+    case HookType::Tracepoint:
+      return BPF_PROG_TYPE_TRACEPOINT;
+    case HookType::RawTracepoint:
+      return BPF_PROG_TYPE_RAW_TRACEPOINT;
+    case HookType::Kprobe:
+      return BPF_PROG_TYPE_KPROBE;
+    case HookType::Fentry:
+      return BPF_PROG_TYPE_TRACING;
   }
   return BPF_PROG_TYPE_UNSPEC;
 }
@@ -76,8 +82,9 @@ Result<std::unique_ptr<BpfProgram>> BpfProgram::load(const std::string& name,
 Result<void> BpfProgram::create_maps(const CompiledObject& object) {
   if (!object.btf.empty()) {
     btf_ = UniqueFd(bpf_btf_load(object.btf.data(), object.btf.size(), nullptr));
-    if (!btf_) log_debug(name_ + ": the kernel refused the maps' BTF (" + std::strerror(errno) +
-                         "); creating them without it");
+    if (!btf_)
+      log_debug(name_ + ": the kernel refused the maps' BTF (" + std::strerror(errno) +
+                "); creating them without it");
   }
   for (const CompiledMap& m : object.maps) {
     bpf_map_create_opts opts{};
@@ -90,17 +97,17 @@ Result<void> BpfProgram::create_maps(const CompiledObject& object) {
     }
     const auto type = static_cast<bpf_map_type>(m.type);
     const std::string kernel_name = object_name(m.name);
-    UniqueFd fd(bpf_map_create(type, kernel_name.c_str(), m.key_size, m.value_size, m.max_entries,
-                               &opts));
+    UniqueFd fd(
+        bpf_map_create(type, kernel_name.c_str(), m.key_size, m.value_size, m.max_entries, &opts));
     if (!fd && opts.btf_fd != 0) {  // as libbcc does: the types are only for display
       opts.btf_fd = opts.btf_key_type_id = opts.btf_value_type_id = 0;
       fd = UniqueFd(bpf_map_create(type, kernel_name.c_str(), m.key_size, m.value_size,
                                    m.max_entries, &opts));
     }
     if (!fd)
-      return Error::runtime("cannot create the " + name_ + " BPF map " + m.name + ": " +
-                                std::strerror(errno),
-                            "ebpfmon --doctor shows what this kernel allows");
+      return Error::runtime(
+          "cannot create the " + name_ + " BPF map " + m.name + ": " + std::strerror(errno),
+          "ebpfmon --doctor shows what this kernel allows");
     maps_[m.name] = std::move(fd);
   }
   return {};
@@ -146,9 +153,9 @@ Result<void> BpfProgram::load_function(const CompiledObject& object, const Compi
     if (!log.empty()) log_debug("verifier on " + f.name + ":\n" + log);
     std::string reason = std::strerror(err);
     if (!log.empty()) reason += " | " + last_lines(log, 2);
-    return Error::runtime("the kernel refused the " + name_ + " BPF program (" + f.name +
-                              "): " + reason,
-                          "run with --verbose for the verifier's log");
+    return Error::runtime(
+        "the kernel refused the " + name_ + " BPF program (" + f.name + "): " + reason,
+        "run with --verbose for the verifier's log");
   }
   functions_[f.name] = fd.get();
   loaded_.push_back({f.prog_type, std::move(bytes), std::move(fd)});
@@ -168,15 +175,23 @@ Result<void> BpfProgram::attach(const HookSpec& hook) {
   const int prog = fn->second;
   Result<UniqueFd> link = Error::runtime("unknown hook type");
   switch (hook.type) {
-    case HookType::Tracepoint: link = attach_tracepoint(prog, hook.target); break;
-    case HookType::RawTracepoint: link = attach_raw_tracepoint(prog, hook.target); break;
-    case HookType::Kprobe: link = attach_kprobe(prog, hook.target); break;
-    case HookType::Fentry: link = attach_fentry(prog); break;
+    case HookType::Tracepoint:
+      link = attach_tracepoint(prog, hook.target);
+      break;
+    case HookType::RawTracepoint:
+      link = attach_raw_tracepoint(prog, hook.target);
+      break;
+    case HookType::Kprobe:
+      link = attach_kprobe(prog, hook.target);
+      break;
+    case HookType::Fentry:
+      link = attach_fentry(prog);
+      break;
   }
   if (!link)
-    return Error::runtime("cannot attach " + name_ + " to " + hook.describe() + ": " +
-                              link.error().message,
-                          "ebpfmon --doctor shows which hooks this kernel allows");
+    return Error::runtime(
+        "cannot attach " + name_ + " to " + hook.describe() + ": " + link.error().message,
+        "ebpfmon --doctor shows which hooks this kernel allows");
   attached_.push_back(hook);
   links_.push_back(std::move(*link));
   return {};
@@ -189,7 +204,8 @@ void BpfProgram::detach_all() {
 
 Result<int> BpfProgram::map_fd(const std::string& name) const {
   const auto it = maps_.find(name);
-  if (it == maps_.end()) return Error::runtime("the " + name_ + " BPF program has no map named " + name);
+  if (it == maps_.end())
+    return Error::runtime("the " + name_ + " BPF program has no map named " + name);
   return it->second.get();
 }
 

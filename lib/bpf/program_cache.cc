@@ -96,7 +96,8 @@ std::string make_cache_entry(const CompiledObject& object) {
 }
 
 Result<CompiledObject> parse_cache_entry(std::string_view bytes) {
-  if (bytes.size() < kHeaderBytes || std::memcmp(bytes.data(), kEntryMagic, sizeof kEntryMagic) != 0)
+  if (bytes.size() < kHeaderBytes ||
+      std::memcmp(bytes.data(), kEntryMagic, sizeof kEntryMagic) != 0)
     return Error::runtime(bytes.size() < kHeaderBytes ? "truncated" : "not a cache entry");
   const std::string_view payload = bytes.substr(kHeaderBytes);
   const auto digest = Sha256::of(payload);
@@ -120,7 +121,9 @@ ProgramCache ProgramCache::standard(bool disabled) {
   return ProgramCache(kernel_cache_dir() / "programs");
 }
 
-fs::path ProgramCache::entry_path(const std::string& key) const { return dir_ / (key + kSuffix); }
+fs::path ProgramCache::entry_path(const std::string& key) const {
+  return dir_ / (key + kSuffix);
+}
 
 bool ProgramCache::ready() {
   if (!enabled()) return false;
@@ -162,7 +165,8 @@ bool ProgramCache::has(const std::string& key) const {
 void ProgramCache::discard(const std::string& key, const std::string& why) {
   if (!enabled()) return;
   const fs::path path = entry_path(key);
-  log_warning("program cache: " + path.string() + " refused (" + why + "); removed, compiling again");
+  log_warning("program cache: " + path.string() + " refused (" + why +
+              "); removed, compiling again");
   if (unlink(path.c_str()) != 0 && errno != ENOENT)
     log_warning("program cache: cannot remove " + path.string() + ": " + std::strerror(errno));
 }

@@ -5,10 +5,10 @@
 #include <chrono>
 #include <filesystem>
 
+#include "bpf/compile_helper.h"
 #include "core/log.h"
 #include "core/sha256.h"
 #include "core/version.h"
-#include "bpf/compile_helper.h"
 
 namespace ebpfmon {
 
@@ -33,7 +33,8 @@ void ProgramLoader::prepare(const std::vector<ProgramSpec>& specs) {
   for (const ProgramSpec& spec : specs) {
     std::string k = key(spec);
     std::error_code ec;
-    if (compiled_.count(k) != 0 || (cache_.enabled() && std::filesystem::exists(cache_.entry_path(k), ec)))
+    if (compiled_.count(k) != 0 ||
+        (cache_.enabled() && std::filesystem::exists(cache_.entry_path(k), ec)))
       continue;
     requests.push_back(spec.request());
     keys.push_back(std::move(k));

@@ -72,8 +72,11 @@ Result<CompiledFunction> describe_function(ebpf::BPFModule& module,
   const size_t size = module.function_size(wanted.name);
   if (start == nullptr || size == 0)
     return Error::runtime("the BPF program has no function " + wanted.name);
-  CompiledFunction f{wanted.name, wanted.prog_type, wanted.attach_function,
-                     std::string(reinterpret_cast<const char*>(start), size), {}};
+  CompiledFunction f{wanted.name,
+                     wanted.prog_type,
+                     wanted.attach_function,
+                     std::string(reinterpret_cast<const char*>(start), size),
+                     {}};
   const auto* insns = reinterpret_cast<const bpf_insn*>(start);
   const size_t count = size / sizeof(bpf_insn);
   for (size_t i = 0; i + 1 < count; ++i) {

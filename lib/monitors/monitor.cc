@@ -40,10 +40,10 @@ std::vector<std::pair<std::string, int64_t>> common_defines(const Filters& filte
 Result<BpfMonitor::Prepared> BpfMonitor::prepare(const Config& config, Capabilities& caps) const {
   auto plan = this->plan(caps);
   if (!plan) return plan.error();
-  ProgramSpec spec{name(), plan->source,
-                   common_defines(config.filters, caps.has(Feature::RingBuffer),
-                                  plan->ring_buffer_bytes),
-                   plan->hooks};
+  ProgramSpec spec{
+      name(), plan->source,
+      common_defines(config.filters, caps.has(Feature::RingBuffer), plan->ring_buffer_bytes),
+      plan->hooks};
   spec.defines.insert(spec.defines.end(), plan->defines.begin(), plan->defines.end());
   if (plan->max_events_per_second > 0)
     spec.defines.emplace_back("EBPFMON_MAX_RATE", plan->max_events_per_second);

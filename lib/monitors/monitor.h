@@ -4,9 +4,9 @@
 // and how to decode one record.
 #pragma once
 
+#include <any>
 #include <cstdint>
 #include <functional>
-#include <any>
 #include <memory>
 #include <ostream>
 #include <string>

@@ -9,13 +9,13 @@
 #include <sstream>
 #include <tuple>
 
-#include "bpf/kernel_headers.h"
 #include "bpf/kernel_btf.h"
+#include "bpf/kernel_headers.h"
 #include "bpf/program.h"
-#include "load_program.h"
 #include "ebpf/common.h"
 #include "ebpf/func.h"
 #include "ebpf/syscall.h"
+#include "load_program.h"
 
 namespace fs = std::filesystem;
 using namespace ebpfmon;

@@ -9,8 +9,8 @@
 
 #include "bpf/kernel_headers.h"
 #include "bpf/program.h"
-#include "load_program.h"
 #include "bpf/system.h"
+#include "load_program.h"
 
 using namespace ebpfmon;
 

@@ -1,6 +1,5 @@
 #include <doctest/doctest.h>
 #include <linux/bpf.h>
-
 #include <time.h>
 
 #include <cstring>
@@ -24,7 +23,9 @@ CompiledObject sample() {
       {0, 0, 0, 0, 0},
       {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
   };
-  object.functions.push_back({"f", BPF_PROG_TYPE_RAW_TRACEPOINT, "",
+  object.functions.push_back({"f",
+                              BPF_PROG_TYPE_RAW_TRACEPOINT,
+                              "",
                               std::string(reinterpret_cast<const char*>(insns), sizeof insns),
                               {{0, 0}}});
   return object;
@@ -110,7 +111,9 @@ TEST_CASE("a full program cache evicts the least recently used entry") {
   ProgramCache cache(dir, 3 * entry_bytes);  // room for three
   for (const char* key : {"a", "b", "c"}) {
     cache.store(key, sample());
-    struct timespec pause {0, 20 * 1000 * 1000};  // distinct mtimes
+    struct timespec pause {
+      0, 20 * 1000 * 1000
+    };  // distinct mtimes
     nanosleep(&pause, nullptr);
   }
   CHECK(cache.usage().entries == 3);
