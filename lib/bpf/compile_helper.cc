@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "core/fd_io.h"
 #include "core/log.h"
 #include "core/unique_fd.h"
 
@@ -26,28 +27,15 @@ namespace {
 // the other side waits, and no thread to drain one.
 UniqueFd memory_file(const char* name, const std::string& contents = {}) {
   UniqueFd fd(memfd_create(name, MFD_CLOEXEC));
-  if (!fd) return fd;
-  size_t done = 0;
-  while (done < contents.size()) {
-    const ssize_t n = write(fd.get(), contents.data() + done, contents.size() - done);
-    if (n <= 0) return UniqueFd();
-    done += static_cast<size_t>(n);
-  }
+  if (!fd || !write_all(fd.get(), contents)) return UniqueFd();
   lseek(fd.get(), 0, SEEK_SET);
   return fd;
 }
 
 std::string read_from_start(int fd) {
   std::string out;
-  char buf[1 << 16];
-  off_t at = 0;
-  for (;;) {
-    const ssize_t n = pread(fd, buf, sizeof buf, at);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return out;
-    out.append(buf, static_cast<size_t>(n));
-    at += n;
-  }
+  if (lseek(fd, 0, SEEK_SET) == 0) read_all(fd, out);
+  return out;
 }
 
 struct Helper {

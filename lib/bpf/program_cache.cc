@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bpf/kernel_headers.h"
+#include "core/fd_io.h"
 #include "core/log.h"
 #include "core/sha256.h"
 #include "core/unique_fd.h"
@@ -39,28 +40,6 @@ std::string distrust(const struct stat& st, bool directory) {
     return "owned by uid " + std::to_string(st.st_uid) + ", not " + std::to_string(geteuid());
   if ((st.st_mode & 077) != 0) return "mode " + mode_text(st.st_mode) + " lets others in";
   return {};
-}
-
-bool read_all(int fd, std::string& out) {
-  char buf[1 << 16];
-  for (;;) {
-    const ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return false;
-    if (n == 0) return true;
-    out.append(buf, static_cast<size_t>(n));
-  }
-}
-
-bool write_all(int fd, const std::string& bytes) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<size_t>(n);
-  }
-  return true;
 }
 
 bool is_entry(const fs::path& path) {

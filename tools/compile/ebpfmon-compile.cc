@@ -7,7 +7,6 @@
 // show them with --verbose). Exit 2: the request itself is unreadable.
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <iostream>
 #include <iterator>
@@ -15,22 +14,8 @@
 
 #include "bpf/compiled_object.h"
 #include "compile/bcc_compiler.h"
+#include "core/fd_io.h"
 #include "core/version.h"
-
-namespace {
-
-bool write_all(int fd, const std::string& bytes) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   if (argc > 1) {
@@ -50,8 +35,8 @@ int main(int argc, char** argv) {
   auto object = ebpfmon::compile_with_bcc(*request, diagnostics);
   std::cerr << diagnostics << std::flush;
   if (!object) {
-    write_all(STDOUT_FILENO, object.error().message + "\n" + object.error().hint + "\n");
+    ebpfmon::write_all(STDOUT_FILENO, object.error().message + "\n" + object.error().hint + "\n");
     return 1;
   }
-  return write_all(STDOUT_FILENO, object->serialize()) ? 0 : 1;
+  return ebpfmon::write_all(STDOUT_FILENO, object->serialize()) ? 0 : 1;
 }
