@@ -59,7 +59,8 @@ class Reader {
   }
   std::string bytes() {
     const uint32_t n = u32();
-    if (n > kMaxBytes || !need(n)) return {};
+    if (n > kMaxBytes) ok_ = false;
+    if (!need(n)) return {};
     std::string s(in_.substr(pos_, n));
     pos_ += n;
     return s;
