@@ -50,16 +50,22 @@ Result<BpfMonitor::Prepared> BpfMonitor::prepare(const Config& config, Capabilit
   return Prepared{std::move(*plan), std::move(spec)};
 }
 
-Result<ProgramSpec> BpfMonitor::program_spec(const Config& config, Capabilities& caps) const {
+Result<ProgramSpec> BpfMonitor::program_spec(const Config& config, Capabilities& caps) {
   auto prepared = prepare(config, caps);
   if (!prepared) return prepared.error();
-  return std::move(prepared->spec);
+  prepared_ = std::move(*prepared);
+  return prepared_->spec;
 }
 
 Result<void> BpfMonitor::start(const Config& config, Capabilities& caps, ProgramLoader& loader,
                                EventConsumer consumer) {
-  auto prepared = prepare(config, caps);
-  if (!prepared) return prepared.error();
+  if (!prepared_) {
+    auto prepared = prepare(config, caps);
+    if (!prepared) return prepared.error();
+    prepared_ = std::move(*prepared);
+  }
+  std::optional<Prepared> prepared = std::move(prepared_);
+  prepared_.reset();
   Plan* plan = &prepared->plan;
   for (const std::string& warning : plan->warnings) log_warning(warning);
   auto program = loader.load(prepared->spec);

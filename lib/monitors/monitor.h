@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -54,10 +55,12 @@ class Monitor {
   // config exits 2 with or without root.
   virtual Result<void> check_settings() const { return {}; }
 
-  // What start() would load, decided as planned_hooks() is: the runner
+  // What start() will load, decided as planned_hooks() is: the runner
   // compiles the programs of several monitors at once, and the doctor asks
-  // whether each is in the program cache.
-  virtual Result<ProgramSpec> program_spec(const Config& config, Capabilities& caps) const = 0;
+  // whether each is in the program cache. The plan is kept for start(),
+  // which is then given the same config and capabilities, so it is not
+  // made twice (exec's parses the kernel's BTF).
+  virtual Result<ProgramSpec> program_spec(const Config& config, Capabilities& caps) = 0;
 
   // Loads (from the program cache or a compile), fills the filter maps and
   // attaches. Events go to `consumer` from consume() and drain().
@@ -87,7 +90,7 @@ class Monitor {
 
 class BpfMonitor : public Monitor {
  public:
-  Result<ProgramSpec> program_spec(const Config& config, Capabilities& caps) const final;
+  Result<ProgramSpec> program_spec(const Config& config, Capabilities& caps) final;
   Result<void> start(const Config& config, Capabilities& caps, ProgramLoader& loader,
                      EventConsumer consumer) final;
   void stop() final;
@@ -135,6 +138,7 @@ class BpfMonitor : public Monitor {
   Result<Prepared> prepare(const Config& config, Capabilities& caps) const;
   Result<void> fill_filter_maps(const Filters& filters);
 
+  std::optional<Prepared> prepared_;  // from program_spec(), until start()
   std::unique_ptr<BpfProgram> program_;
   EventBuffer* buffer_ = nullptr;
   EventConsumer consumer_;
