@@ -100,7 +100,7 @@ def wait_ready(proc, paths, pattern, timeout):
             return False, time.monotonic() - t0
         if time.monotonic() - t0 > timeout:
             return False, time.monotonic() - t0
-        time.sleep(0.05)
+        time.sleep(0.005)
 
 
 def stop(proc, timeout=120.0):

@@ -180,10 +180,18 @@ int print_daemon_status(bool json) {
               << " events written, " << m["lost"]["total"] << " lost (kernel buffer "
               << m["lost"]["kernel_buffer"] << ", kernel map " << m["lost"]["kernel_map"]
               << ", user space " << m["lost"]["user_space"] << ", write errors "
-              << m["lost"]["write_errors"] << "), " << m["rate_limited"] << " rate-limited\n"
+              << m["lost"]["write_errors"] << ", export " << m["lost"]["export"] << "), "
+              << m["rate_limited"] << " rate-limited\n"
               << "    file: " << m["file"].get<std::string>() << "\n    hooks:";
     for (const auto& h : m["hooks"]) std::cout << " " << h.get<std::string>() << ";";
     std::cout << "\n";
+  }
+  if (j.contains("export")) {
+    const auto& e = j["export"];
+    std::cout << "  export: " << (e.value("connected", false) ? "connected" : "not connected")
+              << ", " << e.value("published", uint64_t{0}) << " published, "
+              << e.value("acked", uint64_t{0}) << " acked, " << e.value("retried", uint64_t{0})
+              << " retried, " << e.value("spool_bytes", uint64_t{0}) << " bytes spooled\n";
   }
   return 0;
 }

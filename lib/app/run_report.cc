@@ -84,6 +84,23 @@ std::string status_json(const std::vector<MonitorOutput>& outputs, const RunInfo
     m["file"] = out.destination();
     j["monitors"].push_back(m);
   }
+  // The export's own counts, from its /metrics families (one exporter
+  // serves every monitor: the first sink that has them answers).
+  constexpr std::string_view kExport = "ebpfmon_export_";
+  for (const auto& out : outputs)
+    for (const auto& sink : out.sinks)
+      for (const MetricFamily& family : sink->metrics())
+        if (family.name.rfind(kExport, 0) == 0 && family.samples.size() == 1) {
+          std::string key = family.name.substr(kExport.size());
+          if (key.size() > 6 && key.compare(key.size() - 6, 6, "_total") == 0)
+            key.resize(key.size() - 6);
+          if (j["export"].contains(key)) continue;
+          const double v = family.samples[0].value;
+          if (key == "connected")
+            j["export"][key] = v != 0;
+          else
+            j["export"][key] = static_cast<uint64_t>(v);
+        }
   return j.dump() + "\n";
 }
 

@@ -6,10 +6,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "core/result.h"
+#include "core/unique_fd.h"
 
-struct ring_buffer;
 struct perf_buffer;
 
 namespace ebpfmon {
@@ -34,18 +35,28 @@ class EventBuffer {
   // Records the kernel dropped and reported to us (perf buffer only; ring
   // buffer losses are counted by the BPF program itself).
   uint64_t lost() const { return lost_; }
-  bool is_ring() const { return ring_ != nullptr; }
+  bool is_ring() const { return ring_data_ != nullptr; }
 
  private:
   explicit EventBuffer(Handler handler) : handler_(std::move(handler)) {}
-  Result<void> open_ring(int map_fd);
+  Result<void> open_ring(int map_fd, size_t data_bytes);
   Result<void> open_perf(int map_fd, size_t pages_per_cpu);
-  static int on_ring_record(void* ctx, void* data, size_t size);
+  size_t consume_ring();
   static void on_perf_record(void* ctx, int cpu, void* data, uint32_t size);
   static void on_perf_lost(void* ctx, int cpu, unsigned long long count);
 
   Handler handler_;
-  ring_buffer* ring_ = nullptr;
+  // The ring buffer is read here rather than with libbpf's ring_buffer,
+  // which maps the data area twice so that a record wrapping around the end
+  // reads contiguously: that doubles the buffer's resident memory. Mapped
+  // once, a wrapping record (rare) is copied into wrapped_ instead.
+  uint64_t* consumer_pos_ = nullptr;        // the page we write
+  const uint64_t* producer_pos_ = nullptr;  // the page the kernel writes, then the data
+  const unsigned char* ring_data_ = nullptr;
+  size_t ring_bytes_ = 0;  // a power of two
+  size_t page_bytes_ = 0;
+  UniqueFd ring_epoll_;
+  std::vector<unsigned char> wrapped_;
   perf_buffer* perf_ = nullptr;
   uint64_t lost_ = 0;
   size_t consumed_ = 0;

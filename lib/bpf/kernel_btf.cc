@@ -1,31 +1,128 @@
 #include "bpf/kernel_btf.h"
 
-#include <bpf/btf.h>
+#include <linux/btf.h>
 
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 namespace ebpfmon {
+namespace {
 
-KernelBtf::KernelBtf() : types_(btf__load_vmlinux_btf(), btf__free) {}
+// Bytes that follow a btf_type of this kind (linux/btf.h), or -1 for a kind
+// newer than this code, whose size it cannot know.
+int64_t trailing_bytes(uint32_t info) {
+  const uint32_t vlen = BTF_INFO_VLEN(info);
+  switch (BTF_INFO_KIND(info)) {
+    case BTF_KIND_INT:
+    case BTF_KIND_VAR:
+    case BTF_KIND_DECL_TAG:
+      return 4;
+    case BTF_KIND_PTR:
+    case BTF_KIND_FWD:
+    case BTF_KIND_TYPEDEF:
+    case BTF_KIND_VOLATILE:
+    case BTF_KIND_CONST:
+    case BTF_KIND_RESTRICT:
+    case BTF_KIND_FUNC:
+    case BTF_KIND_FLOAT:
+    case BTF_KIND_TYPE_TAG:
+      return 0;
+    case BTF_KIND_ARRAY:
+      return sizeof(btf_array);
+    case BTF_KIND_STRUCT:
+    case BTF_KIND_UNION:
+      return int64_t{vlen} * sizeof(btf_member);
+    case BTF_KIND_ENUM:
+      return int64_t{vlen} * sizeof(btf_enum);
+    case BTF_KIND_FUNC_PROTO:
+      return int64_t{vlen} * sizeof(btf_param);
+    case BTF_KIND_DATASEC:
+      return int64_t{vlen} * sizeof(btf_var_secinfo);
+    case BTF_KIND_ENUM64:
+      return int64_t{vlen} * sizeof(btf_enum64);
+    default:
+      return -1;
+  }
+}
+
+}  // namespace
+
+KernelBtf::KernelBtf() {
+  std::ifstream in("/sys/kernel/btf/vmlinux", std::ios::binary);
+  if (!in) return;
+  index(std::vector<char>(std::istreambuf_iterator<char>(in), {}));
+}
+
+KernelBtf::KernelBtf(std::vector<char> raw) {
+  index(std::move(raw));
+}
+
+bool KernelBtf::index(std::vector<char> raw) {
+  raw_ = std::move(raw);
+  btf_header h;
+  if (raw_.size() < sizeof h) return false;
+  std::memcpy(&h, raw_.data(), sizeof h);
+  const uint64_t size = raw_.size();
+  const uint64_t types_at = uint64_t{h.hdr_len} + h.type_off;
+  const uint64_t strings_at = uint64_t{h.hdr_len} + h.str_off;
+  if (h.magic != BTF_MAGIC || h.hdr_len < sizeof h || types_at + h.type_len > size ||
+      strings_at + h.str_len > size || h.str_len == 0 || raw_[strings_at + h.str_len - 1] != '\0')
+    return false;
+  strings_ = raw_.data() + strings_at;
+  strings_len_ = h.str_len;
+  std::vector<Type> types;
+  uint64_t at = types_at;
+  const uint64_t end = types_at + h.type_len;
+  while (at < end) {
+    btf_type t;
+    if (end - at < sizeof t) return false;
+    std::memcpy(&t, raw_.data() + at, sizeof t);
+    const int64_t more = trailing_bytes(t.info);
+    if (more < 0 || end - at - sizeof t < static_cast<uint64_t>(more)) return false;
+    types.push_back({static_cast<uint32_t>(at), t.info});
+    at += sizeof t + static_cast<uint64_t>(more);
+  }
+  types_ = std::move(types);
+  return true;
+}
+
+std::string_view KernelBtf::name(uint32_t offset) const {
+  if (offset >= strings_len_) return {};
+  return strings_ + offset;  // the section ends with a NUL (checked)
+}
 
 std::optional<int64_t> KernelBtf::member_offset(const char* type, const char* member) const {
-  if (!types_) return std::nullopt;
-  const int id = btf__find_by_name_kind(types_.get(), type, BTF_KIND_STRUCT);
-  if (id <= 0) return std::nullopt;
-  const btf_type* t = btf__type_by_id(types_.get(), static_cast<unsigned>(id));
-  const btf_member* m = btf_members(t);
-  for (unsigned i = 0; i < btf_vlen(t); ++i, ++m) {
-    const char* name = btf__name_by_offset(types_.get(), m->name_off);
-    if (name != nullptr && std::strcmp(name, member) == 0)
-      return static_cast<int64_t>(btf_member_bit_offset(t, i) / 8);
+  for (const Type& t : types_) {
+    if (BTF_INFO_KIND(t.info) != BTF_KIND_STRUCT) continue;
+    btf_type head;
+    std::memcpy(&head, raw_.data() + t.at, sizeof head);
+    if (name(head.name_off) != type) continue;
+    // The first struct of that name, as libbpf's btf__find_by_name_kind.
+    const char* members = raw_.data() + t.at + sizeof head;
+    for (uint32_t i = 0; i < BTF_INFO_VLEN(t.info); ++i) {
+      btf_member m;
+      std::memcpy(&m, members + i * sizeof m, sizeof m);
+      if (name(m.name_off) != member) continue;
+      const uint32_t bits = BTF_INFO_KFLAG(t.info) ? BTF_MEMBER_BIT_OFFSET(m.offset) : m.offset;
+      return static_cast<int64_t>(bits / 8);
+    }
+    return std::nullopt;
   }
   return std::nullopt;
 }
 
-int KernelBtf::function_id(const char* name) const {
-  if (!types_) return 0;
-  const int id = btf__find_by_name_kind(types_.get(), name, BTF_KIND_FUNC);
-  return id > 0 ? id : 0;
+int KernelBtf::function_id(const char* name_text) const {
+  if (functions_.empty()) {
+    for (size_t i = 0; i < types_.size(); ++i) {
+      if (BTF_INFO_KIND(types_[i].info) != BTF_KIND_FUNC) continue;
+      btf_type head;
+      std::memcpy(&head, raw_.data() + types_[i].at, sizeof head);
+      functions_.emplace(name(head.name_off), static_cast<int>(i + 1));  // the first wins
+    }
+  }
+  const auto it = functions_.find(name_text);
+  return it == functions_.end() ? 0 : it->second;
 }
 
 }  // namespace ebpfmon

@@ -202,6 +202,13 @@ class SettingsTable {
     return *this;
   }
 
+  // Lets a helper add settings shared by several sections: .with(add_x<S>).
+  template <class Add>
+  SettingsTable& with(Add add) {
+    add(*this);
+    return *this;
+  }
+
   SettingsSection build() { return std::move(section_); }
 
  private:

@@ -146,24 +146,27 @@ SettingsSection ExecMonitor::settings_table() {
                "parents (pid and comm) read in the kernel at exec time, nearest first")
       .boolean("paths", "", &ExecSettings::paths,
                "build cwd and exe in the kernel (--no-paths: leave them empty)")
-      .custom(no_paths_flag(),
-              [](const RawValue&, ExecSettings& s) -> Result<void> {
-                s.paths = false;
-                return {};
-              },
-              [](const ExecSettings& s) { return std::string(s.paths ? "off" : "on"); })
+      .custom(
+          no_paths_flag(),
+          [](const RawValue&, ExecSettings& s) -> Result<void> {
+            s.paths = false;
+            return {};
+          },
+          [](const ExecSettings& s) { return std::string(s.paths ? "off" : "on"); })
       .boolean("fails_only", "fails", &ExecSettings::fails_only,
                "only failed execs, decided in the kernel (execsnoop -x)")
       .short_flag('x')
-      .custom(regex_setting("name", "only processes whose name matches REGEX (execsnoop -n)"),
-              [](const RawValue& v, ExecSettings& s) { return read_regex(v, s.name); },
-              [](const ExecSettings& s) { return s.name; })
+      .custom(
+          regex_setting("name", "only processes whose name matches REGEX (execsnoop -n)"),
+          [](const RawValue& v, ExecSettings& s) { return read_regex(v, s.name); },
+          [](const ExecSettings& s) { return s.name; })
       .short_flag('n')
-      .custom(regex_setting("line",
-                            "only execs whose argument line matches REGEX (execsnoop -l)"),
-              [](const RawValue& v, ExecSettings& s) { return read_regex(v, s.line); },
-              [](const ExecSettings& s) { return s.line; })
+      .custom(
+          regex_setting("line", "only execs whose argument line matches REGEX (execsnoop -l)"),
+          [](const RawValue& v, ExecSettings& s) { return read_regex(v, s.line); },
+          [](const ExecSettings& s) { return s.line; })
       .short_flag('l')
+      .with(add_buffer_kb<ExecSettings>)
       .build();
 }
 
@@ -176,6 +179,7 @@ Result<BpfMonitor::Plan> ExecMonitor::plan(Capabilities& caps) const {
                             "s, which this kernel does not allow: " + st.detail);
   }
   Plan plan;
+  plan.ring_buffer_bytes = size_t{s.buffer_kb} << 10;
   plan.source = bpf_sources::exec_bpf;
   plan.defines = {
       {"EXEC_MAX_ARGS", s.max_args},
@@ -234,7 +238,7 @@ bool ExecMonitor::unpack_args(const char* data, size_t size, size_t max_args,
   return false;
 }
 
-ExecMonitor::ExecMonitor(const ExecSettings& settings) : settings_(settings) {
+ExecMonitor::ExecMonitor(const ExecSettings& settings) : settings_(settings), seen_(kSeenExecs) {
   // The settings' readers checked both; an invalid one never gets here.
   if (!settings_.name.empty()) name_.emplace(settings_.name, std::regex::ECMAScript);
   if (!settings_.line.empty()) line_.emplace(settings_.line, std::regex::ECMAScript);
@@ -263,12 +267,14 @@ std::string ExecMonitor::unpack_path(const char* data, size_t size, bool truncat
   return path;
 }
 
-void ExecMonitor::remember_exec(std::string id) {
-  if (seen_order_.size() == kSeenExecs) {
-    seen_.erase(seen_order_.front());
-    seen_order_.pop_front();
-  }
-  if (seen_.insert(id).second) seen_order_.push_back(std::move(id));
+uint64_t ExecMonitor::exec_key(uint64_t start_ns, uint32_t pid, uint64_t seq) {
+  // splitmix64's finaliser over the three, mixed in turn.
+  auto mix = [](uint64_t x) {
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+  };
+  return mix(mix(mix(start_ns) ^ pid) ^ seq);
 }
 
 bool ExecMonitor::decode(const void* data, size_t size, Event& event) {
@@ -322,12 +328,13 @@ bool ExecMonitor::decode(const void* data, size_t size, Event& event) {
     ancestors[i] = {e.ancestors[i].pid, c_string(e.ancestors[i].comm, EBPFMON_COMM_LEN)};
   event.values[kAncestors] = std::move(ancestors);
   // A failed exec made no new image: it has no exec id of its own.
-  const std::string parent_id = format_exec_id(e.parent_start_ns, e.ppid, e.parent_exec_seq);
-  event.values[kParentExecId] = seen_exec(parent_id) ? Value(parent_id) : Value(NoValue{});
+  if (seen_.contains(exec_key(e.parent_start_ns, e.ppid, e.parent_exec_seq)))
+    event.values[kParentExecId] = format_exec_id(e.parent_start_ns, e.ppid, e.parent_exec_seq);
+  else
+    event.values[kParentExecId] = NoValue{};
   if (e.ret == 0) {
-    std::string id = format_exec_id(e.start_ns, e.pid, e.exec_seq);
-    event.values[kExecId] = id;
-    remember_exec(std::move(id));
+    event.values[kExecId] = format_exec_id(e.start_ns, e.pid, e.exec_seq);
+    seen_.insert(exec_key(e.start_ns, e.pid, e.exec_seq));
   } else {
     event.values[kExecId] = NoValue{};
   }

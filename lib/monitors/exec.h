@@ -1,13 +1,12 @@
 // execmon: every execve/execveat, successful or failed, with full argv.
 #pragma once
 
-#include <deque>
 #include <optional>
 #include <regex>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
+#include "core/recent_set.h"
 #include "core/settings.h"
 #include "monitors/monitor.h"
 
@@ -22,6 +21,7 @@ struct ExecSettings {
   bool fails_only = false; // execsnoop -x: failed execs only, decided in the kernel
   std::string name;        // execsnoop -n: a regex searched in comm; empty: any
   std::string line;        // execsnoop -l: a regex searched in the argument line
+  uint32_t buffer_kb = 1024;
 };
 
 class ExecMonitor final : public BpfMonitor {
@@ -50,17 +50,22 @@ class ExecMonitor final : public BpfMonitor {
   bool wanted(const Event& event) const override;
 
  private:
-  // parent_exec_id is given only for execs seen in this run: the ids of the
-  // latest ones, oldest first.
-  bool seen_exec(const std::string& id) const { return seen_.count(id) > 0; }
-  void remember_exec(std::string id);
+  // parent_exec_id is given only for execs seen in this run, of which the
+  // latest are remembered by a 64-bit digest of start time, pid and exec
+  // count (the id's parts beside the boot id, which is the same for all).
+  // A collision (odds about 2^-48 per exec at 65536 remembered) could only
+  // print a parent's true id that was not seen: the id always comes from
+  // the record, never from the set.
+  static uint64_t exec_key(uint64_t start_ns, uint32_t pid, uint64_t seq);
+  struct KeyHash {  // the key is a digest already: its low bits index
+    size_t operator()(uint64_t k) const { return static_cast<size_t>(k); }
+  };
 
   ExecSettings settings_;
   std::optional<std::regex> name_, line_;  // compiled --name, --line
   uint64_t succeeded_ = 0;
   uint64_t failed_ = 0;
-  std::unordered_set<std::string> seen_;
-  std::deque<std::string> seen_order_;
+  RecentSet<uint64_t, KeyHash> seen_;
 };
 
 }  // namespace ebpfmon

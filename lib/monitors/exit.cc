@@ -57,6 +57,7 @@ SettingsSection ExitMonitor::settings_table() {
   return SettingsTable<ExitSettings>("exit")
       .boolean("failed_only", "failed-only", &ExitSettings::failed_only,
                "only processes that exited non-zero or were killed (decided in the kernel)")
+      .with(add_buffer_kb<ExitSettings>)
       .build();
 }
 
@@ -71,6 +72,7 @@ Result<BpfMonitor::Plan> ExitMonitor::plan(Capabilities& caps) const {
     return Error::runtime(
         "the exit monitor needs raw tracepoints, which this kernel does not allow: " + raw.detail);
   Plan plan;
+  plan.ring_buffer_bytes = size_t{settings_.buffer_kb} << 10;
   plan.source = bpf_sources::exit_bpf;
   if (settings_.failed_only) plan.defines.emplace_back("EXIT_FAILED_ONLY", 1);
   plan.hooks = {{HookType::RawTracepoint, "sched_process_exit"}};

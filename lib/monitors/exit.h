@@ -10,6 +10,7 @@ namespace ebpfmon {
 // monitors.exit
 struct ExitSettings {
   bool failed_only = false;  // a non-zero status or a signal
+  uint32_t buffer_kb = 1024;
 };
 
 class ExitMonitor final : public BpfMonitor {

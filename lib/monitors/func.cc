@@ -85,6 +85,7 @@ SettingsSection FuncMonitor::settings_table() {
       .seconds("", "interval", &S::interval,
                "with --count: print the counts every SECS seconds (without it: at exit only)")
       .needs("count")
+      .with(add_buffer_kb<S>)
       .build();
 }
 
@@ -164,6 +165,7 @@ Result<BpfMonitor::Plan> FuncMonitor::plan(Capabilities& caps) const {
                             " (raise --limit / probe_limit for more): " + kept);
   }
   plan.max_events_per_second = settings.max_events_per_second;
+  plan.ring_buffer_bytes = size_t{settings.buffer_kb} << 10;
   if (settings.count_only) plan.defines.emplace_back("FUNC_COUNT_ONLY", 1);
   // bpf_get_func_ip gives one address per function; room for twice that.
   plan.defines.emplace_back("FUNC_COUNT_SLOTS", static_cast<int64_t>(2 * s.traced.size() + 16));

@@ -24,6 +24,7 @@ struct FuncSettings {
   // printing the counts every `interval` seconds (0: at exit only).
   bool count_only = false;
   double interval = 0;
+  uint32_t buffer_kb = 4096;
 };
 
 class FuncMonitor final : public BpfMonitor {

@@ -37,6 +37,27 @@ std::vector<std::pair<std::string, int64_t>> common_defines(const Filters& filte
 
 }  // namespace
 
+Setting buffer_kb_setting() {
+  Setting s;
+  s.key = "buffer_kb";
+  s.flag = "buffer-kb";
+  s.value_name = "KIB";
+  s.help =
+      "the kernel ring buffer's size in KiB: a larger one rides out longer bursts; "
+      "kernels before 5.8 have no ring buffer and use 256 KiB of perf buffer per CPU";
+  s.accepts = "a power of two, 64..1048576";
+  s.kind = SettingKind::Integer;
+  return s;
+}
+
+Result<uint32_t> read_buffer_kb(const RawValue& value) {
+  constexpr uint64_t kMin = 64, kMax = 1u << 20;
+  auto kb = read_integer(value, kMin, kMax);
+  if (!kb || (*kb & (*kb - 1)) != 0)
+    return value_error(value, "expected a power of two from 64 to 1048576 (KiB)");
+  return static_cast<uint32_t>(*kb);
+}
+
 Result<BpfMonitor::Prepared> BpfMonitor::prepare(const Config& config, Capabilities& caps) const {
   auto plan = this->plan(caps);
   if (!plan) return plan.error();

@@ -22,6 +22,7 @@
 #include "core/metrics.h"
 #include "core/report_clock.h"
 #include "core/result.h"
+#include "core/settings.h"
 #include "core/time_format.h"
 
 namespace ebpfmon {
@@ -88,6 +89,23 @@ class Monitor {
   virtual std::unique_ptr<PeriodicReport> report(std::ostream& /*out*/) const { return nullptr; }
 };
 
+// buffer_kb (--buffer-kb), which every BPF monitor's settings have: the
+// size of its ring buffer in KiB, a power of two.
+Setting buffer_kb_setting();
+Result<uint32_t> read_buffer_kb(const RawValue& value);
+template <class S>
+void add_buffer_kb(SettingsTable<S>& table) {
+  table.custom(
+      buffer_kb_setting(),
+      [](const RawValue& v, S& s) -> Result<void> {
+        auto kb = read_buffer_kb(v);
+        if (!kb) return kb.error();
+        s.buffer_kb = *kb;
+        return {};
+      },
+      [](const S& s) { return std::to_string(s.buffer_kb); });
+}
+
 class BpfMonitor : public Monitor {
  public:
   Result<ProgramSpec> program_spec(const Config& config, Capabilities& caps) final;
@@ -106,7 +124,7 @@ class BpfMonitor : public Monitor {
     std::string source;
     std::vector<std::pair<std::string, int64_t>> defines;  // monitor-specific
     std::vector<HookSpec> hooks;
-    size_t ring_buffer_bytes = 4u << 20;  // power of two
+    size_t ring_buffer_bytes = 0;         // from buffer_kb: a power of two
     size_t perf_pages_per_cpu = 64;       // power of two
     uint32_t max_events_per_second = 0;   // 0 = unlimited
     std::vector<std::string> warnings;    // logged by start(), not by --doctor

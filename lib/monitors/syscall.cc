@@ -337,7 +337,7 @@ SettingsSection SyscallMonitor::settings_table() {
           "", "top", [](S& s) -> uint32_t& { return s.summary.top; }, 0, 1000000,
           "summary rows shown (0 = all)")
       .needs("summary");
-  return t.build();
+  return t.with(add_buffer_kb<S>).build();
 }
 
 int SyscallMonitor::list(const Config& /*config*/, std::ostream& out) {
@@ -352,6 +352,7 @@ Result<BpfMonitor::Plan> SyscallMonitor::plan(Capabilities& caps) const {
   if (auto r = check_settings(); !r) return r.error();
 
   Plan plan;
+  plan.ring_buffer_bytes = size_t{s.buffer_kb} << 10;
   plan.source = bpf_sources::syscall_bpf;
   if (caps.has(Feature::RawTracepoint)) {
     plan.hooks = {{HookType::RawTracepoint, "sys_enter"}, {HookType::RawTracepoint, "sys_exit"}};

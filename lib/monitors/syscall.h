@@ -49,6 +49,7 @@ struct SyscallSettings {
   bool show_slow_only = false;
   std::vector<std::string> syscalls;  // only these (names or numbers); empty = all
   bool per_container = false;         // count per cgroup in the kernel (/metrics)
+  uint32_t buffer_kb = 4096;
   uint32_t container_series = 20;     // /metrics: the top K containers, the rest "other"
   SyscallSummarySettings summary;
 };

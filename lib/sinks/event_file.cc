@@ -175,7 +175,8 @@ void FileSink::write(const Event& event) {
     buffer_.append(line);
   }
   ++buffered_events_;
-  if (buffered_events_ >= options_.buffer_events) (void)flush();  // the error is kept for flush()
+  // The error is kept for flush().
+  if (buffered_events_ >= options_.buffer_events || buffer_.size() >= kFlushBytes) (void)flush();
 }
 
 // The buffer already holds the new line. A file without records takes the

@@ -1,12 +1,12 @@
 #include "sinks/nats_exporter.h"
 
-#include <nats/nats.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <random>
 
 #include "core/log.h"
+#include "sinks/nats_library.h"
 
 namespace ebpfmon {
 namespace {
@@ -15,12 +15,15 @@ constexpr size_t kQueueMax = 65536;   // events waiting in memory for the thread
 constexpr size_t kWindow = 512;       // unacked async publishes at a time
 constexpr int64_t kAckWaitMs = 5000;  // a batch's acks not back by then are retried
 
+// Set by the first NatsExporter::start, before any other call into it.
+const NatsLibrary* nats = nullptr;
+
 struct NatsDelete {
-  void operator()(natsOptions* p) const { natsOptions_Destroy(p); }
-  void operator()(natsConnection* p) const { natsConnection_Destroy(p); }
-  void operator()(jsCtx* p) const { jsCtx_Destroy(p); }
-  void operator()(natsMsg* p) const { natsMsg_Destroy(p); }
-  void operator()(jsStreamInfo* p) const { jsStreamInfo_Destroy(p); }
+  void operator()(natsOptions* p) const { nats->natsOptions_Destroy(p); }
+  void operator()(natsConnection* p) const { nats->natsConnection_Destroy(p); }
+  void operator()(jsCtx* p) const { nats->jsCtx_Destroy(p); }
+  void operator()(natsMsg* p) const { nats->natsMsg_Destroy(p); }
+  void operator()(jsStreamInfo* p) const { nats->jsStreamInfo_Destroy(p); }
 };
 template <class T>
 using NatsPtr = std::unique_ptr<T, NatsDelete>;
@@ -55,9 +58,9 @@ std::string monitor_of(const std::string& id, const std::string& host, const std
 
 void ack_handler(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* closure) {
   const char* id = nullptr;
-  if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) == NATS_OK && id != nullptr)
+  if (nats->natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) == NATS_OK && id != nullptr)
     static_cast<NatsExporter*>(closure)->on_ack(id, pa != nullptr && pae == nullptr);
-  natsMsg_Destroy(msg);
+  nats->natsMsg_Destroy(msg);
 }
 
 }  // namespace
@@ -69,6 +72,9 @@ struct NatsExporter::Impl {
 };
 
 Result<std::shared_ptr<NatsExporter>> NatsExporter::start(const ExportSettings& settings) {
+  auto library = load_nats_library();
+  if (!library) return library.error();
+  nats = *library;
   std::shared_ptr<NatsExporter> e(new NatsExporter());  // private constructor
   e->settings_ = settings;
   e->host_ = hostname();
@@ -91,31 +97,34 @@ Result<std::shared_ptr<NatsExporter>> NatsExporter::start(const ExportSettings& 
   }
 
   natsOptions* options = nullptr;
-  if (natsOptions_Create(&options) != NATS_OK) return Error::runtime("export: out of memory");
+  if (nats->natsOptions_Create(&options) != NATS_OK) return Error::runtime("export: out of memory");
   e->impl_->options.reset(options);
   std::vector<const char*> servers;
   for (const auto& s : settings.servers) servers.push_back(s.c_str());
   bool tls = false;
   for (const auto& s : settings.servers) tls = tls || s.rfind("tls://", 0) == 0;
-  natsStatus s = natsOptions_SetServers(options, servers.data(), static_cast<int>(servers.size()));
-  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(options, -1);
-  if (s == NATS_OK) s = natsOptions_SetReconnectWait(options, 500);
-  if (s == NATS_OK) s = natsOptions_SetTimeout(options, 2000);
-  if (s == NATS_OK) s = natsOptions_SetNoRandomize(options, false);
+  natsStatus s =
+      nats->natsOptions_SetServers(options, servers.data(), static_cast<int>(servers.size()));
+  if (s == NATS_OK) s = nats->natsOptions_SetMaxReconnect(options, -1);
+  if (s == NATS_OK) s = nats->natsOptions_SetReconnectWait(options, 500);
+  if (s == NATS_OK) s = nats->natsOptions_SetTimeout(options, 2000);
+  if (s == NATS_OK) s = nats->natsOptions_SetNoRandomize(options, false);
   // Messages published while reconnecting are buffered by the client; ours
   // are retried from our own batch instead.
-  if (s == NATS_OK) s = natsOptions_SetReconnectBufSize(options, 8 << 20);
+  if (s == NATS_OK) s = nats->natsOptions_SetReconnectBufSize(options, 8 << 20);
   if (s == NATS_OK && !settings.credentials.empty())
-    s = natsOptions_SetUserCredentialsFromFiles(options, settings.credentials.c_str(), nullptr);
-  if (s == NATS_OK && (tls || !settings.tls_ca.empty())) s = natsOptions_SetSecure(options, true);
+    s = nats->natsOptions_SetUserCredentialsFromFiles(options, settings.credentials.c_str(),
+                                                      nullptr);
+  if (s == NATS_OK && (tls || !settings.tls_ca.empty()))
+    s = nats->natsOptions_SetSecure(options, true);
   if (s == NATS_OK && !settings.tls_ca.empty())
-    s = natsOptions_LoadCATrustedCertificates(options, settings.tls_ca.c_str());
+    s = nats->natsOptions_LoadCATrustedCertificates(options, settings.tls_ca.c_str());
   if (s == NATS_OK && !settings.tls_cert.empty())
-    s = natsOptions_LoadCertificatesChain(options, settings.tls_cert.c_str(),
-                                          settings.tls_key.c_str());
+    s = nats->natsOptions_LoadCertificatesChain(options, settings.tls_cert.c_str(),
+                                                settings.tls_key.c_str());
   if (s != NATS_OK)
-    return Error::usage(std::string("export: ") + natsStatus_GetText(s) + ": " +
-                        nats_GetLastError(nullptr));
+    return Error::usage(std::string("export: ") + nats->natsStatus_GetText(s) + ": " +
+                        nats->nats_GetLastError(nullptr));
 
   Error error;
   if (!e->connect_once(true, &error)) {
@@ -134,10 +143,10 @@ Result<std::shared_ptr<NatsExporter>> NatsExporter::start(const ExportSettings& 
 // anything else is "not yet" and the thread tries again.
 bool NatsExporter::connect_once(bool at_start, Error* error) {
   natsConnection* nc = nullptr;
-  const natsStatus s = natsConnection_Connect(&nc, impl_->options.get());
+  const natsStatus s = nats->natsConnection_Connect(&nc, impl_->options.get());
   if (s != NATS_OK) {
     const std::string why =
-        std::string(natsStatus_GetText(s)) + " (" + nats_GetLastError(nullptr) + ")";
+        std::string(nats->natsStatus_GetText(s)) + " (" + nats->nats_GetLastError(nullptr) + ")";
     if (s == NATS_CONNECTION_AUTH_FAILED || s == NATS_NOT_PERMITTED) {
       *error = Error::runtime("export: " + destination() + ": authentication failed: " + why);
     } else if (s == NATS_SSL_ERROR) {
@@ -150,12 +159,12 @@ bool NatsExporter::connect_once(bool at_start, Error* error) {
   }
   impl_->connection.reset(nc);
   jsOptions js_options;
-  jsOptions_Init(&js_options);
+  nats->jsOptions_Init(&js_options);
   js_options.PublishAsync.MaxPending = static_cast<int64_t>(kWindow);
   js_options.PublishAsync.AckHandler = ack_handler;
   js_options.PublishAsync.AckHandlerClosure = this;
   jsCtx* js = nullptr;
-  if (natsConnection_JetStream(&js, nc, &js_options) != NATS_OK) {
+  if (nats->natsConnection_JetStream(&js, nc, &js_options) != NATS_OK) {
     impl_->connection.reset();
     return false;
   }
@@ -170,9 +179,10 @@ bool NatsExporter::ensure_stream() {
   if (stream_ready_) return true;
   jsStreamInfo* info = nullptr;
   jsErrCode code{};
-  natsStatus s = js_GetStreamInfo(&info, impl_->js.get(), settings_.stream.c_str(), nullptr, &code);
+  natsStatus s =
+      nats->js_GetStreamInfo(&info, impl_->js.get(), settings_.stream.c_str(), nullptr, &code);
   if (s == NATS_OK) {
-    jsStreamInfo_Destroy(info);
+    nats->jsStreamInfo_Destroy(info);
     return stream_ready_ = true;
   }
   if (s != NATS_NOT_FOUND) return false;
@@ -184,7 +194,7 @@ bool NatsExporter::ensure_stream() {
   }
   const char* subjects[] = {wildcard.c_str()};
   jsStreamConfig config;
-  jsStreamConfig_Init(&config);
+  nats->jsStreamConfig_Init(&config);
   config.Name = settings_.stream.c_str();
   config.Subjects = subjects;
   config.SubjectsLen = 1;
@@ -192,13 +202,13 @@ bool NatsExporter::ensure_stream() {
   config.Replicas = static_cast<int64_t>(settings_.replicas);
   config.MaxAge = static_cast<int64_t>(settings_.max_age * 1e9);
   if (settings_.max_bytes > 0) config.MaxBytes = static_cast<int64_t>(settings_.max_bytes);
-  s = js_AddStream(&info, impl_->js.get(), &config, nullptr, &code);
+  s = nats->js_AddStream(&info, impl_->js.get(), &config, nullptr, &code);
   if (s != NATS_OK) {
-    log_warning("export: cannot create stream " + settings_.stream + ": " + natsStatus_GetText(s) +
-                " (" + nats_GetLastError(nullptr) + ")");
+    log_warning("export: cannot create stream " + settings_.stream + ": " +
+                nats->natsStatus_GetText(s) + " (" + nats->nats_GetLastError(nullptr) + ")");
     return false;
   }
-  jsStreamInfo_Destroy(info);
+  nats->jsStreamInfo_Destroy(info);
   log_info("export: created stream " + settings_.stream + " for " + wildcard);
   return stream_ready_ = true;
 }
@@ -252,21 +262,21 @@ bool NatsExporter::publish_batch(std::vector<SpoolRecord>& batch) {
   while (!batch.empty()) {
     for (const auto& r : batch) {
       natsMsg* raw = nullptr;
-      if (natsMsg_Create(&raw, r.subject.c_str(), nullptr, r.json.data(),
-                         static_cast<int>(r.json.size())) != NATS_OK)
+      if (nats->natsMsg_Create(&raw, r.subject.c_str(), nullptr, r.json.data(),
+                               static_cast<int>(r.json.size())) != NATS_OK)
         return false;
       NatsPtr<natsMsg> msg(raw);
-      natsMsgHeader_Set(msg.get(), "Nats-Msg-Id", r.msg_id.c_str());
+      nats->natsMsgHeader_Set(msg.get(), "Nats-Msg-Id", r.msg_id.c_str());
       natsMsg* handed = msg.release();
-      if (js_PublishMsgAsync(impl_->js.get(), &handed, nullptr) != NATS_OK) {
-        natsMsg_Destroy(handed);  // still ours when the publish failed
+      if (nats->js_PublishMsgAsync(impl_->js.get(), &handed, nullptr) != NATS_OK) {
+        nats->natsMsg_Destroy(handed);  // still ours when the publish failed
         break;
       }
     }
     jsPubOptions wait;
-    jsPubOptions_Init(&wait);
+    nats->jsPubOptions_Init(&wait);
     wait.MaxWait = kAckWaitMs;
-    (void)js_PublishAsyncComplete(impl_->js.get(), &wait);
+    (void)nats->js_PublishAsyncComplete(impl_->js.get(), &wait);
     std::vector<SpoolRecord> missing;
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -284,8 +294,8 @@ bool NatsExporter::publish_batch(std::vector<SpoolRecord>& batch) {
     // Late acks of what was given up on are dropped from the client's list;
     // the retry republishes with the same ids, which JetStream deduplicates.
     natsMsgList pending{};
-    if (js_PublishAsyncGetPendingList(&pending, impl_->js.get()) == NATS_OK)
-      natsMsgList_Destroy(&pending);
+    if (nats->js_PublishAsyncGetPendingList(&pending, impl_->js.get()) == NATS_OK)
+      nats->natsMsgList_Destroy(&pending);
     batch = std::move(missing);
     first = false;
     if (batch.empty()) return true;
@@ -293,7 +303,7 @@ bool NatsExporter::publish_batch(std::vector<SpoolRecord>& batch) {
       std::lock_guard<std::mutex> lock(mutex_);
       counts_.retried += batch.size();
     }
-    if (natsConnection_Status(impl_->connection.get()) != NATS_CONN_STATUS_CONNECTED) {
+    if (nats->natsConnection_Status(impl_->connection.get()) != NATS_CONN_STATUS_CONNECTED) {
       connected_ = false;
       return false;
     }
@@ -330,7 +340,7 @@ void NatsExporter::run() {
       }
     }
     connected_ = impl_->connection &&
-                 natsConnection_Status(impl_->connection.get()) == NATS_CONN_STATUS_CONNECTED;
+                 nats->natsConnection_Status(impl_->connection.get()) == NATS_CONN_STATUS_CONNECTED;
     if (out_of_time || (!connected_ && stopping_)) break;
     if (!connected_ || !ensure_stream()) {
       std::unique_lock<std::mutex> lock(mutex_);

@@ -228,6 +228,29 @@ def test_perf_buffer_fallback(tmp):
     check(counts is not None and counts[1] == 0, "perf buffer: nothing lost (%s)" % (counts,))
 
 
+def test_small_ring_buffer_wraps(tmp):
+    """--buffer-kb 64: records of many sizes wrap around the end of the ring
+    buffer again and again (about every 40 execs here); each still arrives
+    whole, and a size that is no power of two is a usage error."""
+    out = os.path.join(tmp, "ring64")
+    t = Tracer([tool("execmon"), "-q", "-v", "-o", out, "--buffer-kb", "64"])
+    expected = {}
+    for i in range(1500):
+        arg = ("w%d-" % i) * (1 + (i * 37) % 400)  # 3 to 3600 bytes
+        expected[str(reap(spawn([TRUE, "wrap", arg])))] = "%s wrap %s" % (TRUE, arg)
+    check(t.stop() == 0, "--buffer-kb 64 run exits 0")
+    check("events through the ring buffer" in t.stderr_text(), "the ring buffer was the one used")
+    records = {r[4]: r[7] for r in read_csv(output_files(out, "exec", "csv")[0])[1:]}
+    wrong = [pid for pid, argv in expected.items() if records.get(pid) != argv]
+    check(not wrong, "64 KiB ring: all 1500 execs arrive with their exact argv (%d wrong or missing)"
+          % len(wrong))
+    counts = summary_counts(t.stderr_text(), "exec")
+    check(counts is not None and counts[1] == 0, "64 KiB ring: nothing lost (%s)" % (counts,))
+    r = run([tool("execmon"), "--buffer-kb", "100"])
+    check(r.returncode == 2 and "--buffer-kb" in r.stderr and "power of two" in r.stderr,
+          "--buffer-kb 100 is a usage error naming the flag, exit 2 (%d: %s)" % (r.returncode, r.stderr))
+
+
 def test_usage_and_privileges(tmp):
     r = run([tool("execmon"), "--duration", "abc"])
     check(r.returncode == 2 and "--duration" in r.stderr and len(r.stderr.strip().splitlines()) <= 2,
@@ -370,6 +393,7 @@ def main():
         test_workload_csv_and_jsonl(tmp)
         test_limits(tmp)
         test_perf_buffer_fallback(tmp)
+        test_small_ring_buffer_wraps(tmp)
         test_hangup_stops(tmp)
         test_output_dir_named(tmp)
         test_console_fits_the_terminal(tmp)

@@ -241,6 +241,56 @@ def test_server_restart(work):
         server.stop()
 
 
+def test_daemon_status(work):
+    """--daemon-status (text and --json) shows the export: connected, counts
+    and spool, as the server goes away and comes back."""
+    server = NatsServer(os.path.join(work, "store"))
+    env = dict(os.environ, EBPFMON_RUN_DIR=os.path.join(work, "run"))
+
+    def ebpfmon(*args):
+        return run([tool("ebpfmon")] + list(args), env=env, cwd=work)
+
+    def status_until(what, ready, timeout=30):
+        deadline = time.monotonic() + timeout
+        while True:
+            r = ebpfmon("--daemon-status", "--json")
+            export = json.loads(r.stdout).get("export", {}) if r.returncode == 0 else {}
+            if ready(export) or time.monotonic() > deadline:
+                check(ready(export), "daemon status: %s (%s)" % (what, export))
+                return export
+            time.sleep(0.2)
+
+    try:
+        r = ebpfmon(*(execmon(work, server.url)[2:] + ["--daemon", "-m", "exec"]))
+        check(r.returncode == 0, "daemon status: the daemon starts with --export (%d: %s)" % (r.returncode, r.stderr))
+        if r.returncode != 0:
+            return
+        execs("status", 0, 100)
+        status_until("connected, 100 execs published and acked",
+                     lambda e: e.get("connected") is True and e.get("acked", 0) >= 100 and
+                     e.get("published", 0) >= 100 and e.get("spool_bytes") == 0)
+        text = ebpfmon("--daemon-status").stdout
+        check(re.search(r"^  export: connected, \d+ published, \d+ acked, \d+ retried, 0 bytes spooled$",
+                        text, re.M) is not None and "export 0)" in text,
+              "daemon status: the text has the export line and the export loss stage: %s" % text)
+        server.stop(signal.SIGKILL)
+        status_until("not connected once the server is killed", lambda e: e.get("connected") is False)
+        execs("status", 100, 50)
+        status_until("the execs made while down are in the spool", lambda e: e.get("spool_bytes", 0) > 0)
+        check("export: not connected" in ebpfmon("--daemon-status").stdout,
+              "daemon status: the text says not connected")
+        server.start()
+        status_until("connected again, the spool replayed",
+                     lambda e: e.get("connected") is True and e.get("spool_bytes") == 0 and
+                     e.get("acked", 0) >= 150, timeout=60)
+        r = ebpfmon("--daemon-stop")
+        check(r.returncode == 0, "daemon status: the daemon stops (%d: %s)" % (r.returncode, r.stderr))
+        check_each_once(stream_messages(server.port), "status", 150, "daemon status")
+    finally:
+        ebpfmon("--daemon-stop")
+        server.stop()
+
+
 def test_kill9_while_down(work):
     port = free_port()
     tracer = Tracer(execmon(work, "nats://127.0.0.1:%d" % port))
@@ -370,7 +420,7 @@ def main():
     if not NATS_SERVER:
         skip("nats-server is not installed (scripts/install-deps)")
     tests = [test_bad_url, test_one_server, test_wrong_credentials, test_never_up,
-             test_kill9_while_down, test_server_restart, test_cluster_leader_killed]
+             test_kill9_while_down, test_server_restart, test_cluster_leader_killed, test_daemon_status]
     only = sys.argv[1:]
     for t in tests:
         if only and t.__name__ not in only:
