@@ -1,10 +1,14 @@
 #include "bpf/kernel_btf.h"
 
+#include <fcntl.h>
 #include <linux/btf.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
+
+#include "core/unique_fd.h"
 
 namespace ebpfmon {
 namespace {
@@ -49,9 +53,21 @@ int64_t trailing_bytes(uint32_t info) {
 }  // namespace
 
 KernelBtf::KernelBtf() {
-  std::ifstream in("/sys/kernel/btf/vmlinux", std::ios::binary);
-  if (!in) return;
-  index(std::vector<char>(std::istreambuf_iterator<char>(in), {}));
+  // sysfs gives at most a page per read: read straight into a buffer of the
+  // file's size (an istream iterator took 15 ms for the 5 MiB).
+  const UniqueFd fd(::open("/sys/kernel/btf/vmlinux", O_RDONLY | O_CLOEXEC));
+  struct stat st {};
+  if (!fd || ::fstat(fd.get(), &st) != 0 || st.st_size <= 0) return;
+  std::vector<char> raw(static_cast<size_t>(st.st_size));
+  size_t done = 0;
+  while (done < raw.size()) {
+    const ssize_t n = ::read(fd.get(), raw.data() + done, raw.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  raw.resize(done);
+  index(std::move(raw));
 }
 
 KernelBtf::KernelBtf(std::vector<char> raw) {

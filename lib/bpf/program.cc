@@ -3,10 +3,13 @@
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "bpf/attach.h"
 #include "bpf/kernel_btf.h"
@@ -65,17 +68,29 @@ Result<std::unique_ptr<BpfProgram>> BpfProgram::load(const std::string& name,
   program->name_ = name;
   if (auto r = program->create_maps(object); !r) return r.error();
   std::unique_ptr<KernelBtf> kernel;  // only fentry needs the kernel's BTF ids
+  std::vector<KernelLoad> loads;
+  std::vector<std::pair<std::string, size_t>> uses;  // function -> its load
   for (const CompiledFunction& f : object.functions) {
-    int btf_id = 0;
+    KernelLoad load{&f, program->patched(object, f), 0, {}, {}};
     if (f.prog_type == BPF_PROG_TYPE_TRACING) {
       if (!kernel) kernel = std::make_unique<KernelBtf>();
-      btf_id = kernel->function_id(f.attach_function.c_str());
-      if (btf_id == 0)
+      load.attach_btf_id = kernel->function_id(f.attach_function.c_str());
+      if (load.attach_btf_id == 0)
         return Error::runtime("cannot load the " + name + " BPF program: " + f.attach_function +
                               " is not in the kernel's BTF");
     }
-    if (auto r = program->load_function(object, f, btf_id); !r) return r.error();
+    // Identical code of one type loads once (exec's sys_exit_execve and
+    // sys_exit_execveat); each fentry program has its own target.
+    auto same = std::find_if(loads.begin(), loads.end(), [&](const KernelLoad& l) {
+      return f.prog_type != BPF_PROG_TYPE_TRACING && l.function->prog_type == f.prog_type &&
+             l.instructions == load.instructions;
+    });
+    if (same == loads.end()) same = loads.insert(loads.end(), std::move(load));
+    uses.emplace_back(f.name, static_cast<size_t>(same - loads.begin()));
   }
+  if (auto r = program->load_in_parallel(object, loads); !r) return r.error();
+  for (const auto& [function, index] : uses) program->functions_[function] = loads[index].fd.get();
+  for (KernelLoad& l : loads) program->loaded_.push_back(std::move(l.fd));
   return program;
 }
 
@@ -113,53 +128,69 @@ Result<void> BpfProgram::create_maps(const CompiledObject& object) {
   return {};
 }
 
-Result<void> BpfProgram::load_function(const CompiledObject& object, const CompiledFunction& f,
-                                       int attach_btf_id) {
+std::vector<uint8_t> BpfProgram::patched(const CompiledObject& object,
+                                         const CompiledFunction& f) const {
   std::vector<bpf_insn> insns(f.instructions.size() / sizeof(bpf_insn));
   std::memcpy(insns.data(), f.instructions.data(), f.instructions.size());
   for (const MapReference& ref : f.map_references)
     insns[ref.instruction].imm = maps_.at(object.maps[ref.map].name).get();
   std::vector<uint8_t> bytes(f.instructions.size());
   std::memcpy(bytes.data(), insns.data(), bytes.size());
-  if (f.prog_type != BPF_PROG_TYPE_TRACING)  // each fentry program has its own target
-    for (const Loaded& same : loaded_)
-      if (same.prog_type == f.prog_type && same.instructions == bytes) {
-        functions_[f.name] = same.fd.get();
-        return {};
-      }
+  return bytes;
+}
 
+// The verifier runs in the loading thread, and exec's two large programs
+// take it 40 and 17 ms here: loaded side by side on two CPUs, the start
+// waits for the longest only. A few threads take the loads in turn (funcmon
+// may have thousands of fentry programs).
+Result<void> BpfProgram::load_in_parallel(const CompiledObject& object,
+                                          std::vector<KernelLoad>& loads) const {
+  std::atomic<size_t> next{0};
+  const auto work = [&] {
+    for (size_t i = next++; i < loads.size(); i = next++) load_in_kernel(object, loads[i]);
+  };
+  const size_t threads =
+      std::min<size_t>(loads.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> helpers;
+  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  work();
+  for (std::thread& t : helpers) t.join();
+  for (const KernelLoad& l : loads)
+    if (!l.fd) return l.error;
+  return {};
+}
+
+void BpfProgram::load_in_kernel(const CompiledObject& object, KernelLoad& load) const {
+  const CompiledFunction& f = *load.function;
   bpf_prog_load_opts opts{};
   opts.sz = sizeof opts;
   if (f.prog_type == BPF_PROG_TYPE_TRACING) {
     opts.expected_attach_type = BPF_TRACE_FENTRY;
-    opts.attach_btf_id = static_cast<__u32>(attach_btf_id);
+    opts.attach_btf_id = static_cast<__u32>(load.attach_btf_id);
   } else {
     opts.kern_version = object.kernel_version;
   }
   const auto type = static_cast<bpf_prog_type>(f.prog_type);
   const std::string kernel_name = object_name(f.name);
-  UniqueFd fd(bpf_prog_load(type, kernel_name.c_str(), object.license.c_str(), insns.data(),
-                            insns.size(), &opts));
-  if (!fd) {
-    const int err = errno;
-    // Again with the verifier's log, only to say why.
-    std::string log(1 << 20, '\0');
-    opts.log_level = 1;
-    opts.log_buf = log.data();
-    opts.log_size = static_cast<__u32>(log.size());
-    UniqueFd(bpf_prog_load(type, kernel_name.c_str(), object.license.c_str(), insns.data(),
-                           insns.size(), &opts));
-    log.resize(std::strlen(log.c_str()));
-    if (!log.empty()) log_debug("verifier on " + f.name + ":\n" + log);
-    std::string reason = std::strerror(err);
-    if (!log.empty()) reason += " | " + last_lines(log, 2);
-    return Error::runtime(
-        "the kernel refused the " + name_ + " BPF program (" + f.name + "): " + reason,
-        "run with --verbose for the verifier's log");
-  }
-  functions_[f.name] = fd.get();
-  loaded_.push_back({f.prog_type, std::move(bytes), std::move(fd)});
-  return {};
+  const auto* insns = reinterpret_cast<const bpf_insn*>(load.instructions.data());
+  const size_t count = load.instructions.size() / sizeof(bpf_insn);
+  load.fd = UniqueFd(
+      bpf_prog_load(type, kernel_name.c_str(), object.license.c_str(), insns, count, &opts));
+  if (load.fd) return;
+  const int err = errno;
+  // Again with the verifier's log, only to say why.
+  std::string log(1 << 20, '\0');
+  opts.log_level = 1;
+  opts.log_buf = log.data();
+  opts.log_size = static_cast<__u32>(log.size());
+  UniqueFd(bpf_prog_load(type, kernel_name.c_str(), object.license.c_str(), insns, count, &opts));
+  log.resize(std::strlen(log.c_str()));
+  if (!log.empty()) log_debug("verifier on " + f.name + ":\n" + log);
+  std::string reason = std::strerror(err);
+  if (!log.empty()) reason += " | " + last_lines(log, 2);
+  load.error =
+      Error::runtime("the kernel refused the " + name_ + " BPF program (" + f.name + "): " + reason,
+                     "run with --verbose for the verifier's log");
 }
 
 BpfProgram::~BpfProgram() {

@@ -72,8 +72,17 @@ class BpfProgram {
  private:
   BpfProgram() = default;
   Result<void> create_maps(const CompiledObject& object);
-  Result<void> load_function(const CompiledObject& object, const CompiledFunction& function,
-                             int attach_btf_id);
+  // One BPF_PROG_LOAD: a function's code with the map fds patched in.
+  struct KernelLoad {
+    const CompiledFunction* function;
+    std::vector<uint8_t> instructions;
+    int attach_btf_id;
+    UniqueFd fd;  // set when loaded
+    Error error;  // why not, otherwise
+  };
+  std::vector<uint8_t> patched(const CompiledObject& object, const CompiledFunction& f) const;
+  Result<void> load_in_parallel(const CompiledObject& object, std::vector<KernelLoad>& loads) const;
+  void load_in_kernel(const CompiledObject& object, KernelLoad& load) const;
   // The map's fd, or an error naming the map when the program has none.
   Result<int> map_fd(const std::string& name) const;
 
@@ -83,12 +92,7 @@ class BpfProgram {
   // Functions whose instructions come out the same (libbcc makes one per
   // TRACEPOINT_PROBE, though execve and execveat share their code) are
   // loaded once: the verifier's time is most of a cached start.
-  struct Loaded {
-    uint32_t prog_type;
-    std::vector<uint8_t> instructions;  // with the map fds in
-    UniqueFd fd;
-  };
-  std::vector<Loaded> loaded_;
+  std::vector<UniqueFd> loaded_;
   std::map<std::string, int> functions_;  // program fds by function name
   std::vector<HookSpec> attached_;
   std::vector<UniqueFd> links_;  // one per attached hook
