@@ -17,6 +17,8 @@
 #include <system_error>
 #include <vector>
 
+#include "core/file_bytes.h"
+
 namespace ebpfmon {
 namespace fs = std::filesystem;
 
@@ -220,24 +222,20 @@ Result<void> write_vmlinux_h(const fs::path& btf_path, const fs::path& out_path)
 // runs at every start (the program cache's key holds it), so it mixes
 // eight bytes at a time: a few ms for the kernel's 6 MB.
 Result<std::string> btf_fingerprint(const fs::path& btf_path) {
-  std::ifstream in(btf_path, std::ios::binary);
-  if (!in) return io_error(btf_path, "read");
+  auto bytes = FileBytes::open(btf_path.string());
+  if (!bytes) return io_error(btf_path, "read");
   uint64_t h = 1469598103934665603ULL;
-  std::vector<char> buf(1 << 20);
-  uint64_t total = 0;
-  while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
-    const size_t n = static_cast<size_t>(in.gcount());
-    total += n;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-      uint64_t word;
-      std::memcpy(&word, buf.data() + i, sizeof word);
-      h = (h ^ word) * 0x9e3779b97f4a7c15ULL;
-      h ^= h >> 29;
-    }
-    for (; i < n; ++i) h = (h ^ static_cast<unsigned char>(buf[i])) * 1099511628211ULL;
+  const char* data = bytes->data();
+  const size_t n = bytes->size();
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, data + i, sizeof word);
+    h = (h ^ word) * 0x9e3779b97f4a7c15ULL;
+    h ^= h >> 29;
   }
-  h ^= total;
+  for (; i < n; ++i) h = (h ^ static_cast<unsigned char>(data[i])) * 1099511628211ULL;
+  h ^= n;
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
   return std::string(hex);

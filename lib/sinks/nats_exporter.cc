@@ -239,13 +239,15 @@ bool NatsExporter::enqueue(const std::string& monitor, uint64_t seq, std::string
   return false;
 }
 
-void NatsExporter::spool_queue_locked() {
-  if (queue_.empty()) return;
-  // The queue is older than the spool only while nothing is spooled behind it.
-  while (!queue_.empty()) {
-    if (!spool_->append(queue_.front())) ++counts_.lost;
-    queue_.pop_front();
-  }
+// Whatever is spooled is newer than the queue: the event loop spools only
+// once the queue is full, and queues again only once both are empty. So the
+// queue, and before it a batch taken from it, go ahead of the spool.
+void NatsExporter::spool_queue_locked(std::vector<SpoolRecord> unacked) {
+  if (unacked.empty() && queue_.empty()) return;
+  unacked.reserve(unacked.size() + queue_.size());
+  for (SpoolRecord& r : queue_) unacked.push_back(std::move(r));
+  queue_.clear();
+  counts_.lost += spool_->prepend(unacked);
   spooling_ = true;
 }
 
@@ -373,11 +375,7 @@ void NatsExporter::run() {
     if (from_spool) {
       if (done) spool_->pop(n);
     } else if (!done) {
-      // Not acked: keep them on disk, ahead of nothing newer than the queue.
-      for (auto& r : batch)
-        if (!spool_->append(r)) ++counts_.lost;
-      spool_queue_locked();
-      spooling_ = true;
+      spool_queue_locked(std::move(batch));  // not acked: on disk, oldest first
     }
   }
   std::lock_guard<std::mutex> lock(mutex_);

@@ -69,7 +69,8 @@ class NatsExporter {
   bool connect_once(bool at_start, Error* error);
   bool ensure_stream();
   bool publish_batch(std::vector<SpoolRecord>& batch);
-  void spool_queue_locked();
+  // Puts `unacked` (taken from the queue) and the queue ahead of the spool.
+  void spool_queue_locked(std::vector<SpoolRecord> unacked = {});
 
   ExportSettings settings_;
   std::string host_, run_id_;

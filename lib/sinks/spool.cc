@@ -122,22 +122,58 @@ fs::path Spool::chunk_path(uint64_t seq) const {
   return options_.directory / name;
 }
 
+fs::path Spool::progress_path(uint64_t seq) const {
+  char name[40];
+  std::snprintf(name, sizeof name, "chunk-%016llu.acked", static_cast<unsigned long long>(seq));
+  return options_.directory / name;
+}
+
+uint64_t Spool::read_progress(uint64_t seq) const {
+  auto text = read_file(progress_path(seq));
+  if (!text) return 0;
+  unsigned long long n = 0;
+  return std::sscanf(text->c_str(), "%llu", &n) == 1 ? n : 0;
+}
+
+// Replaced whole (rename), so a crash leaves the old count or the new one;
+// an old one only republishes what JetStream may still deduplicate.
+void Spool::write_progress(uint64_t seq, uint64_t records) {
+  const fs::path path = progress_path(seq);
+  const fs::path staging = path.string() + ".tmp";
+  UniqueFd fd(::open(staging.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+  const std::string text = std::to_string(records) + "\n";
+  if (!fd || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
+      ::rename(staging.c_str(), path.c_str()) != 0)
+    log_warning("spool " + path.string() + ": " + std::strerror(errno) +
+                " (a restart would publish this chunk's acked events again)");
+}
+
+void Spool::remove_chunk(uint64_t seq) {
+  std::error_code ec;
+  fs::remove(chunk_path(seq), ec);
+  fs::remove(progress_path(seq), ec);
+}
+
 // Every chunk is read once at start: its records are counted and a torn tail
 // (a crash between a write and its fsync) is cut off and counted as one lost
-// event, so the next appends and replays see only whole records.
+// event, so the next appends and replays see only whole records. The records
+// a chunk's progress file says were acked are skipped.
 Result<void> Spool::load_existing() {
-  std::vector<uint64_t> seqs;
+  std::vector<uint64_t> seqs, progress;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(options_.directory, ec)) {
     const std::string name = entry.path().filename().string();
     unsigned long long seq = 0;
     char tail[8] = {};
-    if (std::sscanf(name.c_str(), "chunk-%16llu.%6s", &seq, tail) == 2 &&
-        std::strcmp(tail, "spool") == 0)
-      seqs.push_back(seq);
+    if (std::sscanf(name.c_str(), "chunk-%16llu.%6s", &seq, tail) != 2) continue;
+    if (std::strcmp(tail, "spool") == 0) seqs.push_back(seq);
+    if (std::strcmp(tail, "acked") == 0) progress.push_back(seq);
+    if (std::strcmp(tail, "acked.") == 0) fs::remove(entry.path(), ec);  // a staging file
   }
   if (ec) return Error::runtime("spool " + options_.directory.string() + ": " + ec.message());
   std::sort(seqs.begin(), seqs.end());
+  for (uint64_t seq : progress)  // of a chunk that is gone
+    if (!std::binary_search(seqs.begin(), seqs.end(), seq)) fs::remove(progress_path(seq), ec);
   for (uint64_t seq : seqs) {
     auto bytes = read_file(chunk_path(seq));
     if (!bytes) return bytes.error();
@@ -147,14 +183,15 @@ Result<void> Spool::load_existing() {
       if (::truncate(chunk_path(seq).c_str(), static_cast<off_t>(decoded.good_bytes)) != 0)
         return Error::runtime(chunk_path(seq).string() + ": " + std::strerror(errno));
     }
-    next_seq_ = seq + 1;
-    if (decoded.records.empty()) {
-      fs::remove(chunk_path(seq), ec);
+    next_seq_ = std::max(next_seq_, seq + 1);
+    const uint64_t acked = read_progress(seq);
+    if (acked >= decoded.records.size()) {
+      remove_chunk(seq);
       continue;
     }
     chunks_.push_back({seq, decoded.good_bytes});
     bytes_ += decoded.good_bytes;
-    records_ += decoded.records.size();
+    records_ += decoded.records.size() - acked;
   }
   return {};
 }
@@ -171,6 +208,56 @@ bool Spool::start_chunk() {
     return false;
   }
   return true;
+}
+
+size_t Spool::prepend(const std::vector<SpoolRecord>& records) {
+  if (records.empty()) return 0;
+  const bool open_chunk = current_ && current_records_ > 0;
+  uint64_t front = 0;
+  if (!chunks_.empty())
+    front = chunks_.front().seq;
+  else if (open_chunk)
+    front = current_seq_;
+  size_t lost = 0;
+  // Nothing to go ahead of, or a spool from before kFirstSeq left no number
+  // below its first chunk: behind, which only matters to the order.
+  if (front <= 1) {
+    for (const SpoolRecord& r : records) lost += append(r) ? 0 : 1;
+    return lost;
+  }
+  const uint64_t seq = front - 1;
+  std::string bytes;
+  size_t kept = 0;
+  for (const SpoolRecord& r : records) {
+    std::string frame = encode_spool_record(r);
+    if (bytes_ + bytes.size() + frame.size() > options_.max_bytes) break;
+    bytes += frame;
+    ++kept;
+  }
+  lost = records.size() - kept;
+  if (kept == 0) return lost;
+  UniqueFd fd(
+      ::open(chunk_path(seq).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+  size_t done = 0;
+  while (fd && done < bytes.size()) {
+    const ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  if (!fd || done < bytes.size() || ::fsync(fd.get()) != 0) {
+    log_warning("spool " + chunk_path(seq).string() + ": " + std::strerror(errno));
+    remove_chunk(seq);
+    return records.size();
+  }
+  chunks_.push_front({seq, bytes.size()});
+  bytes_ += bytes.size();
+  records_ += kept;
+  // The head now is the new chunk; the old one's progress is on disk.
+  head_.clear();
+  head_pos_ = 0;
+  head_loaded_ = false;
+  return lost;
 }
 
 bool Spool::append(const SpoolRecord& record) {
@@ -220,7 +307,7 @@ bool Spool::load_head() {
     return false;
   }
   head_ = decode_spool_chunk(*bytes).records;
-  head_pos_ = 0;
+  head_pos_ = std::min<uint64_t>(read_progress(chunks_.front().seq), head_.size());
   head_loaded_ = true;
   return true;
 }
@@ -237,9 +324,11 @@ void Spool::pop(size_t n) {
   n = std::min(n, head_.size() - head_pos_);
   head_pos_ += n;
   records_ -= std::min<uint64_t>(records_, n);
-  if (head_pos_ < head_.size()) return;
-  std::error_code ec;
-  fs::remove(chunk_path(chunks_.front().seq), ec);
+  if (head_pos_ < head_.size()) {
+    write_progress(chunks_.front().seq, head_pos_);
+    return;
+  }
+  remove_chunk(chunks_.front().seq);
   bytes_ -= std::min(bytes_, chunks_.front().bytes);
   chunks_.pop_front();
   head_.clear();

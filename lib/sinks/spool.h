@@ -3,6 +3,9 @@
 // (<dir>/chunk-<16 digits>.spool, 0600, in a 0700 directory); each record is
 // framed as length (u32 LE) + CRC32 of the payload (u32 LE) + payload, so a
 // torn tail left by a crash is found by its CRC on the next open and counted.
+// How many records of the oldest chunk were acked is kept beside it
+// (chunk-<16 digits>.acked), so a restart replays only the rest. Chunks are
+// numbered from kFirstSeq up, which leaves numbers below for prepend().
 // Not thread-safe: its owner serialises access.
 #pragma once
 
@@ -47,8 +50,14 @@ class Spool {
   // left, drops a torn tail (counted in torn_records()).
   static Result<std::unique_ptr<Spool>> open(const Options& options);
 
+  static constexpr uint64_t kFirstSeq = uint64_t{1} << 40;
+
   // False when the spool is full (the caller counts the event lost).
   bool append(const SpoolRecord& record);
+  // Puts records ahead of everything spooled, in their order (events older
+  // than the spool's: an unacked batch, the in-memory queue), as one new
+  // chunk, fsynced. Returns how many did not fit (the caller counts them lost).
+  size_t prepend(const std::vector<SpoolRecord>& records);
   bool empty() const { return records_ == 0; }
   uint64_t bytes() const { return bytes_; }
   uint64_t records() const { return records_; }
@@ -57,7 +66,7 @@ class Spool {
   // Closes the chunk being written when it is the only one left.
   std::vector<SpoolRecord> peek(size_t max);
   // Removes the first n records peek() returned; a chunk whose records are
-  // all gone is deleted.
+  // all gone is deleted, else its progress file says how many are gone.
   void pop(size_t n);
   // fsyncs the chunk being written (called periodically and on close).
   void sync();
@@ -72,6 +81,10 @@ class Spool {
   void close_current();
   bool load_head();
   std::filesystem::path chunk_path(uint64_t seq) const;
+  std::filesystem::path progress_path(uint64_t seq) const;
+  uint64_t read_progress(uint64_t seq) const;
+  void write_progress(uint64_t seq, uint64_t records);
+  void remove_chunk(uint64_t seq);
 
   struct Chunk {
     uint64_t seq;
@@ -83,7 +96,7 @@ class Spool {
   uint64_t current_seq_ = 0;
   uint64_t current_bytes_ = 0;
   uint64_t current_records_ = 0;
-  uint64_t next_seq_ = 1;
+  uint64_t next_seq_ = kFirstSeq;
   // The oldest chunk's records, loaded for replay; head_pos_ of them are popped.
   std::vector<SpoolRecord> head_;
   size_t head_pos_ = 0;

@@ -131,3 +131,82 @@ TEST_CASE("spool: full means append refuses") {
   CHECK_FALSE((*spool)->append(record(3)));
   CHECK((*spool)->records() == 2);
 }
+
+namespace {
+
+// Every record the spool will give, popping as a publisher would.
+std::vector<std::string> drain_ids(Spool& spool) {
+  std::vector<std::string> ids;
+  for (auto batch = spool.peek(7); !batch.empty(); batch = spool.peek(7)) {
+    for (const auto& r : batch) ids.push_back(r.msg_id);
+    spool.pop(batch.size());
+  }
+  return ids;
+}
+
+std::vector<std::string> ids_of(int from, int to) {
+  std::vector<std::string> ids;
+  for (int i = from; i < to; ++i) ids.push_back(record(i).msg_id);
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("spool: acked records of a chunk are not replayed after a reopen") {
+  SpoolDir dir;
+  {
+    auto spool = Spool::open(options(dir.path()));
+    REQUIRE(spool);
+    for (int i = 0; i < 20; ++i) REQUIRE((*spool)->append(record(i)));
+    auto batch = (*spool)->peek(8);
+    REQUIRE(batch.size() == 8);
+    (*spool)->pop(8);  // acked; the chunk still holds 12
+    CHECK((*spool)->records() == 12);
+  }
+  auto spool = Spool::open(options(dir.path()));
+  REQUIRE(spool);
+  CHECK((*spool)->records() == 12);
+  CHECK(drain_ids(**spool) == ids_of(8, 20));
+  CHECK((*spool)->empty());
+  size_t files = 0;
+  for (const auto& entry : fs::directory_iterator(dir.path())) {
+    (void)entry;
+    ++files;
+  }
+  CHECK(files == 0);  // chunks and their progress files, all gone once acked
+}
+
+TEST_CASE("spool: prepend puts older records ahead of the spool, across chunks and a reopen") {
+  SpoolDir dir;
+  {
+    auto spool = Spool::open(options(dir.path(), 256));  // small chunks: several of them
+    REQUIRE(spool);
+    for (int i = 100; i < 130; ++i) REQUIRE((*spool)->append(record(i)));
+    auto batch = (*spool)->peek(3);
+    (*spool)->pop(3);  // 100..102 acked
+    std::vector<SpoolRecord> older;
+    for (int i = 50; i < 60; ++i) older.push_back(record(i));
+    CHECK((*spool)->prepend(older) == 0);
+    CHECK((*spool)->records() == 37);
+    std::vector<SpoolRecord> oldest{record(1), record(2)};
+    CHECK((*spool)->prepend(oldest) == 0);
+  }
+  auto spool = Spool::open(options(dir.path(), 256));
+  REQUIRE(spool);
+  std::vector<std::string> want = ids_of(1, 3);
+  for (const auto& id : ids_of(50, 60)) want.push_back(id);
+  for (const auto& id : ids_of(103, 130)) want.push_back(id);
+  CHECK(drain_ids(**spool) == want);
+}
+
+TEST_CASE("spool: prepend into an empty spool appends; into a full one counts what did not fit") {
+  SpoolDir dir;
+  const size_t frame = encode_spool_record(record(0)).size();
+  auto spool = Spool::open(options(dir.path(), 1 << 20, 5 * frame));
+  REQUIRE(spool);
+  CHECK((*spool)->prepend({record(8), record(9)}) == 0);  // frames of one size
+  CHECK((*spool)->prepend({record(1), record(2), record(3), record(4)}) == 1);  // one too many
+  CHECK(drain_ids(**spool) == std::vector<std::string>{record(1).msg_id, record(2).msg_id,
+                                                       record(3).msg_id, record(8).msg_id,
+                                                       record(9).msg_id});
+}
