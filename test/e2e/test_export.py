@@ -21,7 +21,8 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Tracer, check, finish, require_root, run, skip, summary_counts, tool  # noqa: E402
+from harness import (HeldChild, Tracer, check, finish, require_root, run, skip, summary_counts,  # noqa: E402
+                     tool)
 
 NATS_SERVER = shutil.which("nats-server")
 TRUE = "/bin/true"
@@ -216,6 +217,50 @@ def test_one_server(work):
         written, lost = summary_counts(tracer.stderr_text(), "exec") or (None, None)
         check(lost == 0 and written == len(messages),
               "one server: summary %s written, %s lost; the stream holds %d" % (written, lost, len(messages)))
+    finally:
+        server.stop()
+
+
+def test_syscalls(work):
+    """syscallmon's events reach the stream too: a child whose pid is known
+    makes 300 failed openat calls; the stream holds exactly those, with the
+    syscall fields, subject ebpfmon.<host>.syscall and their own ids."""
+    server = NatsServer(os.path.join(work, "store"))
+    calls = 300
+
+    def open_missing():
+        for i in range(calls):
+            try:
+                os.open("/nonexistent/ebpfmon-export-%d" % i, os.O_RDONLY)
+            except FileNotFoundError:
+                pass
+
+    try:
+        child = HeldChild([open_missing], "ebpfmon-xsys")
+        tracer = Tracer([tool("syscallmon"), "-q", "--pid", str(child.pid), "--syscall", "openat",
+                         "--errors-only", "--max-rate", "0",
+                         "-c", write_config(work, os.path.join(work, "spool")),
+                         "-o", os.path.join(work, "out"), "--export", server.url])
+        child.go()
+        time.sleep(1)
+        rc = tracer.stop()
+        check(rc == 0, "syscalls: exit 0, got %d: %s" % (rc, tracer.stderr_text()))
+        messages = stream_messages(server.port)
+        mine = [(subject, h, o) for subject, h, o in messages if o.get("pid") == child.pid]
+        check(len(mine) == calls and len(messages) == calls,
+              "syscalls: the stream holds exactly the %d failed openat calls (%d, %d of the child)"
+              % (calls, len(messages), len(mine)))
+        check(all(o.get("syscall_name") == "openat" and o.get("error_name") == "ENOENT" and
+                  o.get("is_error") is True and o.get("monitor") == "syscall" and
+                  o.get("host") == HOST and s == "ebpfmon.%s.syscall" % HOST for s, _, o in mine),
+              "syscalls: each is openat, ENOENT, with host and monitor, on ebpfmon.<host>.syscall")
+        ids = [h.get("Nats-Msg-Id", "") for _, h, _ in mine]
+        check(len(set(ids)) == calls and all(re.fullmatch(r"%s:[0-9a-f]{16}:syscall:\d+" % re.escape(HOST), i)
+                                              for i in ids),
+              "syscalls: every message has its own id host:run:syscall:seq, e.g. %s" % ids[:1])
+        written, lost = summary_counts(tracer.stderr_text(), "syscall") or (None, None)
+        check(written == calls and lost == 0,
+              "syscalls: the summary says %s written, %s lost" % (written, lost))
     finally:
         server.stop()
 
@@ -415,11 +460,61 @@ def test_wrong_credentials(work):
         server.stop()
 
 
+def make_tls_files(work):
+    """A CA, and a server certificate for 127.0.0.1 signed by it (openssl)."""
+    def openssl(*args):
+        subprocess.run(["openssl"] + list(args), check=True, cwd=work,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+            "/CN=ebpfmon test CA", "-keyout", "ca.key", "-out", "ca.pem")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+            "-keyout", "server.key", "-out", "server.csr")
+    with open(os.path.join(work, "san.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-days", "1", "-extfile", "san.ext", "-out", "server.pem")
+    return {n: os.path.join(work, n) for n in ("ca.pem", "server.pem", "server.key")}
+
+
+def test_tls(work):
+    """A TLS-only server: with export.nats.tls.ca naming its CA every event
+    is acked; without it the handshake fails: one line, exit 1."""
+    if not shutil.which("openssl"):
+        print("test_tls: skipped: openssl is not installed", flush=True)
+        return
+    files = make_tls_files(work)
+    server = NatsServer(os.path.join(work, "store"),
+                        extra=["--tls", "--tlscert", files["server.pem"], "--tlskey", files["server.key"]])
+    url = "tls://127.0.0.1:%d" % server.port
+    spool = os.path.join(work, "spool")
+    try:
+        config = write_config(work, spool, extra="    tls:\n      ca: %s\n" % files["ca.pem"])
+        tracer = Tracer([tool("execmon"), "-q", "--comm", "true", "-c", config,
+                         "-o", os.path.join(work, "out"), "--export", url])
+        execs("tls", 0, 50)
+        time.sleep(1)
+        rc = tracer.stop()
+        err = tracer.stderr_text()
+        m = re.search(r"^export: (\d+) published, (\d+) acked", err, re.M)
+        check(rc == 0 and m is not None and int(m.group(2)) >= 50 and int(m.group(1)) == int(m.group(2)),
+              "tls: with the CA, exit 0 and every event acked (%d: %s)" % (rc, m and m.group(0)))
+        check(spool_bytes(work) == 0, "tls: nothing left in the spool")
+        config = write_config(work, spool)
+        r = run([tool("execmon"), "-q", "-c", config, "-o", os.path.join(work, "out2"),
+                 "--export", url, "-d", "1"], timeout=60)
+        lines = [l for l in r.stderr.splitlines() if "TLS" in l]
+        check(r.returncode == 1 and len(lines) == 1 and "TLS failed" in lines[0],
+              "tls: without the CA, one line saying TLS failed and exit 1 (%d: %s)"
+              % (r.returncode, r.stderr.strip()[-300:]))
+    finally:
+        server.stop()
+
+
 def main():
     require_root()
     if not NATS_SERVER:
         skip("nats-server is not installed (scripts/install-deps)")
-    tests = [test_bad_url, test_one_server, test_wrong_credentials, test_never_up,
+    tests = [test_bad_url, test_one_server, test_syscalls, test_wrong_credentials, test_tls, test_never_up,
              test_kill9_while_down, test_server_restart, test_cluster_leader_killed, test_daemon_status]
     only = sys.argv[1:]
     for t in tests:
