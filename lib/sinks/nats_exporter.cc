@@ -14,6 +14,10 @@ namespace {
 constexpr size_t kQueueMax = 65536;   // events waiting in memory for the thread
 constexpr size_t kWindow = 512;       // unacked async publishes at a time
 constexpr int64_t kAckWaitMs = 5000;  // a batch's acks not back by then are retried
+// A batch waits this long for more events before it is published (unless
+// the window fills): at a steady trickle each batch otherwise held one event,
+// and every batch costs a round of thread wake-ups and a wait for its acks.
+constexpr auto kLinger = std::chrono::milliseconds(2);
 
 // Set by the first NatsExporter::start, before any other call into it.
 const NatsLibrary* nats = nullptr;
@@ -229,7 +233,7 @@ bool NatsExporter::enqueue(const std::string& monitor, uint64_t seq, std::string
   std::lock_guard<std::mutex> lock(mutex_);
   if (!spooling_ && queue_.size() < kQueueMax) {
     queue_.push_back(std::move(record));
-    if (queue_.size() == 1) wake_.notify_one();
+    if (queue_.size() == 1 || queue_.size() == kWindow) wake_.notify_one();
     return true;
   }
   // Behind whatever is spooled already, so the order holds.
@@ -354,6 +358,8 @@ void NatsExporter::run() {
     bool from_spool = false;
     {
       std::unique_lock<std::mutex> lock(mutex_);
+      if (!queue_.empty() && queue_.size() < kWindow && !stopping_)
+        wake_.wait_for(lock, kLinger, [this] { return queue_.size() >= kWindow || stopping_; });
       if (!queue_.empty()) {
         while (!queue_.empty() && batch.size() < kWindow) {
           batch.push_back(std::move(queue_.front()));
