@@ -1,14 +1,8 @@
 #include "bpf/kernel_btf.h"
 
-#include <fcntl.h>
 #include <linux/btf.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstring>
-
-#include "core/unique_fd.h"
 
 namespace ebpfmon {
 namespace {
@@ -56,7 +50,7 @@ KernelBtf::KernelBtf() {
   if (auto bytes = FileBytes::open("/sys/kernel/btf/vmlinux")) index(std::move(*bytes));
 }
 
-KernelBtf::KernelBtf(std::vector<char> raw) {
+KernelBtf::KernelBtf(std::string raw) {
   index(FileBytes(std::move(raw)));
 }
 

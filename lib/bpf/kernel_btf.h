@@ -23,7 +23,7 @@ class KernelBtf {
  public:
   KernelBtf();  // empty when the kernel has no BTF, or BTF it cannot read
   // The same over a BTF blob (tests).
-  explicit KernelBtf(std::vector<char> raw);
+  explicit KernelBtf(std::string raw);
   bool available() const { return !types_.empty(); }
   // Byte offset of `member` in `struct type`; nothing without BTF, struct or member.
   std::optional<int64_t> member_offset(const char* type, const char* member) const;

@@ -140,7 +140,7 @@ std::vector<uint8_t> BpfProgram::patched(const CompiledObject& object,
 }
 
 // The verifier runs in the loading thread, and exec's two large programs
-// take it 40 and 17 ms here: loaded side by side on two CPUs, the start
+// take it about 45 and 20 ms here: loaded side by side on two CPUs, the start
 // waits for the longest only. A few threads take the loads in turn (funcmon
 // may have thousands of fentry programs).
 Result<void> BpfProgram::load_in_parallel(const CompiledObject& object,

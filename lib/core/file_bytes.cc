@@ -9,6 +9,7 @@
 #include <cstring>
 #include <utility>
 
+#include "core/fd_io.h"
 #include "core/unique_fd.h"
 
 namespace ebpfmon {
@@ -28,19 +29,10 @@ Result<FileBytes> FileBytes::open(const std::string& path) {
       return bytes;
     }
   }
-  // Not mappable: read it, sized by st_size when the file has one.
-  std::vector<char> owned(st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0);
-  size_t done = 0;
-  for (;;) {
-    if (done == owned.size()) owned.resize(owned.size() + (1 << 16));
-    const ssize_t n = ::read(fd.get(), owned.data() + done, owned.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error::runtime("cannot read " + path + ": " + std::strerror(errno));
-    if (n == 0) break;
-    done += static_cast<size_t>(n);
-  }
-  owned.resize(done);
-  bytes.owned_ = std::move(owned);
+  // Not mappable: read it.
+  if (st.st_size > 0) bytes.owned_.reserve(static_cast<size_t>(st.st_size));
+  if (!read_all(fd.get(), bytes.owned_))
+    return Error::runtime("cannot read " + path + ": " + std::strerror(errno));
   return bytes;
 }
 

@@ -6,7 +6,6 @@
 
 #include <cstddef>
 #include <string>
-#include <vector>
 
 #include "core/result.h"
 
@@ -15,7 +14,7 @@ namespace ebpfmon {
 class FileBytes {
  public:
   static Result<FileBytes> open(const std::string& path);
-  explicit FileBytes(std::vector<char> bytes) : owned_(std::move(bytes)) {}
+  explicit FileBytes(std::string bytes) : owned_(std::move(bytes)) {}
   FileBytes() = default;
   FileBytes(FileBytes&& other) noexcept;
   FileBytes& operator=(FileBytes&& other) noexcept;
@@ -30,7 +29,7 @@ class FileBytes {
   void unmap();
   const char* mapped_ = nullptr;
   size_t mapped_size_ = 0;
-  std::vector<char> owned_;
+  std::string owned_;
 };
 
 }  // namespace ebpfmon

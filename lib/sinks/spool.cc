@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/fd_io.h"
 #include "core/log.h"
 
 namespace ebpfmon {
@@ -56,16 +57,9 @@ bool decode_payload(const std::string& bytes, size_t at, size_t n, SpoolRecord& 
 
 Result<std::string> read_file(const fs::path& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-  if (!fd) return Error::runtime(path.string() + ": " + std::strerror(errno));
   std::string bytes;
-  char buf[1 << 16];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error::runtime(path.string() + ": " + std::strerror(errno));
-    if (n == 0) break;
-    bytes.append(buf, static_cast<size_t>(n));
-  }
+  if (!fd || !read_all(fd.get(), bytes))
+    return Error::runtime(path.string() + ": " + std::strerror(errno));
   return bytes;
 }
 
@@ -142,8 +136,7 @@ void Spool::write_progress(uint64_t seq, uint64_t records) {
   const fs::path staging = path.string() + ".tmp";
   UniqueFd fd(::open(staging.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
   const std::string text = std::to_string(records) + "\n";
-  if (!fd || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
-      ::rename(staging.c_str(), path.c_str()) != 0)
+  if (!fd || !write_all(fd.get(), text) || ::rename(staging.c_str(), path.c_str()) != 0)
     log_warning("spool " + path.string() + ": " + std::strerror(errno) +
                 " (a restart would publish this chunk's acked events again)");
 }
@@ -238,14 +231,7 @@ size_t Spool::prepend(const std::vector<SpoolRecord>& records) {
   if (kept == 0) return lost;
   UniqueFd fd(
       ::open(chunk_path(seq).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
-  size_t done = 0;
-  while (fd && done < bytes.size()) {
-    const ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
-  }
-  if (!fd || done < bytes.size() || ::fsync(fd.get()) != 0) {
+  if (!fd || !write_all(fd.get(), bytes) || ::fsync(fd.get()) != 0) {
     log_warning("spool " + chunk_path(seq).string() + ": " + std::strerror(errno));
     remove_chunk(seq);
     return records.size();
