@@ -21,7 +21,15 @@
 #define EXEC_MAX_ARGS_LIMIT 1024
 #define EXEC_ARGS_BYTES_MIN 256
 #define EXEC_ARGS_BYTES_LIMIT 32768
-/* A failed exec's argc is counted by walking argv up to this many pointers. */
+/* A failed exec's argv: its first EXEC_ARGV_WALK pointers are read one at a
+ * time (the strings of the first EXEC_MAX_ARGS kept), then up to
+ * EXEC_ARGC_SCAN more are counted, EXEC_ARGV_BLOCK at a time. */
+#define EXEC_ARGV_BLOCK 16
+#if EXEC_MAX_ARGS < EXEC_ARGV_BLOCK
+#define EXEC_ARGV_WALK EXEC_ARGV_BLOCK
+#else
+#define EXEC_ARGV_WALK EXEC_MAX_ARGS
+#endif
 #define EXEC_ARGC_SCAN 1024
 #define EXEC_FILENAME_LEN 512
 

@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <thread>
 
 #include "bpf/system.h"
 
@@ -36,26 +35,28 @@ Result<UniqueFd> attach_perf_event(int prog_fd, perf_event_attr& attr, const std
 
 }  // namespace
 
-void detach_in_background(UniqueFd attachment) {
-  std::thread([fd = std::move(attachment)]() mutable { fd.reset(); }).detach();
-}
-
 unsigned kprobe_pmu_type() {
   std::ifstream type_file("/sys/bus/event_source/devices/kprobe/type");
   unsigned type = 0;
   return type_file >> type ? type : 0;
 }
 
-Result<UniqueFd> attach_tracepoint(int prog_fd, const std::string& category_and_name) {
+Result<unsigned long long> tracepoint_id(const std::string& category_and_name) {
   const std::string dir = tracepoint_dir(category_and_name);
   std::ifstream id_file(dir + "/id");
   unsigned long long id = 0;
   if (dir.empty() || !(id_file >> id))
     return Error::runtime("tracefs has no tracepoint " + category_and_name +
                           " (is tracefs mounted at /sys/kernel/tracing?)");
+  return id;
+}
+
+Result<UniqueFd> attach_tracepoint(int prog_fd, const std::string& category_and_name) {
+  auto id = tracepoint_id(category_and_name);
+  if (!id) return id.error();
   perf_event_attr attr{};
   attr.type = PERF_TYPE_TRACEPOINT;
-  attr.config = id;
+  attr.config = *id;
   attr.sample_period = 1;
   return attach_perf_event(prog_fd, attr, "tracepoint " + category_and_name);
 }

@@ -19,10 +19,8 @@ Result<UniqueFd> attach_kprobe(int prog_fd, const std::string& function);
 // A tracing program loaded with its target's BTF id; the link is the trampoline.
 Result<UniqueFd> attach_fentry(int prog_fd);
 
-// Closes an attachment on a thread of its own. Detaching from a perf event
-// waits for an RCU grace period in the kernel (measured: 70 ms on 6.18), a
-// wait a capability probe need not add to start-up.
-void detach_in_background(UniqueFd attachment);
+// The tracepoint's perf event id, from tracefs.
+Result<unsigned long long> tracepoint_id(const std::string& category_and_name);
 
 // The kprobe PMU's perf event type, or 0 when the kernel has no kprobes.
 unsigned kprobe_pmu_type();

@@ -1,6 +1,7 @@
-// What this kernel lets us do, found out by doing it: each hook type is
-// tried for real with a two-instruction program (as libbpf-tools and
-// bpftrace's BPFfeature do), once, and the answer cached.
+// What this kernel lets us do, found out by doing it: each program type is
+// loaded for real as a two-instruction program (as libbpf-tools and
+// bpftrace's BPFfeature do), once, and the answer cached. Only fentry is
+// also attached: loading it says nothing about the trampolines.
 #pragma once
 
 #include <array>

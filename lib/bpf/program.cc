@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <set>
 #include <sstream>
@@ -174,9 +175,23 @@ void BpfProgram::load_in_kernel(const CompiledObject& object, KernelLoad& load) 
   const std::string kernel_name = object_name(f.name);
   const auto* insns = reinterpret_cast<const bpf_insn*>(load.instructions.data());
   const size_t count = load.instructions.size() / sizeof(bpf_insn);
+  const auto start = std::chrono::steady_clock::now();
   load.fd = UniqueFd(
       bpf_prog_load(type, kernel_name.c_str(), object.license.c_str(), insns, count, &opts));
-  if (load.fd) return;
+  if (load.fd) {
+    // The verifier's work is most of a warm start: worth seeing per program.
+    if (log_enabled(LogLevel::Debug)) {
+      const std::chrono::duration<double, std::milli> took =
+          std::chrono::steady_clock::now() - start;
+      bpf_prog_info info{};
+      uint32_t size = sizeof info;
+      bpf_obj_get_info_by_fd(load.fd.get(), &info, &size);
+      log_debug(name_ + ": the verifier took " + std::to_string(took.count()) + " ms over " +
+                std::to_string(info.verified_insns) + " instructions for " + f.name + " (" +
+                std::to_string(count) + " long)");
+    }
+    return;
+  }
   const int err = errno;
   // Again with the verifier's log, only to say why.
   std::string log(1 << 20, '\0');

@@ -152,6 +152,12 @@ def test_limits(tmp):
     many = reap(spawn([TRUE] + ["a%d" % i for i in range(40)]))
     long_one = reap(spawn([TRUE, "y" * 3000]))
     failed_many = reap(spawn(["/nonexistent/ebpfmon-x"] + ["f%d" % i for i in range(40)]))
+    # Past the pointers read one by one, a failed exec's argv is counted 16
+    # pointers at a time: counts on either side of those blocks, and one
+    # past the count's reach (argc then a lower bound, marked truncated).
+    failed_counts = {reap(spawn(["/nonexistent/ebpfmon-x"] + ["c"] * n)): n + 1
+                     for n in (14, 15, 16, 17, 30, 31, 32, 33, 47, 48, 100, 1000, 1023)}
+    failed_huge = reap(spawn(["/nonexistent/ebpfmon-x"] + ["h"] * 1500))
     check(t.stop() == 0, "limits run exits 0")
     records = [dict(zip(EXEC_COLUMNS, r)) for r in read_csv(output_files(out, "exec", "csv")[0])[1:]]
     by_pid = {r["pid"]: r for r in records}
@@ -166,6 +172,14 @@ def test_limits(tmp):
     check(r is not None and r["ret"] == "-2" and r["argc"] == "41" and r["truncated"] == "true"
           and len(r["argv"].split(" ")) == 5,
           "a failed exec is cut to the same limits with its real argc (got %s)" % ((r and (r["argv"], r["argc"])),))
+    for pid, argc in failed_counts.items():
+        r = by_pid.get(str(pid))
+        check(r is not None and r["ret"] == "-2" and r["argc"] == str(argc) and r["truncated"] == "true",
+              "a failed exec of %d arguments has argc %d (got %s)" % (argc, argc, r and r["argc"]))
+    r = by_pid.get(str(failed_huge))
+    check(r is not None and 1024 <= int(r["argc"]) < 1501 and r["truncated"] == "true",
+          "a failed exec of 1501 arguments counts at least 1024 of them, marked truncated (got %s)"
+          % ((r and (r["argc"], r["truncated"])),))
 
 
 def test_filters(tmp):
