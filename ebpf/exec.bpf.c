@@ -1,11 +1,14 @@
 /* execmon: every execve/execveat, successful or not.
  *
- * sys_enter remembers the caller's argv pointer. A successful exec is
- * reported at sched_process_exec, reading argv from the new mm
+ * sys_enter remembers the caller's argv pointer and argv[0]. A successful
+ * exec is reported at sched_process_exec, reading argv from the new mm
  * (arg_start..arg_end): the kernel has just copied it there, so it is
  * resident, whereas the caller's strings may not be mapped in a freshly forked
- * child. A failed exec is reported at sys_exit from the caller's memory, with
- * the caller's comm.
+ * child. For a script the kernel has by then replaced argv[0] with the
+ * interpreter, its #! argument and the script's path; the caller's argv[0],
+ * kept from sys_enter, goes in front and user space takes the two apart. A
+ * failed exec is reported at sys_exit from the caller's memory, with the
+ * caller's comm.
  *
  * The context (parent chain, cwd, exe, login, terminal, namespaces, cgroup)
  * is read here from the task, at exec time: a parent that exits a moment
@@ -29,7 +32,10 @@
 struct exec_start {
   const char *filename;
   const char *const *argv;
+  u32 argv0_size;  /* bytes of argv0 with its NUL; 0 when unreadable */
   u8 comm_matched; /* a comm filter can match the name before the exec */
+  u8 argv0_cut;
+  char argv0[EXEC_ARGV0_LEN];
 };
 
 /* LRU: a thread killed inside exec never reaches sys_exit; its entry must not
@@ -248,6 +254,14 @@ static __always_inline int exec_enter(const char *filename, const char *const *a
   start.filename = filename;
   start.argv = argv;
   start.comm_matched = ebpfmon_comm_allowed(comm);
+  const char *arg0 = NULL;
+  if (bpf_probe_read_user(&arg0, sizeof(arg0), argv) == 0 && arg0) {
+    long n = bpf_probe_read_user_str(start.argv0, sizeof(start.argv0), arg0);
+    if (n > 0) {
+      start.argv0_size = n;
+      start.argv0_cut = n == sizeof(start.argv0);
+    }
+  }
   if (exec_starts.update(&tid, &start) != 0)
     ebpfmon_count_loss(EBPFMON_LOSS_KERNEL_MAP);
   return 0;
@@ -383,39 +397,68 @@ TRACEPOINT_PROBE(syscalls, sys_exit_execveat) {
   return exec_exit(args, args->ret);
 }
 
-/* args: struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm */
-RAW_TRACEPOINT_PROBE(sched_process_exec) {
-  struct task_struct *task = (struct task_struct *)ctx->args[0];
-  u32 old_pid = (u32)ctx->args[1]; /* the thread that called exec */
-  struct linux_binprm *bprm = (struct linux_binprm *)ctx->args[2];
+/* BINPRM_FLAGS_PRESERVE_ARGV0 (5.12 on; the bit was unused before): a macro,
+ * which BTF does not carry. */
+#define EXEC_BINPRM_PRESERVE_ARGV0 (1 << 3)
 
-  u8 comm_matched = 0;
-  struct exec_start *start = exec_starts.lookup(&old_pid);
-  if (start) {
-    comm_matched = start->comm_matched;
-    exec_starts.delete(&old_pid);
+/* A script's argv as the caller passed it, in front of the kernel's: the
+ * caller's argv[0] from sys_enter, then whatever follows (*size counts it).
+ * Without it (sys_enter missed, or argv[0] unreadable) the flag alone says
+ * that the first string is not argv[0]. */
+static __always_inline void exec_put_caller_argv0(struct exec_event *e,
+                                                  const struct exec_start *start, u32 *size) {
+  e->flags |= EXEC_F_INTERPRETER;
+  *size = 0;
+  if (!start || start->argv0_size == 0) {
+    e->flags |= EXEC_F_ARG_UNREADABLE;
+    e->strings[0] = 0;
+    *size = 1;
+    return;
   }
+  if (start->argv0_cut)
+    e->flags |= EXEC_F_ARGV0_CUT;
+  bpf_probe_read_kernel(e->strings, EXEC_ARGV0_LEN, start->argv0);
+  *size = start->argv0_size & (EXEC_ARGV0_LEN * 2 - 1);
+}
+
+/* The new image's exec, with the caller's argv for a script. */
+static __always_inline void exec_report_new_image(void *ctx, struct task_struct *task,
+                                                  struct linux_binprm *bprm,
+                                                  const struct exec_start *start) {
 #ifdef EXEC_FAILS_ONLY
-  return 0; /* a successful exec: --fails wants only the others */
+  return; /* a successful exec: --fails wants only the others */
 #endif
   if (!ebpfmon_current_allowed(ebpfmon_current_tgid()))
-    return 0;
+    return;
   struct exec_event *e = exec_scratch_event();
   if (!e)
-    return 0;
+    return;
   exec_fill_task(e);
-  if (!comm_matched && !ebpfmon_comm_allowed(e->comm))
-    return 0;
+  if (!(start && start->comm_matched) && !ebpfmon_comm_allowed(e->comm))
+    return;
   e->ret = 0;
   e->flags = 0;
 
-  const char *filename = NULL;
+  const char *filename = NULL, *interp = NULL;
   int argc = 0;
   ebpfmon_read_kernel(filename, bprm, struct linux_binprm, filename);
+  ebpfmon_read_kernel(interp, bprm, struct linux_binprm, interp);
   ebpfmon_read_kernel(argc, bprm, struct linux_binprm, argc);
   if (bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), filename) < 0)
     e->filename[0] = 0;
   e->argc = argc;
+
+  /* interp is filename until an interpreter's loader (binfmt_script,
+   * binfmt_misc) names the program it runs instead. */
+  u32 front = 0;
+  if (interp != filename) {
+    unsigned int interp_flags = 0;
+    ebpfmon_read_kernel(interp_flags, bprm, struct linux_binprm, interp_flags);
+    if (interp_flags & EXEC_BINPRM_PRESERVE_ARGV0)
+      e->flags |= EXEC_F_INTERPRETER | EXEC_F_ARGV0_KEPT;
+    else
+      exec_put_caller_argv0(e, start, &front);
+  }
 
   struct mm_struct *mm = NULL;
   unsigned long arg_start = 0, arg_end = 0;
@@ -427,13 +470,24 @@ RAW_TRACEPOINT_PROBE(sched_process_exec) {
     len = EXEC_ARGS_BYTES;
     e->flags |= EXEC_F_TRUNCATED;
   }
-  if (len > 0 &&
-      bpf_probe_read_user(e->strings, len & (EXEC_STRINGS_AREA - 1), (void *)arg_start) != 0) {
+  if (len > 0 && bpf_probe_read_user(&e->strings[front], len & (EXEC_STRINGS_POW2 - 1),
+                                     (void *)arg_start) != 0) {
     len = 0;
     e->flags |= EXEC_F_ARG_UNREADABLE | EXEC_F_TRUNCATED;
   }
-  e->args_size = len;
+  e->args_size = front + len;
   exec_fill_context(e, task);
   ebpfmon_emit(ctx, e, exec_record_size(e));
+}
+
+/* args: struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm */
+RAW_TRACEPOINT_PROBE(sched_process_exec) {
+  struct task_struct *task = (struct task_struct *)ctx->args[0];
+  u32 old_pid = (u32)ctx->args[1]; /* the thread that called exec */
+  struct linux_binprm *bprm = (struct linux_binprm *)ctx->args[2];
+  struct exec_start *start = exec_starts.lookup(&old_pid);
+  exec_report_new_image(ctx, task, bprm, start);
+  if (start)
+    exec_starts.delete(&old_pid);
   return 0;
 }

@@ -32,6 +32,9 @@
 #endif
 #define EXEC_ARGC_SCAN 1024
 #define EXEC_FILENAME_LEN 512
+/* The caller's argv[0], read at sys_enter: for a script the kernel replaces
+ * it (binfmt_script) before any later hook can read it. */
+#define EXEC_ARGV0_LEN 256
 
 /* cwd and exe: each at most EXEC_PATH_BYTES of names and EXEC_PATH_DEPTH
  * names plus mount points crossed; a longer path is marked truncated. */
@@ -45,7 +48,8 @@
 #endif
 
 /* The strings area holds argv, then cwd's names, then exe's. Smallest power
- * of two >= EXEC_ARGS_BYTES + 2 * EXEC_PATH_BYTES; the area is twice that,
+ * of two >= EXEC_ARGS_BYTES + EXEC_ARGV0_LEN + 2 * EXEC_PATH_BYTES; the area
+ * is twice that,
  * so that a read of at most EXEC_ARGS_POW2 (or EXEC_NAME_BYTES) at any
  * offset below it stays inside the record. */
 #ifndef EXEC_STRINGS_POW2
@@ -60,6 +64,15 @@
 #define EXEC_F_EXE_TRUNCATED 0x10
 #define EXEC_F_CWD_DELETED 0x20
 #define EXEC_F_EXE_DELETED 0x40
+/* The kernel ran an interpreter for a script: argv in strings is the caller's
+ * argv[0], then the argv the kernel built for the interpreter (the
+ * interpreter, its #! argument, the script's path, the caller's argv[1..]),
+ * and argc is the kernel's count. User space takes the two apart. */
+#define EXEC_F_INTERPRETER 0x80
+#define EXEC_F_ARGV0_CUT 0x100 /* argv[0] was longer than EXEC_ARGV0_LEN - 1 */
+/* With EXEC_F_INTERPRETER: a binfmt_misc handler with the P flag kept the
+ * caller's argv[0] after the script's path, so none is put in front. */
+#define EXEC_F_ARGV0_KEPT 0x200
 
 struct exec_ancestor {
   __u32 pid;

@@ -34,13 +34,14 @@ enum Column : size_t {
   kAuid,
   kSessionid,
   kTty,
-  kCgroupId,                 // then cgroup, container_id, pod_uid
+  kCgroupId,  // then cgroup, container_id, pod_uid
   kMntns = kCgroupId + 4,
   kPidns,
   kVpid,
   kAncestors,
   kExecId,
-  kParentExecId
+  kParentExecId,
+  kInterpreter
 };
 
 // parent_exec_id: how many recent execs are remembered as "seen".
@@ -91,7 +92,8 @@ const Schema& ExecMonitor::schema() const {
                                      {"vpid", ValueType::UInt},
                                      {"ancestors", ValueType::ProcessChain},
                                      {"exec_id", ValueType::String},
-                                     {"parent_exec_id", ValueType::String}});
+                                     {"parent_exec_id", ValueType::String},
+                                     {"interpreter", ValueType::String}});
     return s;
   }();
   return schema;
@@ -185,7 +187,8 @@ Result<BpfMonitor::Plan> ExecMonitor::plan(Capabilities& caps) const {
       {"EXEC_MAX_ARGS", s.max_args},
       {"EXEC_ARGS_BYTES", s.max_arg_bytes},
       {"EXEC_ARGS_POW2", static_cast<int64_t>(next_pow2(s.max_arg_bytes))},
-      {"EXEC_STRINGS_POW2", static_cast<int64_t>(next_pow2(s.max_arg_bytes + 2 * EXEC_PATH_BYTES))},
+      {"EXEC_STRINGS_POW2",
+       static_cast<int64_t>(next_pow2(s.max_arg_bytes + EXEC_ARGV0_LEN + 2 * EXEC_PATH_BYTES))},
       {"EXEC_ANCESTORS", s.ancestors}};
   // Layouts no header declares, from BTF; without them the context is
   // thinner, and says so.
@@ -256,6 +259,33 @@ bool ExecMonitor::wanted(const Event& event) const {
   return true;
 }
 
+ExecMonitor::ScriptExec ExecMonitor::split_script_argv(std::vector<std::string> kernel,
+                                                       uint64_t kernel_argc,
+                                                       const std::string& filename,
+                                                       bool filename_cut,
+                                                       const std::optional<std::string>& argv0) {
+  auto is_path = [&](const std::string& s) {
+    return filename_cut ? s.compare(0, filename.size(), filename) == 0 : s == filename;
+  };
+  // The interpreter comes first: the path is looked for from the second string on.
+  size_t path = 1;
+  while (path < kernel.size() && !is_path(kernel[path])) ++path;
+  ScriptExec out;
+  out.complete = path < kernel.size();
+  const size_t interpreter_words = out.complete ? path : std::min<size_t>(kernel.size(), 1);
+  for (size_t i = 0; i < interpreter_words; ++i) out.interpreter += (i == 0 ? "" : " ") + kernel[i];
+  if (argv0) out.argv.push_back(*argv0);
+  // The kernel added the interpreter's words and the path, and took the
+  // caller's argv[0] out unless a binfmt_misc handler kept it.
+  const uint64_t added = (out.complete ? path + 1 : 2) - (argv0 ? 1 : 0);
+  if (out.complete)
+    out.argv.insert(out.argv.end(), std::make_move_iterator(kernel.begin() + path + 1),
+                    std::make_move_iterator(kernel.end()));
+  // Incomplete, argc is an upper bound: what follows the interpreter is unknown.
+  out.argc = std::max<uint64_t>(kernel_argc > added ? kernel_argc - added : 0, out.argv.size());
+  return out;
+}
+
 std::string ExecMonitor::unpack_path(const char* data, size_t size, bool truncated,
                                      bool deleted) {
   std::vector<std::string> names;
@@ -287,18 +317,37 @@ bool ExecMonitor::decode(const void* data, size_t size, Event& event) {
   const char* args = static_cast<const char*>(data) + kHeader;
 
   std::vector<std::string> argv;
-  const bool over_max_args = unpack_args(args, e.args_size, settings_.max_args, argv);
-  const bool truncated = over_max_args || (e.flags & (EXEC_F_TRUNCATED | EXEC_F_ARG_UNREADABLE)) ||
-                         argv.size() < e.argc;
+  uint64_t argc = e.argc;
+  std::string filename = c_string(e.filename, sizeof e.filename);
+  Value interpreter = NoValue{};
+  bool cut = e.flags & (EXEC_F_TRUNCATED | EXEC_F_ARG_UNREADABLE | EXEC_F_ARGV0_CUT);
+  if (e.flags & EXEC_F_INTERPRETER) {
+    unpack_args(args, e.args_size, e.args_size, argv);
+    std::optional<std::string> argv0;
+    if (!(e.flags & EXEC_F_ARGV0_KEPT) && !argv.empty()) {
+      argv0 = std::move(argv.front());
+      argv.erase(argv.begin());
+    }
+    ScriptExec script = split_script_argv(std::move(argv), e.argc, filename,
+                                          filename.size() == sizeof e.filename - 1, argv0);
+    argv = std::move(script.argv);
+    argc = script.argc;
+    interpreter = std::move(script.interpreter);
+    cut = cut || !script.complete || argv.size() > settings_.max_args;
+    if (argv.size() > settings_.max_args) argv.resize(settings_.max_args);
+  } else {
+    cut = unpack_args(args, e.args_size, settings_.max_args, argv) || cut;
+  }
   const Timestamp ts = clock().to_wall(e.ts_ns);
 
   event.values.resize(schema().fields.size());
   fill_task_values(event, {ts, e.comm, e.uid, e.pid, e.ppid});
   event.values[kRet] = int64_t{e.ret};
+  event.values[kTruncated] = cut || argv.size() < argc;
   event.values[kArgv] = std::move(argv);
-  event.values[kFilename] = c_string(e.filename, sizeof e.filename);
-  event.values[kArgc] = uint64_t{e.argc};
-  event.values[kTruncated] = truncated;
+  event.values[kFilename] = std::move(filename);
+  event.values[kArgc] = argc;
+  event.values[kInterpreter] = std::move(interpreter);
 
   event.values[kPcomm] = c_string(e.pcomm, sizeof e.pcomm);
   if (e.flags & EXEC_F_PATHS) {

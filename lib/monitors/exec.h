@@ -38,6 +38,23 @@ class ExecMonitor final : public BpfMonitor {
   // Returns true when more data than that was present (then truncated).
   static bool unpack_args(const char* data, size_t size, size_t max_args,
                           std::vector<std::string>& out);
+  // The argv the caller passed to exec a script, and the interpreter the
+  // kernel ran for it, from the argv the kernel built for the interpreter
+  // (`kernel`: the interpreter, its #! argument, for a nested script the
+  // next interpreter and so on, then the script's path `filename`, then the
+  // caller's argv[1..]) and the caller's argv[0] when the kernel dropped it
+  // (`argv0`; none where a binfmt_misc handler kept it). `filename_cut`:
+  // only a prefix of the path was read. `complete` is false when the path
+  // is not among the strings read (cut by the byte limit).
+  struct ScriptExec {
+    std::vector<std::string> argv;
+    std::string interpreter;
+    uint64_t argc = 0;
+    bool complete = false;
+  };
+  static ScriptExec split_script_argv(std::vector<std::string> kernel, uint64_t kernel_argc,
+                                      const std::string& filename, bool filename_cut,
+                                      const std::optional<std::string>& argv0);
   // A path from its names as the kernel packs them, last first ("b\0a\0"
   // is "/a/b"). A truncated one starts with ".../"; a deleted one ends with
   // " (deleted)", as /proc/PID/cwd shows it.

@@ -25,7 +25,7 @@ from harness import (Tracer, check, finish, output_files, read_csv, read_jsonl, 
 
 COLUMNS = ("timestamp,time_str,comm,uid,pid,ppid,ret,argv,filename,argc,truncated,pcomm,cwd,exe,path_truncated,"
            "auid,sessionid,tty,cgroup_id,cgroup,container_id,pod_uid,mntns,pidns,vpid,ancestors,exec_id,"
-           "parent_exec_id").split(",")
+           "parent_exec_id,interpreter").split(",")
 TRUE, SH = "/usr/bin/true", "/bin/sh"
 ME = os.getpid()
 MY_COMM = open("/proc/self/comm").read().strip()

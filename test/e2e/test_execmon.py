@@ -19,7 +19,7 @@ from harness import (Tracer, check, finish, output_files, read_csv, read_jsonl, 
 EXEC_COLUMNS = ["timestamp", "time_str", "comm", "uid", "pid", "ppid", "ret", "argv", "filename",
                 "argc", "truncated", "pcomm", "cwd", "exe", "path_truncated", "auid", "sessionid",
                 "tty", "cgroup_id", "cgroup", "container_id", "pod_uid", "mntns", "pidns", "vpid",
-                "ancestors", "exec_id", "parent_exec_id"]
+                "ancestors", "exec_id", "parent_exec_id", "interpreter"]
 TRUE = shutil.which("true") or "/bin/true"
 NOBODY = 65534
 MY_COMM = open("/proc/self/comm").read().strip()

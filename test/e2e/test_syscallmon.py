@@ -56,14 +56,17 @@ def getppid_calls(n=GETPPID):
     return step
 
 
-def trace(args, steps, tmp, name, comm="sysmon-wl", env=None):
-    """Runs syscallmon on one workload; returns (tracer, workload, rows).
-    "{pid}" in args is the workload's pid."""
+def trace(args, steps, tmp, name, comm="sysmon-wl", env=None, others=()):
+    """Runs syscallmon on one workload, and on `others` (held Workloads) run
+    while it traces; returns (tracer, workload, rows). "{pid}" in args is
+    the workload's pid."""
     out = os.path.join(tmp, name)
     w = Workload(steps, comm)
     args = [a.replace("{pid}", str(w.pid)) for a in args]
     t = Tracer([tool("syscallmon"), "-o", out, "--format", "jsonl"] + args, env=env)
     w.go()
+    for o in others:
+        o.go()
     rc = t.stop()
     check(rc == 0, "%s: exit code 0 (got %d): %s" % (name, rc, t.stderr_text()[-500:]))
     files = output_files(out, "syscall", "jsonl")
@@ -148,8 +151,7 @@ def test_errors_and_slow_only(tmp):
 
 def test_comm_filter(tmp):
     other = Workload([open_missing], comm="other-wl")
-    _, w, rows = trace(["-q", "-p", "sysmon-wl"], [open_missing], tmp, "comm")
-    other.go()
+    _, w, rows = trace(["-q", "-p", "sysmon-wl"], [open_missing], tmp, "comm", others=[other])
     check(len(of(rows, w.pid, "openat")) == MISSING, "comm filter: the named process is traced")
     check(all(r["comm"] == "sysmon-wl" for r in rows), "comm filter: no other process's calls")
     check(not of(rows, other.pid), "comm filter: other-wl is kept out")

@@ -53,3 +53,38 @@ TEST_CASE("the record header is the same size on both sides") {
   CHECK(sizeof(exec_ancestor) == 4 + EBPFMON_COMM_LEN);
   CHECK(offsetof(exec_event, comm) == 112);
 }
+
+TEST_CASE("split_script_argv gives back the caller's argv and the interpreter") {
+  using Strings = std::vector<std::string>;
+  // execve("/s.sh", ["custom0", "a"]) of "#!/bin/sh -e": the kernel runs
+  // ["/bin/sh", "-e", "/s.sh", "a"], argc 4.
+  auto s = ExecMonitor::split_script_argv({"/bin/sh", "-e", "/s.sh", "a"}, 4, "/s.sh", false,
+                                          std::string("custom0"));
+  CHECK(s.complete);
+  CHECK(s.argv == Strings{"custom0", "a"});
+  CHECK(s.argc == 2);
+  CHECK(s.interpreter == "/bin/sh -e");
+  // No #! argument, no further arguments.
+  s = ExecMonitor::split_script_argv({"/bin/sh", "/s.sh"}, 2, "/s.sh", false, std::string("s"));
+  CHECK((s.complete && s.argv == Strings{"s"} && s.argc == 1 && s.interpreter == "/bin/sh"));
+  // A script whose interpreter is a script: each interpreter in turn.
+  s = ExecMonitor::split_script_argv({"/bin/sh", "-e", "/w.sh", "/n.sh", "x"}, 5, "/n.sh", false,
+                                     std::string("n0"));
+  CHECK((s.argv == Strings{"n0", "x"} && s.argc == 2 && s.interpreter == "/bin/sh -e /w.sh"));
+  // An argument equal to the path later on is the caller's, not the split.
+  s = ExecMonitor::split_script_argv({"/bin/sh", "/s.sh", "/s.sh"}, 3, "/s.sh", false,
+                                     std::string("a0"));
+  CHECK((s.argv == Strings{"a0", "/s.sh"} && s.argc == 2));
+  // binfmt_misc with P: the caller's argv[0] stays after the path.
+  s = ExecMonitor::split_script_argv({"/usr/bin/qemu", "/bin/x", "x0", "y"}, 4, "/bin/x", false,
+                                     std::nullopt);
+  CHECK((s.argv == Strings{"x0", "y"} && s.argc == 2 && s.interpreter == "/usr/bin/qemu"));
+  // A path longer than the record's filename field: its prefix matches.
+  s = ExecMonitor::split_script_argv({"/bin/sh", "/very/long/path", "z"}, 3, "/very/lo", true,
+                                     std::string("l0"));
+  CHECK((s.argv == Strings{"l0", "z"} && s.argc == 2));
+  // The path cut off by the byte limit: argc is an upper bound, not complete.
+  s = ExecMonitor::split_script_argv({"/bin/sh"}, 40, "/s.sh", false, std::string("c0"));
+  CHECK_FALSE(s.complete);
+  CHECK((s.argv == Strings{"c0"} && s.argc == 39 && s.interpreter == "/bin/sh"));
+}
