@@ -129,7 +129,28 @@ def main():
     tracer.stop()
     rows = read_csv(output_files(csv_out, "exit", "csv")[0])
     check(rows and rows[0] == EXIT_COLUMNS, "exit CSV header (got %r)" % (rows[:1],))
+    test_failed_only()
     finish()
+
+
+def test_failed_only():
+    """--failed-only keeps, in the kernel, the processes that exited non-zero
+    or were killed; the others are not written and not counted as lost."""
+    out = tempfile.mkdtemp(prefix="ebpfmon-exit-failed-")
+    tracer = Tracer([tool("ebpfmon"), "-m", "exit", "--failed-only", "-q", "-o", out,
+                     "--format", "jsonl"])
+    ended = {"zero": run_to_end("exit 0")[0], "three": run_to_end("exit 3")[0],
+             "sigkill": run_to_end("kill -KILL $$")[0], "zero again": run_to_end("true")[0]}
+    check(tracer.stop() == 0, "--failed-only: exit 0")
+    events = read_jsonl(output_files(out, "exit", "jsonl")[0])
+    mine = {e["pid"]: e for e in events if e["pid"] in ended.values()}
+    check(set(mine) == {ended["three"], ended["sigkill"]},
+          "--failed-only: exactly the non-zero exit and the killed one (got %s of %s)"
+          % (sorted(mine), ended))
+    check(all(e["exit_code"] != 0 for e in events),
+          "--failed-only: no event with exit_code 0 (%d events)" % len(events))
+    check(summary_counts(tracer.stderr_text(), "exit") == (len(events), 0),
+          "--failed-only: the summary counts what was written, 0 lost")
 
 
 main()
