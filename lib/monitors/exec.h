@@ -33,6 +33,7 @@ class ExecMonitor final : public BpfMonitor {
   std::string what() const override { return "process executions"; }
   const Schema& schema() const override;
   std::vector<ConsoleColumn> console_columns() const override;
+  bool decode(const void* data, size_t size, Event& event) override;
 
   // Splits the packed NUL-terminated args into at most max_args strings.
   // Returns true when more data than that was present (then truncated).
@@ -62,7 +63,6 @@ class ExecMonitor final : public BpfMonitor {
 
  protected:
   Result<Plan> plan(Capabilities& caps) const override;
-  bool decode(const void* data, size_t size, Event& event) override;
   Result<Metrics> metrics() const override;
   bool wanted(const Event& event) const override;
 

@@ -118,6 +118,10 @@ class BpfMonitor : public Monitor {
   std::vector<HookSpec> hooks() const final;
   KernelLosses losses() const final;
   Result<std::vector<HookSpec>> planned_hooks(Capabilities& caps) const final;
+  // Decodes one record, laid out as the BPF side sends it, into `event`;
+  // false when the record is malformed (counted as a user-space loss).
+  // Public so that a test can hand it records it built.
+  virtual bool decode(const void* data, size_t size, Event& event) = 0;
 
  protected:
   struct Plan {
@@ -136,9 +140,6 @@ class BpfMonitor : public Monitor {
   virtual Result<Plan> plan(Capabilities& caps) const = 0;
   // Takes what start() keeps of the plan, once it is compiled and attached.
   virtual void adopt(Plan& /*plan*/) {}
-  // Decodes one record into `event`; false when the record is malformed
-  // (counted as a user-space loss).
-  virtual bool decode(const void* data, size_t size, Event& event) = 0;
   // Whether a decoded event is written; false drops it on purpose (a user
   // space filter such as execmon --name), which is no loss.
   virtual bool wanted(const Event& /*event*/) const { return true; }

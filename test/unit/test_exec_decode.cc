@@ -88,3 +88,66 @@ TEST_CASE("split_script_argv gives back the caller's argv and the interpreter") 
   CHECK_FALSE(s.complete);
   CHECK((s.argv == Strings{"c0"} && s.argc == 39 && s.interpreter == "/bin/sh"));
 }
+
+namespace {
+
+// A record as exec.bpf.c sends it: the header, then `strings` (argv, cwd's
+// names, exe's names) and no more.
+std::vector<char> exec_record(const exec_event& header, const std::string& argv,
+                              const std::string& cwd, const std::string& exe) {
+  exec_event e = header;
+  e.args_size = static_cast<uint32_t>(argv.size());
+  e.cwd_size = static_cast<uint32_t>(cwd.size());
+  e.exe_size = static_cast<uint32_t>(exe.size());
+  std::vector<char> record(offsetof(exec_event, strings));
+  std::memcpy(record.data(), &e, record.size());
+  const std::string strings = argv + cwd + exe;
+  record.insert(record.end(), strings.begin(), strings.end());
+  return record;
+}
+
+const ebpfmon::Value& field(const ExecMonitor& m, const ebpfmon::Event& event,
+                            const std::string& name) {
+  const auto& fields = m.schema().fields;
+  for (size_t i = 0; i < fields.size(); ++i)
+    if (fields[i].name == name) return event.values.at(i);
+  FAIL("no field " << name);
+  return event.values.at(0);
+}
+
+}  // namespace
+
+TEST_CASE("decode: a script's record gives the caller's argv and the interpreter") {
+  ebpfmon::ExecSettings settings;
+  settings.max_args = 3;
+  ExecMonitor monitor(settings);
+  exec_event e{};
+  e.pid = 4242;
+  e.argc = 5;  // the kernel's: /bin/sh -e /srv/s.sh a b
+  e.flags = EXEC_F_INTERPRETER | EXEC_F_PATHS;
+  std::strcpy(e.comm, "s.sh");
+  std::strcpy(e.filename, "/srv/s.sh");
+  const std::string argv("custom0\0/bin/sh\0-e\0/srv/s.sh\0a\0b\0", 32);
+  const auto record = exec_record(e, argv, std::string("srv\0", 4), std::string("dash\0bin\0", 9));
+  ebpfmon::Event event;
+  REQUIRE(monitor.decode(record.data(), record.size(), event));
+  using Strings = std::vector<std::string>;
+  CHECK(std::get<Strings>(field(monitor, event, "argv")) == Strings{"custom0", "a", "b"});
+  CHECK(std::get<uint64_t>(field(monitor, event, "argc")) == 3);
+  CHECK(std::get<bool>(field(monitor, event, "truncated")) == false);
+  CHECK(std::get<std::string>(field(monitor, event, "interpreter")) == "/bin/sh -e");
+  CHECK(std::get<std::string>(field(monitor, event, "filename")) == "/srv/s.sh");
+  CHECK(std::get<std::string>(field(monitor, event, "cwd")) == "/srv");
+  CHECK(std::get<std::string>(field(monitor, event, "exe")) == "/bin/dash");
+  CHECK(std::get<uint64_t>(field(monitor, event, "pid")) == 4242);
+
+  // A binary: argv as read, no interpreter (null).
+  e.flags = EXEC_F_PATHS;
+  e.argc = 4;
+  const auto binary = exec_record(e, std::string("/bin/true\0x\0y\0z\0", 16), "", "");
+  REQUIRE(monitor.decode(binary.data(), binary.size(), event));
+  CHECK(std::get<Strings>(field(monitor, event, "argv")) == Strings{"/bin/true", "x", "y"});
+  CHECK(std::get<uint64_t>(field(monitor, event, "argc")) == 4);
+  CHECK(std::get<bool>(field(monitor, event, "truncated")) == true);  // --max-args 3
+  CHECK(std::holds_alternative<ebpfmon::NoValue>(field(monitor, event, "interpreter")));
+}
