@@ -10,11 +10,16 @@
 
 /* Reads a kernel struct member. The address is computed with offsetof, not
  * &ptr->member: libbcc's rewriter gets the latter wrong for members of
- * anonymous structs (measured: &mm->arg_start read mm->arg_end). */
-#define ebpfmon_read_kernel(dst, ptr, type, member)                        \
-  bpf_probe_read_kernel(&(dst), sizeof(dst),                               \
-                        (const char *)(ptr) + offsetof(type, member))
-
+ * anonymous structs (measured: &mm->arg_start read mm->arg_end). A member
+ * whose size on this kernel is not dst's stops the compile: a read of the
+ * wrong size would give a wrong value. */
+#define ebpfmon_read_kernel(dst, ptr, type, member)                             \
+  ({                                                                            \
+    _Static_assert(sizeof(((type *)0)->member) == sizeof(dst),                  \
+                   #type "." #member " differs in size from " #dst " here");    \
+    bpf_probe_read_kernel(&(dst), sizeof(dst),                                  \
+                          (const char *)(ptr) + offsetof(type, member));        \
+  })
 
 BPF_PERCPU_ARRAY(ebpfmon_losses, u64, EBPFMON_LOSS_STAGES);
 

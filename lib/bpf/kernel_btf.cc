@@ -109,6 +109,22 @@ std::optional<int64_t> KernelBtf::member_offset(const char* type, const char* me
   return std::nullopt;
 }
 
+bool KernelBtf::has_enumerator(const char* type, const char* value) const {
+  for (const Type& t : types_) {
+    if (BTF_INFO_KIND(t.info) != BTF_KIND_ENUM) continue;
+    btf_type head;
+    std::memcpy(&head, raw_.data() + t.at, sizeof head);
+    if (name(head.name_off) != type) continue;
+    const char* values = raw_.data() + t.at + sizeof head;
+    for (uint32_t i = 0; i < BTF_INFO_VLEN(t.info); ++i) {
+      btf_enum e;
+      std::memcpy(&e, values + i * sizeof e, sizeof e);
+      if (name(e.name_off) == value) return true;
+    }
+  }
+  return false;
+}
+
 int KernelBtf::function_id(const char* name_text) const {
   if (functions_.empty()) {
     for (size_t i = 0; i < types_.size(); ++i) {

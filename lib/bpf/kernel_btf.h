@@ -29,6 +29,9 @@ class KernelBtf {
   std::optional<int64_t> member_offset(const char* type, const char* member) const;
   // The function's BTF id, or 0 when it has none (or there is no BTF).
   int function_id(const char* name) const;
+  // Whether `enum type` has the enumerator `value` (BPF_FUNC_get_func_ip in
+  // bpf_func_id: whether the kernel has that helper).
+  bool has_enumerator(const char* type, const char* value) const;
 
  private:
   struct Type {

@@ -7,6 +7,7 @@
 // of another kernel version are never used: their struct offsets are wrong.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <string>
 
@@ -31,9 +32,24 @@ Result<KernelHeaders> locate_kernel_headers(const std::filesystem::path& cache_d
 // $EBPFMON_CACHE_DIR, else /var/cache/ebpfmon.
 std::filesystem::path kernel_cache_dir();
 
-// Generates the BTF-derived tree into dir (exposed for tests). btf_path is
-// normally /sys/kernel/btf/vmlinux.
-Result<void> generate_btf_kernel_tree(const std::filesystem::path& btf_path,
+// The kernel a BTF-derived tree describes.
+struct KernelDescription {
+  std::filesystem::path btf;     // its BTF: raw, or an ELF with a .BTF section
+  std::string release;           // as uname -r says it: gives LINUX_VERSION_CODE
+  std::filesystem::path config;  // its .config, gzipped or not
+};
+
+// The running kernel: /sys/kernel/btf/vmlinux, uname, /proc/config.gz.
+KernelDescription running_kernel();
+
+// Generates the BTF-derived tree into dir (exposed for tests, which also
+// generate trees of kernels other than the running one).
+Result<void> generate_btf_kernel_tree(const KernelDescription& kernel,
                                       const std::filesystem::path& dir);
+
+// The helper ids (BPF_FUNC_*) that libbcc's helpers.h names, read from the
+// libbcc built against (scripts/gen_bcc_helper_names.py).
+extern const char* const kBccHelperIds[];
+extern const size_t kBccHelperIdCount;
 
 }  // namespace ebpfmon

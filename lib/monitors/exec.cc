@@ -172,6 +172,32 @@ SettingsSection ExecMonitor::settings_table() {
       .build();
 }
 
+ExecMonitor::Layouts ExecMonitor::layouts(const KernelBtf& btf, bool paths) {
+  Layouts out;
+  if (btf.member_offset("task_struct", "loginuid"))
+    out.defines.emplace_back("EXEC_HAVE_AUDIT", 1);
+  else
+    out.warnings.push_back(
+        "exec: auid and sessionid stay unset (4294967295): no audit fields in this kernel's BTF");
+  if (auto ns = btf.member_offset("mnt_namespace", "ns"))
+    out.defines.emplace_back("EXEC_MNT_NS_NS", *ns);
+  else
+    out.warnings.push_back("exec: mntns stays 0: no layout of struct mnt_namespace (BTF)");
+  if (!paths) return out;
+  const auto mnt = btf.member_offset("mount", "mnt");
+  const auto parent = btf.member_offset("mount", "mnt_parent");
+  const auto mountpoint = btf.member_offset("mount", "mnt_mountpoint");
+  if (mnt && parent && mountpoint)
+    out.defines.insert(out.defines.end(), {{"EXEC_MOUNT_MNT", *mnt},
+                                           {"EXEC_MOUNT_PARENT", *parent},
+                                           {"EXEC_MOUNT_MOUNTPOINT", *mountpoint}});
+  else
+    out.warnings.push_back(
+        "exec: cwd and exe stop at mount points, marked path_truncated: no layout of struct "
+        "mount (BTF)");
+  return out;
+}
+
 Result<BpfMonitor::Plan> ExecMonitor::plan(Capabilities& caps) const {
   const ExecSettings& s = settings_;
   for (Feature needed : {Feature::Tracepoint, Feature::RawTracepoint}) {
@@ -190,34 +216,11 @@ Result<BpfMonitor::Plan> ExecMonitor::plan(Capabilities& caps) const {
       {"EXEC_STRINGS_POW2",
        static_cast<int64_t>(next_pow2(s.max_arg_bytes + EXEC_ARGV0_LEN + 2 * EXEC_PATH_BYTES))},
       {"EXEC_ANCESTORS", s.ancestors}};
-  // Layouts no header declares, from BTF; without them the context is
-  // thinner, and says so.
-  const KernelBtf btf;
-  if (btf.member_offset("task_struct", "loginuid"))
-    plan.defines.emplace_back("EXEC_HAVE_AUDIT", 1);
-  else
-    plan.warnings.push_back(
-        "exec: auid and sessionid stay unset (4294967295): no audit fields in this kernel's BTF");
-  if (auto ns = btf.member_offset("mnt_namespace", "ns"))
-    plan.defines.emplace_back("EXEC_MNT_NS_NS", *ns);
-  else
-    plan.warnings.push_back("exec: mntns stays 0: no layout of struct mnt_namespace (BTF)");
+  Layouts layout = layouts(KernelBtf(), s.paths);
+  plan.defines.insert(plan.defines.end(), layout.defines.begin(), layout.defines.end());
+  plan.warnings = std::move(layout.warnings);
   if (s.fails_only) plan.defines.emplace_back("EXEC_FAILS_ONLY", 1);
-  if (s.paths) {
-    plan.defines.emplace_back("EXEC_PATHS", 1);
-    const auto mnt = btf.member_offset("mount", "mnt");
-    const auto parent = btf.member_offset("mount", "mnt_parent");
-    const auto mountpoint = btf.member_offset("mount", "mnt_mountpoint");
-    if (mnt && parent && mountpoint) {
-      plan.defines.insert(plan.defines.end(), {{"EXEC_MOUNT_MNT", *mnt},
-                                               {"EXEC_MOUNT_PARENT", *parent},
-                                               {"EXEC_MOUNT_MOUNTPOINT", *mountpoint}});
-    } else {
-      plan.warnings.push_back(
-          "exec: cwd and exe stop at mount points, marked path_truncated: no layout of struct "
-          "mount (BTF)");
-    }
-  }
+  if (s.paths) plan.defines.emplace_back("EXEC_PATHS", 1);
   plan.hooks = {
       {HookType::Tracepoint, "syscalls:sys_enter_execve"},
       {HookType::Tracepoint, "syscalls:sys_enter_execveat"},

@@ -1,11 +1,14 @@
 // execmon: every execve/execveat, successful or failed, with full argv.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <regex>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "bpf/kernel_btf.h"
 #include "core/recent_set.h"
 #include "core/settings.h"
 #include "monitors/monitor.h"
@@ -60,6 +63,16 @@ class ExecMonitor final : public BpfMonitor {
   // is "/a/b"). A truncated one starts with ".../"; a deleted one ends with
   // " (deleted)", as /proc/PID/cwd shows it.
   static std::string unpack_path(const char* data, size_t size, bool truncated, bool deleted);
+
+  // The layouts exec reads that no header declares (struct mount and
+  // mnt_namespace are private to fs/; loginuid needs CONFIG_AUDIT), from the
+  // BTF of the kernel it runs on, as -D numbers; a warning for each one the
+  // BTF lacks, whose fields then stay unset.
+  struct Layouts {
+    std::vector<std::pair<std::string, int64_t>> defines;
+    std::vector<std::string> warnings;
+  };
+  static Layouts layouts(const KernelBtf& btf, bool paths);
 
  protected:
   Result<Plan> plan(Capabilities& caps) const override;

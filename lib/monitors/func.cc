@@ -116,6 +116,12 @@ std::vector<ConsoleColumn> FuncMonitor::console_columns() const {
           {"PPID", kPpid, 8},     {"UID", kUid, 6},    {"FUNC", kFuncName, 0}};
 }
 
+std::string FuncMonitor::missing_helper(const KernelBtf& btf) {
+  if (!btf.available() || btf.has_enumerator("bpf_func_id", "BPF_FUNC_get_func_ip")) return "";
+  return "this kernel lacks bpf_get_func_ip, by which funcmon names each call (Linux 5.15 or "
+         "later has it)";
+}
+
 Result<FuncMonitor::Selection> FuncMonitor::select(const FuncSettings& settings,
                                                    const KernelFunctions& functions,
                                                    Capabilities& caps) {
@@ -123,7 +129,9 @@ Result<FuncMonitor::Selection> FuncMonitor::select(const FuncSettings& settings,
   const bool want_fentry = settings.backend == "fentry" || settings.backend == "auto";
   const bool want_kprobe = settings.backend == "kprobe" || settings.backend == "auto";
   std::vector<std::string> reasons;
-  if (want_fentry && caps.has(Feature::Fentry)) {
+  if (std::string why = missing_helper(KernelBtf()); !why.empty()) {
+    s.why_no_backend = why;
+  } else if (want_fentry && caps.has(Feature::Fentry)) {
     s.backend = HookType::Fentry;
   } else if (want_kprobe && caps.has(Feature::Kprobe)) {
     s.backend = HookType::Kprobe;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "bpf/kernel_btf.h"
 #include "core/settings.h"
 #include "monitors/kernel_functions.h"
 #include "monitors/monitor.h"
@@ -52,6 +53,10 @@ class FuncMonitor final : public BpfMonitor {
   };
   static Result<Selection> select(const FuncSettings& settings, const KernelFunctions& functions,
                                   Capabilities& caps);
+  // Why no backend can run funcmon's program on the kernel of `btf`: it
+  // lacks a helper the program calls, so the verifier would refuse it. Empty
+  // when it has them, or when there is no BTF to tell (the verifier decides).
+  static std::string missing_helper(const KernelBtf& btf);
 
   struct Count {
     std::string function;

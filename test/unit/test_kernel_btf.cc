@@ -51,6 +51,9 @@ TEST_CASE("KernelBtf finds what libbpf finds in this kernel's BTF") {
   CHECK(ours.member_offset("task_struct", "no_such_member_ebpfmon") == std::nullopt);
   CHECK(ours.member_offset("no_such_struct_ebpfmon", "pid") == std::nullopt);
   CHECK(ours.function_id("no_such_function_ebpfmon") == 0);
+  CHECK(ours.has_enumerator("bpf_func_id", "BPF_FUNC_map_lookup_elem"));
+  CHECK(!ours.has_enumerator("bpf_func_id", "BPF_FUNC_no_such_helper_ebpfmon"));
+  CHECK(!ours.has_enumerator("no_such_enum_ebpfmon", "BPF_FUNC_map_lookup_elem"));
   btf__free(reference);
 }
 

@@ -4,11 +4,15 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
-#include <tuple>
+#include <vector>
 
+#include "bpf/compile_helper.h"
 #include "bpf/kernel_btf.h"
 #include "bpf/kernel_headers.h"
 #include "bpf/program.h"
@@ -16,6 +20,8 @@
 #include "ebpf/func.h"
 #include "ebpf/syscall.h"
 #include "load_program.h"
+#include "monitors/exec.h"
+#include "monitors/func.h"
 
 namespace fs = std::filesystem;
 using namespace ebpfmon;
@@ -70,13 +76,117 @@ void check_func_maps(const std::string& name, BpfProgram& program) {
 
 void no_maps_of_its_own(const std::string&, BpfProgram&) {}
 
+const struct ProgramUnderTest {
+  std::string name;
+  const char* source;
+  void (*check_own_maps)(const std::string&, BpfProgram&);
+} kPrograms[] = {{"exec", bpf_sources::exec_bpf, no_maps_of_its_own},
+                 {"exit", bpf_sources::exit_bpf, no_maps_of_its_own},
+                 {"syscall", bpf_sources::syscall_bpf, check_syscall_maps},
+                 {"func", bpf_sources::func_bpf, check_func_maps}};
+
+// Every optional map compiled in (the filters, --by process and cgroup), the
+// layouts exec's plan takes from `btf`, and the syscall start times in task
+// storage or, where tracing programs cannot use it (before 6.2), the hash.
+ProgramSpec full_spec(const ProgramUnderTest& program, const KernelBtf& btf, bool task_storage) {
+  ProgramSpec spec{program.name,
+                   program.source,
+                   {{"EBPFMON_NR_CPUS", 2},
+                    {"EBPFMON_RINGBUF_PAGES", 16},
+                    {"EBPFMON_FILTER_PIDS", 1},
+                    {"EBPFMON_FILTER_UIDS", 1},
+                    {"EBPFMON_FILTER_COMMS", 1},
+                    {"FUNC_KPROBE", 1},
+                    {"FUNC_COUNT_SLOTS", 16},
+                    {task_storage ? "SYSCALL_TASK_STORAGE" : "SYSCALL_INFLIGHT", 1},
+                    {"SYSCALL_WRITE_ALL", 1},
+                    {"EBPFMON_FILTER_CGROUP", 1},
+                    {"EBPFMON_FILTER_CONTAINER", 1},
+                    {"SYSCALL_BY_PROCESS", 16},
+                    {"SYSCALL_BY_CGROUP", 16},
+                    {"EXEC_PATHS", 1}},
+                   {}};
+  const auto layouts = ExecMonitor::layouts(btf, true);
+  spec.defines.insert(spec.defines.end(), layouts.defines.begin(), layouts.defines.end());
+  return spec;
+}
+
+// Where scripts/fetch-kernel-btf leaves the BTF of Debian's cloud kernels
+// (scripts/install-deps --with-vm runs it).
+fs::path foreign_kernels_dir() {
+  const char* env = std::getenv("EBPFMON_TEST_KERNELS");
+  return env != nullptr && *env != '\0' ? env : "/var/cache/ebpfmon-test/kernels";
+}
+
+// Whether the kernel `label` was fetched; if not, says why (its test skips).
+bool fetched(const char* label) {
+  const fs::path dir = foreign_kernels_dir() / label;
+  if (fs::exists(dir / "btf")) return true;
+  const std::string why = slurp(dir / "unavailable");
+  std::fprintf(stderr, "test_kernel_headers: skipping %s: %s\n", label,
+               why.empty() ? ("not in " + dir.string() + ": run scripts/fetch-kernel-btf").c_str()
+                           : why.c_str());
+  return false;
+}
+
+// BCC_KERNEL_SOURCE names `tree` while it lives; the compile helper inherits it.
+class KernelSourceOverride {
+ public:
+  explicit KernelSourceOverride(const fs::path& tree) {
+    if (const char* old = std::getenv("BCC_KERNEL_SOURCE")) old_ = old;
+    setenv("BCC_KERNEL_SOURCE", tree.c_str(), 1);
+  }
+  ~KernelSourceOverride() {
+    if (old_)
+      setenv("BCC_KERNEL_SOURCE", old_->c_str(), 1);
+    else
+      unsetenv("BCC_KERNEL_SOURCE");
+  }
+
+ private:
+  std::optional<std::string> old_;
+};
+
+KernelBtf fetched_btf(const std::string& label) {
+  return KernelBtf(slurp(foreign_kernels_dir() / label / "btf"));
+}
+
+// Generates our tree from the fetched kernel's BTF, as on that kernel, and
+// compiles every program against it with the real compile helper (loading
+// needs that kernel), as that kernel's plans ask.
+void compile_all_for(const std::string& label, const KernelBtf& btf, const char* lacking_helper) {
+  const fs::path dir = foreign_kernels_dir() / label;
+  const KernelDescription kernel{dir / "btf", slurp(dir / "release"), dir / "config"};
+  MESSAGE(label << ": " << kernel.release << " from " << slurp(dir / "package"));
+  char tmpl[] = "/tmp/ebpfmon-tree-XXXXXX";
+  REQUIRE(mkdtemp(tmpl) != nullptr);
+  const fs::path tree(tmpl);
+  const auto generated = generate_btf_kernel_tree(kernel, tree);
+  REQUIRE_MESSAGE(generated, (generated ? "" : generated.error().to_string()));
+  // libbcc names helpers this kernel lacks; the tree gives them an id the
+  // verifier refuses.
+  CHECK(slurp(tree / "include/vmlinux.h")
+            .find("#define " + std::string(lacking_helper) + " __BPF_FUNC_MAX_ID\n") !=
+        std::string::npos);
+  REQUIRE(btf.available());
+  std::vector<CompileRequest> requests;
+  for (const ProgramUnderTest& program : kPrograms)
+    requests.push_back(full_spec(program, btf, false).request());
+  const KernelSourceOverride source(tree);
+  const auto compiled = compile_in_helpers(requests);
+  for (size_t i = 0; i < compiled.size(); ++i)
+    CHECK_MESSAGE(compiled[i], label << " " << requests[i].name << ": "
+                                     << (compiled[i] ? "" : compiled[i].error().to_string()));
+  fs::remove_all(tree);
+}
+
 }  // namespace
 
 TEST_CASE("the BTF tree has what BCC includes" * doctest::skip(!kHaveBtf)) {
   char tmpl[] = "/tmp/ebpfmon-tree-XXXXXX";
   REQUIRE(mkdtemp(tmpl) != nullptr);
   const fs::path dir(tmpl);
-  REQUIRE(generate_btf_kernel_tree("/sys/kernel/btf/vmlinux", dir));
+  REQUIRE(generate_btf_kernel_tree(running_kernel(), dir));
   for (const char* f :
        {"include/linux/kconfig.h", "include/vmlinux.h", "include/generated/autoconf.h",
         "include/linux/version.h", "include/linux/log2.h", "arch/x86/include/asm/page.h",
@@ -85,6 +195,8 @@ TEST_CASE("the BTF tree has what BCC includes" * doctest::skip(!kHaveBtf)) {
   const std::string vmlinux = slurp(dir / "include/vmlinux.h");
   CHECK(vmlinux.find("struct task_struct {") != std::string::npos);
   CHECK(vmlinux.find("preserve_access_index") == std::string::npos);
+  // A helper the kernel has keeps its own id.
+  CHECK(vmlinux.find("#define BPF_FUNC_map_lookup_elem ") == std::string::npos);
   CHECK(slurp(dir / "include/linux/kconfig.h").find("#include \"../vmlinux.h\"") !=
         std::string::npos);
   CHECK(slurp(dir / "include/generated/autoconf.h").find("CONFIG_BPF_SYSCALL") !=
@@ -100,48 +212,32 @@ TEST_CASE("every BPF program compiles against the kernel layouts in use, with th
   REQUIRE_MESSAGE(headers, (headers ? "" : headers.error().to_string()));
   MESSAGE("kernel layouts: " << headers->describe());
   // The trimmed vmlinux.h of the BTF tree must hold every type each one reads.
-  const struct {
-    std::string name;
-    const char* source;
-    void (*check_own_maps)(const std::string&, BpfProgram&);
-  } programs[] = {{"exec", bpf_sources::exec_bpf, no_maps_of_its_own},
-                  {"exit", bpf_sources::exit_bpf, no_maps_of_its_own},
-                  {"syscall", bpf_sources::syscall_bpf, check_syscall_maps},
-                  {"func", bpf_sources::func_bpf, check_func_maps}};
-  for (const auto& [name, source, check_own_maps] : programs) {
-    // Every optional map compiled in: the filters and --by process.
-    ProgramSpec spec{name,
-                     source,
-                     {{"EBPFMON_NR_CPUS", 2},
-                      {"EBPFMON_RINGBUF_PAGES", 16},
-                      {"EBPFMON_FILTER_PIDS", 1},
-                      {"EBPFMON_FILTER_UIDS", 1},
-                      {"EBPFMON_FILTER_COMMS", 1},
-                      {"FUNC_KPROBE", 1},
-                      {"FUNC_COUNT_SLOTS", 16},
-                      {"SYSCALL_TASK_STORAGE", 1},
-                      {"SYSCALL_WRITE_ALL", 1},
-                      {"EBPFMON_FILTER_CGROUP", 1},
-                      {"EBPFMON_FILTER_CONTAINER", 1},
-                      {"SYSCALL_BY_PROCESS", 16},
-                      {"SYSCALL_BY_CGROUP", 16},
-                      {"EXEC_PATHS", 1}},
-                     {}};
-    // The layouts exec reads through offsets, as its plan passes them.
-    const KernelBtf btf;
-    for (const auto& [define, type, member] :
-         {std::tuple{"EXEC_MOUNT_MNT", "mount", "mnt"},
-          std::tuple{"EXEC_MOUNT_PARENT", "mount", "mnt_parent"},
-          std::tuple{"EXEC_MOUNT_MOUNTPOINT", "mount", "mnt_mountpoint"},
-          std::tuple{"EXEC_MNT_NS_NS", "mnt_namespace", "ns"},
-          std::tuple{"EXEC_HAVE_AUDIT", "task_struct", "loginuid"}})
-      if (auto offset = btf.member_offset(type, member))
-        spec.defines.emplace_back(define, std::string(define) == "EXEC_HAVE_AUDIT" ? 1 : *offset);
-    auto program = load_uncached(spec);
-    CHECK_MESSAGE(program, name << ": " << (program ? "" : program.error().to_string()));
-    if (!program) continue;
-    check_common_maps(name, **program);
-    check_own_maps(name, **program);
+  const KernelBtf btf;
+  for (const ProgramUnderTest& program : kPrograms) {
+    auto loaded = load_uncached(full_spec(program, btf, true));
+    CHECK_MESSAGE(loaded, program.name << ": " << (loaded ? "" : loaded.error().to_string()));
+    if (!loaded) continue;
+    check_common_maps(program.name, **loaded);
+    program.check_own_maps(program.name, **loaded);
   }
   fs::remove_all(tmpl);
+}
+
+// Debian's cloud kernels have BTF and no headers package; libbcc's helpers.h
+// names helpers newer than them.
+TEST_CASE("every BPF program compiles for Debian 11's 5.10 cloud kernel, from its BTF" *
+          doctest::skip(geteuid() != 0 || !fetched("debian11-5.10"))) {
+  const KernelBtf btf = fetched_btf("debian11-5.10");
+  compile_all_for("debian11-5.10", btf, "BPF_FUNC_task_storage_get");
+  CHECK(ExecMonitor::layouts(btf, true).warnings.empty());
+  // funcmon's program would be refused: its plan says why instead.
+  CHECK(FuncMonitor::missing_helper(btf).find("bpf_get_func_ip") != std::string::npos);
+}
+
+TEST_CASE("every BPF program compiles for Debian 12's 6.1 cloud kernel, from its BTF" *
+          doctest::skip(geteuid() != 0 || !fetched("debian12-6.1"))) {
+  const KernelBtf btf = fetched_btf("debian12-6.1");
+  compile_all_for("debian12-6.1", btf, "BPF_FUNC_cgrp_storage_get");
+  CHECK(ExecMonitor::layouts(btf, true).warnings.empty());
+  CHECK(FuncMonitor::missing_helper(btf).empty());
 }
