@@ -44,6 +44,14 @@ int64_t trailing_bytes(uint32_t info) {
   }
 }
 
+// Entry i of a type's btf_members or btf_enums, which need not be aligned.
+template <class Entry>
+Entry entry(const char* entries, uint32_t i) {
+  Entry e;
+  std::memcpy(&e, entries + i * sizeof e, sizeof e);
+  return e;
+}
+
 }  // namespace
 
 KernelBtf::KernelBtf() {
@@ -89,39 +97,37 @@ std::string_view KernelBtf::name(uint32_t offset) const {
   return strings_ + offset;  // the section ends with a NUL (checked)
 }
 
-std::optional<int64_t> KernelBtf::member_offset(const char* type, const char* member) const {
+const KernelBtf::Type* KernelBtf::find(uint32_t kind, const char* type) const {
   for (const Type& t : types_) {
-    if (BTF_INFO_KIND(t.info) != BTF_KIND_STRUCT) continue;
+    if (BTF_INFO_KIND(t.info) != kind) continue;
     btf_type head;
     std::memcpy(&head, raw_.data() + t.at, sizeof head);
-    if (name(head.name_off) != type) continue;
-    // The first struct of that name, as libbpf's btf__find_by_name_kind.
-    const char* members = raw_.data() + t.at + sizeof head;
-    for (uint32_t i = 0; i < BTF_INFO_VLEN(t.info); ++i) {
-      btf_member m;
-      std::memcpy(&m, members + i * sizeof m, sizeof m);
-      if (name(m.name_off) != member) continue;
-      const uint32_t bits = BTF_INFO_KFLAG(t.info) ? BTF_MEMBER_BIT_OFFSET(m.offset) : m.offset;
-      return static_cast<int64_t>(bits / 8);
-    }
-    return std::nullopt;
+    if (name(head.name_off) == type) return &t;
+  }
+  return nullptr;
+}
+
+const char* KernelBtf::entries(const Type& t) const {
+  return raw_.data() + t.at + sizeof(btf_type);
+}
+
+std::optional<int64_t> KernelBtf::member_offset(const char* type, const char* member) const {
+  const Type* t = find(BTF_KIND_STRUCT, type);
+  if (t == nullptr) return std::nullopt;
+  for (uint32_t i = 0; i < BTF_INFO_VLEN(t->info); ++i) {
+    const auto m = entry<btf_member>(entries(*t), i);
+    if (name(m.name_off) != member) continue;
+    const uint32_t bits = BTF_INFO_KFLAG(t->info) ? BTF_MEMBER_BIT_OFFSET(m.offset) : m.offset;
+    return static_cast<int64_t>(bits / 8);
   }
   return std::nullopt;
 }
 
 bool KernelBtf::has_enumerator(const char* type, const char* value) const {
-  for (const Type& t : types_) {
-    if (BTF_INFO_KIND(t.info) != BTF_KIND_ENUM) continue;
-    btf_type head;
-    std::memcpy(&head, raw_.data() + t.at, sizeof head);
-    if (name(head.name_off) != type) continue;
-    const char* values = raw_.data() + t.at + sizeof head;
-    for (uint32_t i = 0; i < BTF_INFO_VLEN(t.info); ++i) {
-      btf_enum e;
-      std::memcpy(&e, values + i * sizeof e, sizeof e);
-      if (name(e.name_off) == value) return true;
-    }
-  }
+  const Type* t = find(BTF_KIND_ENUM, type);
+  if (t == nullptr) return false;
+  for (uint32_t i = 0; i < BTF_INFO_VLEN(t->info); ++i)
+    if (name(entry<btf_enum>(entries(*t), i).name_off) == value) return true;
   return false;
 }
 

@@ -40,6 +40,11 @@ class KernelBtf {
   };
   bool index(FileBytes raw);
   std::string_view name(uint32_t offset) const;
+  // The first type of `kind` named `type`, as libbpf's
+  // btf__find_by_name_kind finds it; null when there is none.
+  const Type* find(uint32_t kind, const char* type) const;
+  // Where the entries of `t` (btf_members, btf_enums) start: after its header.
+  const char* entries(const Type& t) const;
 
   FileBytes raw_;
   const char* strings_ = nullptr;
