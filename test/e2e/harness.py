@@ -117,6 +117,12 @@ def read_csv(path):
         return list(csv.reader(f))
 
 
+def ragged_rows(rows):
+    """Indices of the CSV rows whose width is not the header's (rows[0]): the
+    header is the tool's own, so no test keeps a count of columns."""
+    return [i for i, r in enumerate(rows) if len(r) != len(rows[0])]
+
+
 def read_jsonl(path):
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f]

@@ -18,7 +18,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bad_input_cases import all_rows  # noqa: E402
-from harness import (HeldChild, Tracer, check, finish, output_files, read_csv, require_root,  # noqa: E402
+from harness import (HeldChild, Tracer, check, finish, output_files, ragged_rows, read_csv, require_root,  # noqa: E402
                      summary_counts, tool)
 
 NOBODY = 65534
@@ -27,8 +27,6 @@ CASE_TIMEOUT = 60
 # What a crash, an uncaught exception or a dump leaves on stderr.
 CRASH_MARKS = ["terminate called", "Aborted", "what():", "core dumped", "Segmentation fault",
                "Traceback", "AddressSanitizer", "runtime error:", "stack trace", "\n#0 ", "\n#1 "]
-EXEC_COLUMNS = 28
-SYSCALL_COLUMNS = 19
 
 
 def drop_privileges():
@@ -207,18 +205,18 @@ def test_injection(tmp):
     for name, t in tracers.items():
         check(t.stop() == 0, "inject %s: exits 0 (%s)" % (name, t.stderr_text().strip()[-300:]))
 
-    def rows(directory, monitor, columns):
+    def rows(directory, monitor):
         files = output_files(directory, monitor, "csv")
         if len(files) != 1:
             check(False, "inject: one %s file in %s (got %s)" % (monitor, directory, files))
             return []
         data = read_csv(files[0])
-        check(all(len(r) == columns for r in data), "inject: every %s row has %d columns" % (monitor, columns))
+        check(data and not ragged_rows(data), "inject: every %s row has the header's columns" % monitor)
         return [r for r in data[1:]]
 
     for key, held, comm in (("exec1", held1, INJECT_QUOTE), ("exec2", held2, INJECT_ESCAPE),
                             ("front", held2, INJECT_ESCAPE)):
-        execs = rows(out[key], "exec", EXEC_COLUMNS)
+        execs = rows(out[key], "exec")
         # comm, pid, ppid are columns 2, 4, 5.
         check(len(execs) >= 1 and all(r[5] == str(held.pid) for r in execs),
               "inject %s: -p %r keeps exactly the execs of the process so named (%s)"
@@ -227,7 +225,7 @@ def test_injection(tmp):
               "inject %s: no exec of the other processes is captured" % key)
     stats = ("newfstatat", "stat", "statx")
     for key, held, comm in (("sys1", held1, INJECT_QUOTE), ("front", held2, INJECT_ESCAPE)):
-        calls = rows(out[key], "syscall", SYSCALL_COLUMNS)
+        calls = rows(out[key], "syscall")
         # pid is column 3, comm 6, syscall_name 8, error_name 11.
         mine = [r for r in calls if r[8] in stats and r[11] == "ENOENT" and r[3] == str(held.pid)]
         check(len(mine) == 5, "inject %s: the 5 failed stats of the process named %r (got %d)" % (key, comm, len(mine)))
@@ -284,14 +282,14 @@ def many_failures(stop, rounds=60):
                 pass
 
 
-def check_valid_csv_file(label, path, columns):
+def check_valid_csv_file(label, path):
     """Valid CSV up to its last complete line, with nothing after it."""
     with open(path, "rb") as f:
         data = f.read()
     check(data.endswith(b"\n"), "%s: the file ends with a complete line (last bytes %r)" % (label, data[-40:]))
     rows = list(csv.reader(io.StringIO(data.decode("utf-8", errors="surrogateescape"), newline="")))
-    bad = [i for i, r in enumerate(rows) if len(r) != columns]
-    check(not bad, "%s: every row has %d columns (bad rows %s)" % (label, columns, bad[:5]))
+    bad = ragged_rows(rows) if rows else []
+    check(not bad, "%s: every row has the header's columns (bad rows %s)" % (label, bad[:5]))
     return rows
 
 
@@ -309,7 +307,7 @@ def check_valid_jsonl_file(label, path):
     return data.count(b"\n")
 
 
-def full_fs_case(tmp, label, argv, monitor, workload, fmt="csv", columns=None):
+def full_fs_case(tmp, label, argv, monitor, workload, fmt="csv"):
     with SmallTmpfs(os.path.join(tmp, "full-" + label)) as out:
         cwd = os.getcwd()
         os.chdir(tmp)  # ebpfmon's log file goes under logs/ here, not on the full disk
@@ -340,7 +338,7 @@ def full_fs_case(tmp, label, argv, monitor, workload, fmt="csv", columns=None):
         check(all(re.match(r"^(Tracing |[a-z]+: )", l) for l in err.splitlines() if l.strip()),
               "%s: stderr holds only the Tracing line and the tool's own lines (%s)" % (label, err[-400:]))
         if fmt == "csv":
-            rows = check_valid_csv_file(label, files[0], columns)
+            rows = check_valid_csv_file(label, files[0])
             records = len(rows) - 1
         else:
             records = check_valid_jsonl_file(label, files[0])
@@ -382,14 +380,14 @@ def test_full_filesystem(tmp):
     with open(config, "w") as f:
         f.write("output:\n  buffer_size: 20\n  flush_interval: 0.2\n")
     os.chmod(config, 0o644)
-    full_fs_case(tmp, "execmon", [tool("execmon"), "-q", "-c", config], "exec", big_execs, columns=EXEC_COLUMNS)
+    full_fs_case(tmp, "execmon", [tool("execmon"), "-q", "-c", config], "exec", big_execs)
 
     def failing_child(stop):
         HeldChild([lambda: many_failures(lambda: False)], "badinput-fill").go()
 
     # The child's pid is not known before it forks, so filter by its name.
     full_fs_case(tmp, "syscallmon", [tool("syscallmon"), "-q", "-c", config, "--errors-only", "--max-rate", "0",
-                                     "-p", "badinput-fill"], "syscall", failing_child, columns=SYSCALL_COLUMNS)
+                                     "-p", "badinput-fill"], "syscall", failing_child)
     full_fs_case(tmp, "ebpfmon-jsonl", [tool("ebpfmon"), "-q", "-c", config, "-m", "exec", "--format", "jsonl"],
                  "exec", big_execs, fmt="jsonl")
 
