@@ -408,7 +408,6 @@ TRACEPOINT_PROBE(syscalls, sys_exit_execveat) {
 static __always_inline void exec_put_caller_argv0(struct exec_event *e,
                                                   const struct exec_start *start, u32 *size) {
   e->flags |= EXEC_F_INTERPRETER;
-  *size = 0;
   if (!start || start->argv0_size == 0) {
     e->flags |= EXEC_F_ARG_UNREADABLE;
     e->strings[0] = 0;

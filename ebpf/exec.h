@@ -47,11 +47,11 @@
 #define EXEC_ANCESTORS 4
 #endif
 
-/* The strings area holds argv, then cwd's names, then exe's. Smallest power
- * of two >= EXEC_ARGS_BYTES + EXEC_ARGV0_LEN + 2 * EXEC_PATH_BYTES; the area
- * is twice that,
- * so that a read of at most EXEC_ARGS_POW2 (or EXEC_NAME_BYTES) at any
- * offset below it stays inside the record. */
+/* The strings area holds argv (for a script, after the caller's argv[0]),
+ * then cwd's names, then exe's. Smallest power of two >= EXEC_ARGS_BYTES +
+ * EXEC_ARGV0_LEN + 2 * EXEC_PATH_BYTES; the area is twice that, so that a
+ * read of at most EXEC_ARGS_POW2 (or EXEC_NAME_BYTES) at any offset below it
+ * stays inside the record. */
 #ifndef EXEC_STRINGS_POW2
 #define EXEC_STRINGS_POW2 16384
 #endif
