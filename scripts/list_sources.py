@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Prints, one per line and sorted, the files in DIR whose names end in
-SUFFIX, relative to the source root: meson.build takes its monitors and
-library sources from here, so adding one edits no list."""
+SUFFIX, relative to ROOT: meson.build takes its monitors, library sources,
+tools and tests from here, so adding one edits no list.
+Usage: list_sources.py ROOT DIR SUFFIX"""
 import os
 import sys
 
