@@ -4,13 +4,10 @@
 #include <cstring>
 
 #include "bpf/kernel_btf.h"
+#include "bpf_sources.h"
 #include "ebpf/exec.h"
 #include "monitors/process_context.h"
 #include "monitors/registry.h"
-
-namespace ebpfmon::bpf_sources {
-extern const char exec_bpf[];
-}
 
 namespace ebpfmon {
 namespace {
@@ -139,7 +136,7 @@ Setting no_paths_flag() {
 }  // namespace
 
 SettingsSection ExecMonitor::settings_table() {
-  return SettingsTable<ExecSettings>("exec")
+  return SettingsTable<ExecSettings>(kName)
       .integer("max_args", "max-args", &ExecSettings::max_args, 1, EXEC_MAX_ARGS_LIMIT,
                "arguments kept per exec")
       .integer("max_arg_bytes", "max-arg-bytes", &ExecSettings::max_arg_bytes, EXEC_ARGS_BYTES_MIN,
@@ -405,6 +402,6 @@ Result<Metrics> ExecMonitor::metrics() const {
   return Metrics{std::move(execs)};
 }
 
-EBPFMON_REGISTER_MONITOR(ExecMonitor, ExecSettings, "exec", ::ebpfmon::MonitorListing{})
+EBPFMON_REGISTER_MONITOR(ExecMonitor, ExecSettings, ::ebpfmon::MonitorListing{})
 
 }  // namespace ebpfmon

@@ -30,9 +30,11 @@ struct ExecSettings {
 class ExecMonitor final : public BpfMonitor {
  public:
   explicit ExecMonitor(const ExecSettings& settings);
+  // Its -m name and config section (monitors.exec), said once.
+  static constexpr const char* kName = "exec";
   static SettingsSection settings_table();
 
-  std::string name() const override { return "exec"; }
+  std::string name() const override { return kName; }
   std::string what() const override { return "process executions"; }
   const Schema& schema() const override;
   std::vector<ConsoleColumn> console_columns() const override;

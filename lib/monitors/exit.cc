@@ -2,13 +2,10 @@
 
 #include <cstring>
 
+#include "bpf_sources.h"
 #include "ebpf/exit.h"
 #include "monitors/process_context.h"
 #include "monitors/registry.h"
-
-namespace ebpfmon::bpf_sources {
-extern const char exit_bpf[];
-}
 
 namespace ebpfmon {
 namespace {
@@ -54,7 +51,7 @@ std::vector<ConsoleColumn> ExitMonitor::console_columns() const {
 }
 
 SettingsSection ExitMonitor::settings_table() {
-  return SettingsTable<ExitSettings>("exit")
+  return SettingsTable<ExitSettings>(kName)
       .boolean("failed_only", "failed-only", &ExitSettings::failed_only,
                "only processes that exited non-zero or were killed (decided in the kernel)")
       .with(add_buffer_kb<ExitSettings>)
@@ -113,6 +110,6 @@ Result<Metrics> ExitMonitor::metrics() const {
   return Metrics{std::move(exits)};
 }
 
-EBPFMON_REGISTER_MONITOR(ExitMonitor, ExitSettings, "exit", ::ebpfmon::MonitorListing{})
+EBPFMON_REGISTER_MONITOR(ExitMonitor, ExitSettings, ::ebpfmon::MonitorListing{})
 
 }  // namespace ebpfmon

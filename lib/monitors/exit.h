@@ -16,9 +16,11 @@ struct ExitSettings {
 class ExitMonitor final : public BpfMonitor {
  public:
   explicit ExitMonitor(const ExitSettings& settings) : settings_(settings) {}
+  // Its -m name and config section (monitors.exit), said once.
+  static constexpr const char* kName = "exit";
   static SettingsSection settings_table();
 
-  std::string name() const override { return "exit"; }
+  std::string name() const override { return kName; }
   std::string what() const override { return "process exits"; }
   const Schema& schema() const override;
   std::vector<ConsoleColumn> console_columns() const override;

@@ -7,16 +7,13 @@
 #include <sstream>
 
 #include "bpf/system.h"
+#include "bpf_sources.h"
 #include "core/filters.h"
 #include "core/log.h"
 #include "ebpf/func.h"
 #include "monitors/func_counts.h"
 #include "monitors/process_context.h"
 #include "monitors/registry.h"
-
-namespace ebpfmon::bpf_sources {
-extern const char func_bpf[];
-}
 
 namespace ebpfmon {
 namespace {
@@ -72,7 +69,7 @@ SettingsSection FuncMonitor::settings_table() {
   patterns.key = "patterns";
   patterns.help = "shell globs over kernel function names (funcmon: its PATTERN arguments)";
   patterns.accepts = "globs of letters, digits and _.*?[]!-";
-  return SettingsTable<S>("func")
+  return SettingsTable<S>(kName)
       .custom(patterns, read_patterns, [](const S& s) { return show_list_text(s.patterns); })
       .integer("probe_limit", "limit", &S::probe_limit, 1, 10000,
                "trace at most N functions, the first by name")
@@ -199,7 +196,7 @@ void FuncMonitor::adopt(Plan& plan) {
 }
 
 int FuncMonitor::list(const Config& config, std::ostream& out) {
-  const FuncSettings& settings = config.settings<FuncSettings>("func");
+  const FuncSettings& settings = config.settings<FuncSettings>(kName);
   if (auto r = check_bpf_privileges("funcmon"); !r) {
     log_error(r.error().to_string());
     return r.error().exit_code();
@@ -282,7 +279,7 @@ Result<std::vector<FuncMonitor::Count>> FuncMonitor::read_counts() const {
   return counts;
 }
 
-EBPFMON_REGISTER_MONITOR(FuncMonitor, FuncSettings, "func",
+EBPFMON_REGISTER_MONITOR(FuncMonitor, FuncSettings,
                          (MonitorListing{
                              "print the functions that would be traced and the backend, and exit",
                              FuncMonitor::list}))

@@ -31,11 +31,13 @@ struct FuncSettings {
 class FuncMonitor final : public BpfMonitor {
  public:
   explicit FuncMonitor(const FuncSettings& settings) : settings_(settings) {}
+  // Its -m name and config section (monitors.func), said once.
+  static constexpr const char* kName = "func";
   static SettingsSection settings_table();
   // --list: the functions that would be traced, and the backend.
   static int list(const Config& config, std::ostream& out);
 
-  std::string name() const override { return "func"; }
+  std::string name() const override { return kName; }
   std::string what() const override;
   const Schema& schema() const override;
   std::vector<ConsoleColumn> console_columns() const override;

@@ -43,14 +43,15 @@ Result<std::vector<std::unique_ptr<Monitor>>> create_monitors(const std::vector<
 
 }  // namespace ebpfmon
 
-// Class is built from its settings struct; Class::settings_table() returns
-// its SettingsSection; `listing` is a MonitorListing (in parentheses).
-#define EBPFMON_REGISTER_MONITOR(Class, Settings, name, listing)                    \
+// Class is built from its settings struct; Class::kName is its name and
+// Class::settings_table() its SettingsSection; `listing` is a MonitorListing
+// (in parentheses).
+#define EBPFMON_REGISTER_MONITOR(Class, Settings, listing)                          \
   namespace {                                                                       \
   [[maybe_unused]] const bool registered_##Class = ::ebpfmon::register_monitor(     \
-      {name,                                                                        \
+      {Class::kName,                                                                \
        [](const ::ebpfmon::Config& config) -> std::unique_ptr<::ebpfmon::Monitor> { \
-         return std::make_unique<Class>(config.settings<Settings>(name));           \
+         return std::make_unique<Class>(config.settings<Settings>(Class::kName));   \
        },                                                                           \
        listing},                                                                    \
       Class::settings_table());                                                     \

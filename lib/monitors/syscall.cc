@@ -4,16 +4,13 @@
 #include <cstring>
 #include <ostream>
 
+#include "bpf_sources.h"
 #include "core/cgroups.h"
 #include "core/text.h"
 #include "monitors/process_context.h"
 #include "monitors/registry.h"
 #include "monitors/syscall_summary.h"
 #include "monitors/syscall_table.h"
-
-namespace ebpfmon::bpf_sources {
-extern const char syscall_bpf[];
-}
 
 namespace ebpfmon {
 namespace {
@@ -29,7 +26,7 @@ enum Column : size_t {
   kCpu,
   kComm,
   kNr,
-  kName,
+  kSyscallName,
   kCategory,
   kRet,
   kErrorName,
@@ -174,9 +171,9 @@ const Schema& SyscallMonitor::schema() const {
 
 std::vector<ConsoleColumn> SyscallMonitor::console_columns() const {
   // 80 columns: the thread, category and the other durations are in the file.
-  return {{"TIME", kTimestamp, 12}, {"COMM", kComm, 12},    {"PID", kPid, 7},
-          {"SYSCALL", kName, 13},   {"RET", kRet, 7},       {"ERROR", kErrorName, 8},
-          {"LAT(us)", kDurationUs, 9}, {"SLOW", kIsSlow, 0}};
+  return {{"TIME", kTimestamp, 12},      {"COMM", kComm, 12}, {"PID", kPid, 7},
+          {"SYSCALL", kSyscallName, 13}, {"RET", kRet, 7},    {"ERROR", kErrorName, 8},
+          {"LAT(us)", kDurationUs, 9},   {"SLOW", kIsSlow, 0}};
 }
 
 int SyscallMonitor::category_of(int nr) const {
@@ -257,7 +254,7 @@ std::unique_ptr<PeriodicReport> SyscallMonitor::report(std::ostream& out) const 
 
 SettingsSection SyscallMonitor::settings_table() {
   using S = SyscallSettings;
-  SettingsTable<S> t("syscall");
+  SettingsTable<S> t(kName);
   t.choice("sampling_strategy", "sampling", &S::sampling_strategy, {"intelligent", "all", "sample"},
            "which calls become events: intelligent (errors, slow and high-priority calls), all, "
            "or sample (intelligent plus 1 in sample_rate of the rest)",
@@ -550,7 +547,7 @@ bool SyscallMonitor::decode(const void* data, size_t size, Event& event) {
   event.values[kCpu] = uint64_t{e.cpu};
   event.values[kComm] = std::string(e.comm, strnlen(e.comm, sizeof e.comm));
   event.values[kNr] = int64_t{e.nr};
-  event.values[kName] = syscall_name(e.nr);
+  event.values[kSyscallName] = syscall_name(e.nr);
   event.values[kCategory] = std::string(category_name(category_of(e.nr)));
   event.values[kRet] = int64_t{e.ret};
   event.values[kErrorName] = errno_name(e.ret);
@@ -564,7 +561,7 @@ bool SyscallMonitor::decode(const void* data, size_t size, Event& event) {
 }
 
 EBPFMON_REGISTER_MONITOR(
-    SyscallMonitor, SyscallSettings, "syscall",
+    SyscallMonitor, SyscallSettings,
     (MonitorListing{"print every syscall this build knows, with its number and category, and exit",
                     SyscallMonitor::list}))
 

@@ -57,11 +57,13 @@ struct SyscallSettings {
 class SyscallMonitor final : public BpfMonitor {
  public:
   explicit SyscallMonitor(const SyscallSettings& settings);
+  // Its -m name and config section (monitors.syscall), said once.
+  static constexpr const char* kName = "syscall";
   static SettingsSection settings_table();
   // --list: every syscall this build knows, with its number and category.
   static int list(const Config& config, std::ostream& out);
 
-  std::string name() const override { return "syscall"; }
+  std::string name() const override { return kName; }
   std::string what() const override { return "system calls"; }
   const Schema& schema() const override;
   std::vector<ConsoleColumn> console_columns() const override;
