@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
                     "run is reported and left out.",
                 "  sudo ebpfmon --config monitor_config.yaml  # the monitors the config enables\n"
                 "  sudo ebpfmon -m exec,syscall -p nginx,mysql -u root,www-data  # two monitors\n"
-                "  sudo ebpfmon --doctor                      # what this machine can trace\n",
+                "  sudo ebpfmon --doctor                      # what this machine can trace\n"
+                "  ebpfmon --list                             # the monitors and their defaults\n",
                 {},
                 "",
                 "",
@@ -40,6 +41,8 @@ int main(int argc, char** argv) {
       ("monitors,m", po::value<std::string>()->value_name("LIST"),
        ("run these monitors (comma list of " + monitor_names() +
         ") instead of those the config enables").c_str())
+      ("list", "print the monitors, one per line as NAME<TAB>on|off<TAB>what it traces (on: run "
+               "without -m unless the config disables it), and exit")
       ("doctor", "report what this kernel allows and which hooks each monitor would use, and "
                  "exit (0 when at least one monitor can run)")
       ("daemon", "run in the background (under systemd, Type=notify: in the foreground); one "
@@ -54,7 +57,7 @@ int main(int argc, char** argv) {
        "port means loopback; port 0 picks a free one); config: metrics.enabled, metrics.listen");
   // clang-format on
   std::vector<std::string> names;
-  bool doctor = false, daemon = false, status = false, stop = false, json = false;
+  bool list = false, doctor = false, daemon = false, status = false, stop = false, json = false;
   extra.apply = [&](const po::variables_map& vm, Config& config) -> Result<void> {
     doctor = vm.count("doctor") > 0;
     daemon = vm.count("daemon") > 0;
@@ -65,6 +68,10 @@ int main(int argc, char** argv) {
       return Error::usage(
           "--doctor, --daemon, --daemon-status and --daemon-stop exclude each other");
     if (json && !status) return Error::usage("--json needs --daemon-status");
+    list = vm.count("list") > 0;
+    if (list && (doctor || daemon || status || stop || vm.count("monitors")))
+      return Error::usage(
+          "--list excludes -m, --doctor, --daemon, --daemon-status and --daemon-stop");
     if (vm.count("metrics")) {
       const std::string listen = vm["metrics"].as<std::string>();
       if (auto r = parse_listen_address(listen); !r)
@@ -80,6 +87,10 @@ int main(int argc, char** argv) {
   };
   CommandLine cmd = parse_command_line(argc, argv, tool, &extra);
   if (cmd.exit_code) return *cmd.exit_code;
+  if (list) {
+    list_monitors(std::cout);
+    return 0;
+  }
   if (status) return print_daemon_status(json);
   if (stop) return stop_daemon();
 

@@ -25,8 +25,9 @@ std::string monitor_settings_markdown() {
   out << "| key | flag | accepts | default | meaning |\n|---|---|---|---|---|\n";
   for (const SettingsSection& section : settings_sections()) {
     const std::string prefix = "monitors." + section.name + ".";
-    out << "| " << code(prefix + "enabled")
-        << " |  | true, false | `true` | run by `ebpfmon` when no `-m` is given |\n";
+    out << "| " << code(prefix + "enabled") << " |  | true, false | `"
+        << (section.enabled_by_default ? "true" : "false")
+        << "` | run by `ebpfmon` when no `-m` is given |\n";
     for (const Setting& s : section.settings) {
       std::string flag;
       if (!s.flag.empty())

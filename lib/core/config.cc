@@ -23,7 +23,7 @@ namespace ebpfmon {
 
 Config::Config() {
   for (const SettingsSection& section : settings_sections())
-    monitors[section.name] = MonitorConfig{true, section.defaults};
+    monitors[section.name] = MonitorConfig{section.enabled_by_default, section.defaults};
 }
 
 namespace {

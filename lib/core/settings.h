@@ -86,9 +86,11 @@ struct Setting {
 };
 
 // One monitor's section: its name, its settings struct at its defaults, the
-// table. Every section also has `enabled` (a bool, true by default).
+// table. Every section also has `enabled`, a bool whose default the
+// monitor's registration gives (monitors/registry.h, ByDefault).
 struct SettingsSection {
   std::string name;
+  bool enabled_by_default = false;
   std::any defaults;
   std::vector<Setting> settings;
 

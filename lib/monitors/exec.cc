@@ -402,6 +402,6 @@ Result<Metrics> ExecMonitor::metrics() const {
   return Metrics{std::move(execs)};
 }
 
-EBPFMON_REGISTER_MONITOR(ExecMonitor, ExecSettings, ::ebpfmon::MonitorListing{})
+EBPFMON_REGISTER_MONITOR(ExecMonitor, ExecSettings, ByDefault::On, {})
 
 }  // namespace ebpfmon

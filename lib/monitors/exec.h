@@ -32,10 +32,11 @@ class ExecMonitor final : public BpfMonitor {
   explicit ExecMonitor(const ExecSettings& settings);
   // Its -m name and config section (monitors.exec), said once.
   static constexpr const char* kName = "exec";
+  static constexpr const char* kTraces = "process executions";  // ebpfmon --list
   static SettingsSection settings_table();
 
   std::string name() const override { return kName; }
-  std::string what() const override { return "process executions"; }
+  std::string what() const override { return kTraces; }
   const Schema& schema() const override;
   std::vector<ConsoleColumn> console_columns() const override;
   bool decode(const void* data, size_t size, Event& event) override;

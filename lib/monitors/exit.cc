@@ -110,6 +110,6 @@ Result<Metrics> ExitMonitor::metrics() const {
   return Metrics{std::move(exits)};
 }
 
-EBPFMON_REGISTER_MONITOR(ExitMonitor, ExitSettings, ::ebpfmon::MonitorListing{})
+EBPFMON_REGISTER_MONITOR(ExitMonitor, ExitSettings, ByDefault::On, {})
 
 }  // namespace ebpfmon

@@ -18,10 +18,11 @@ class ExitMonitor final : public BpfMonitor {
   explicit ExitMonitor(const ExitSettings& settings) : settings_(settings) {}
   // Its -m name and config section (monitors.exit), said once.
   static constexpr const char* kName = "exit";
+  static constexpr const char* kTraces = "process exits";  // ebpfmon --list
   static SettingsSection settings_table();
 
   std::string name() const override { return kName; }
-  std::string what() const override { return "process exits"; }
+  std::string what() const override { return kTraces; }
   const Schema& schema() const override;
   std::vector<ConsoleColumn> console_columns() const override;
 

@@ -279,7 +279,7 @@ Result<std::vector<FuncMonitor::Count>> FuncMonitor::read_counts() const {
   return counts;
 }
 
-EBPFMON_REGISTER_MONITOR(FuncMonitor, FuncSettings,
+EBPFMON_REGISTER_MONITOR(FuncMonitor, FuncSettings, ByDefault::On,
                          (MonitorListing{
                              "print the functions that would be traced and the backend, and exit",
                              FuncMonitor::list}))

@@ -33,6 +33,7 @@ class FuncMonitor final : public BpfMonitor {
   explicit FuncMonitor(const FuncSettings& settings) : settings_(settings) {}
   // Its -m name and config section (monitors.func), said once.
   static constexpr const char* kName = "func";
+  static constexpr const char* kTraces = "kernel function calls";  // ebpfmon --list
   static SettingsSection settings_table();
   // --list: the functions that would be traced, and the backend.
   static int list(const Config& config, std::ostream& out);

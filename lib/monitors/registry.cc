@@ -18,6 +18,7 @@ std::vector<MonitorDescriptor>& descriptors() {
 
 bool register_monitor(MonitorDescriptor descriptor, SettingsSection settings) {
   if (find_monitor(descriptor.name) != nullptr || settings.name != descriptor.name) return false;
+  settings.enabled_by_default = descriptor.by_default == ByDefault::On;
   if (!register_settings_section(std::move(settings))) return false;
   descriptors().push_back(std::move(descriptor));
   std::sort(descriptors().begin(), descriptors().end(),
@@ -35,6 +36,12 @@ std::vector<std::string> registered_monitors() {
   std::vector<std::string> names;
   for (const MonitorDescriptor& d : descriptors()) names.push_back(d.name);
   return names;
+}
+
+void list_monitors(std::ostream& out) {
+  for (const MonitorDescriptor& d : descriptors())
+    out << d.name << '\t' << (d.by_default == ByDefault::On ? "on" : "off") << '\t' << d.traces
+        << '\n';
 }
 
 Result<std::vector<std::unique_ptr<Monitor>>> create_monitors(const std::vector<std::string>& names,

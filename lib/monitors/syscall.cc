@@ -561,7 +561,7 @@ bool SyscallMonitor::decode(const void* data, size_t size, Event& event) {
 }
 
 EBPFMON_REGISTER_MONITOR(
-    SyscallMonitor, SyscallSettings,
+    SyscallMonitor, SyscallSettings, ByDefault::On,
     (MonitorListing{"print every syscall this build knows, with its number and category, and exit",
                     SyscallMonitor::list}))
 

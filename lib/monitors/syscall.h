@@ -59,12 +59,13 @@ class SyscallMonitor final : public BpfMonitor {
   explicit SyscallMonitor(const SyscallSettings& settings);
   // Its -m name and config section (monitors.syscall), said once.
   static constexpr const char* kName = "syscall";
+  static constexpr const char* kTraces = "system calls";  // ebpfmon --list
   static SettingsSection settings_table();
   // --list: every syscall this build knows, with its number and category.
   static int list(const Config& config, std::ostream& out);
 
   std::string name() const override { return kName; }
-  std::string what() const override { return "system calls"; }
+  std::string what() const override { return kTraces; }
   const Schema& schema() const override;
   std::vector<ConsoleColumn> console_columns() const override;
 
