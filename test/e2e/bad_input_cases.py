@@ -17,12 +17,19 @@ A row is (tool, argv, exit code, regex, options):
 Runtime rows (exit 1) get "-q -d 2" appended, so a tool that wrongly
 starts tracing ends by itself.
 """
+import re
+
+from harness import monitor_names
 
 TOOLS = ["execmon", "syscallmon", "funcmon", "ebpfmon"]
 
 
 def row(tool, argv, code, regex, **options):
     return (tool, list(argv), code, regex, options)
+
+
+# ebpfmon's monitors as its unknown-monitor message lists them.
+KNOWN_MONITORS = re.escape(", ".join(monitor_names()))
 
 
 # Options every tool shares: each row is run for each of the four tools.
@@ -304,8 +311,9 @@ OWN = [
     row("funcmon", ["x" * 129], 2, r"PATTERN: function pattern longer than 128 bytes"),
     row("funcmon", ["nosuchfunction_xyz_*"], 2, r"no traceable kernel function matches 'nosuchfunction_xyz_\*'",
         root_only="matching needs /proc/kallsyms, read as root"),
-    row("ebpfmon", ["-m", "nosuch"], 2, r"--monitors: unknown monitor 'nosuch'; known: exec, exit, func, syscall"),
-    row("ebpfmon", ["-m", "exce"], 2, r"--monitors: unknown monitor 'exce' \(did you mean 'exec'\?\); known: exec, exit, func, syscall"),
+    row("ebpfmon", ["-m", "nosuch"], 2, r"--monitors: unknown monitor 'nosuch'; known: " + KNOWN_MONITORS),
+    row("ebpfmon", ["-m", "exce"], 2, r"--monitors: unknown monitor 'exce' \(did you mean 'exec'\?\); known: " + KNOWN_MONITORS),
+    row("ebpfmon", ["--list", "-m", "exec"], 2, r"--list excludes -m, --doctor, --daemon, --daemon-status and --daemon-stop"),
     row("ebpfmon", ["-m", ""], 2, r"--monitors: empty monitor name in ''"),
     row("ebpfmon", ["-m", "exec,,syscall"], 2, r"--monitors: empty monitor name in 'exec,,syscall'"),
     row("ebpfmon", ["-m"], 2, r"the required argument for option '--monitors' is missing"),

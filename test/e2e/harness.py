@@ -1,6 +1,7 @@
 """Shared by the end-to-end tests: run a real tool as root, wait for its
 Tracing line, stop it like a user would, and read what it wrote."""
 import csv
+import functools
 import json
 import os
 import re
@@ -146,3 +147,23 @@ def rate_limited_count(stderr_text, monitor):
 
 def run(args, **kw):
     return subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+@functools.lru_cache(maxsize=None)
+def monitors(ebpfmon=None):
+    """The registered monitors as `ebpfmon --list` prints them, sorted by
+    name: (name, on by default, what it traces). Tests take the monitors
+    from here, never from a list of their own, so a new monitor changes
+    none of them."""
+    r = run([ebpfmon or tool("ebpfmon"), "--list"], check=True)
+    rows = [line.split("\t") for line in r.stdout.splitlines()]
+    return tuple((name, default == "on", what) for name, default, what in rows)
+
+
+def monitor_names(ebpfmon=None):
+    return [name for name, _, _ in monitors(ebpfmon)]
+
+
+def default_monitors(ebpfmon=None):
+    """Those ebpfmon runs when neither -m nor the config names them."""
+    return [name for name, on, _ in monitors(ebpfmon) if on]

@@ -16,8 +16,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (HeldChild, Tracer, check, finish, output_files, read_csv, require_root, run,  # noqa: E402
-                     summary_counts, tool)
+from harness import (HeldChild, Tracer, check, default_monitors, finish, output_files, read_csv,  # noqa: E402
+                     require_root, run, summary_counts, tool)
 
 TRUE = "/bin/true"
 KPROBES = os.path.exists("/sys/bus/event_source/devices/kprobe")
@@ -125,7 +125,10 @@ def test_config_and_unavailable(tmp):
     check(re.search(r"func: unavailable on this machine, left out: cannot trace kernel functions: "
                     r"kprobes: .*CONFIG_KPROBES.*fentry: ", err) is not None,
           "config: func reported unavailable, with the reason: %s" % err[:400])
-    check("Tracing exec, exit, syscall... Ctrl-C to end." in err, "config: exec, exit and syscall run")
+    # The config enables exec, syscall and func; the others run when on by default.
+    running = sorted((set(default_monitors()) | {"exec", "syscall"}) - {"func"})
+    check("Tracing %s... Ctrl-C to end." % ", ".join(running) in err,
+          "config: %s run: %s" % (", ".join(running), err[-300:]))
     check(output_files(out, "exec", "csv") and output_files(out, "syscall", "csv")
           and not output_files(out, "func", "csv"), "config: one file per running monitor")
     r = run([tool("ebpfmon"), "-m", "func", "-d", "1"])
@@ -228,8 +231,10 @@ def test_daemon(tmp):
     subprocess.run([TRUE, "ebpfmon-daemon-exec"], check=True)
     r = ebpfmon("--daemon-status", "--json")
     status = json.loads(r.stdout) if r.returncode == 0 else {}
-    check(status.get("pid") == pid and [m["name"] for m in status.get("monitors", [])] ==
-          ["exec", "exit", "syscall"], "daemon: status --json lists the monitors: %s" % r.stdout[:200])
+    # The config disables func; every other monitor on by default runs.
+    running = [name for name in default_monitors() if name != "func"]
+    check(status.get("pid") == pid and [m["name"] for m in status.get("monitors", [])] == running,
+          "daemon: status --json lists the monitors %s: %s" % (running, r.stdout[:200]))
     check(status.get("config", "").endswith("monitor_config.yaml"), "daemon: says which config")
     check(all(m["hooks"] and "total" in m["lost"] for m in status.get("monitors", [])),
           "daemon: status has hooks and losses per monitor")
@@ -594,6 +599,22 @@ def test_metrics_abuse(tmp):
     check(t.stop() == 0, "abuse: exit 0")
 
 
+def test_list():
+    """--list names every monitor -m knows, each with its default and what it
+    traces."""
+    r = run([tool("ebpfmon"), "--list"])
+    rows = [line.split("\t") for line in r.stdout.splitlines()]
+    check(r.returncode == 0 and r.stderr == "" and rows and
+          all(len(f) == 3 and f[1] in ("on", "off") and f[2] for f in rows),
+          "list: NAME<TAB>on|off<TAB>WHAT lines, exit 0: %r %r" % (r.stdout, r.stderr))
+    names = [f[0] for f in rows]
+    check(names == sorted(names), "list: sorted by name: %s" % names)
+    r = run([tool("ebpfmon"), "-m", "nosuch"])
+    check(r.stderr.rstrip().endswith("known: " + ", ".join(names)),
+          "list: the same monitors as -m's error: %s" % r.stderr)
+    check(["exec", "on", "process executions"] in rows, "list: exec is on: %s" % rows)
+
+
 def test_usage():
     for args, message in [
         (["-m", "exce"], "unknown monitor 'exce' (did you mean 'exec'?)"),
@@ -613,6 +634,7 @@ def test_usage():
 def main():
     require_root()
     test_usage()
+    test_list()
     test_doctor()
     with tempfile.TemporaryDirectory() as tmp:
         test_two_monitors(tmp)
