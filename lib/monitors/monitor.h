@@ -154,6 +154,9 @@ class BpfMonitor : public Monitor {
     Plan plan;
     ProgramSpec spec;
   };
+  // plan(), then whether the kernel has each tracepoint it names: a missing
+  // one is an error naming it before anything compiles.
+  Result<Plan> checked_plan(Capabilities& caps) const;
   Result<Prepared> prepare(const Config& config, Capabilities& caps) const;
   Result<void> fill_filter_maps(const Filters& filters);
 

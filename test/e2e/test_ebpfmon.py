@@ -174,7 +174,7 @@ def test_doctor():
     check(r.returncode == 0, "doctor: exit 0 when a monitor can run (%d)" % r.returncode)
     text = r.stdout
     for line in ("kernel:", "BTF:", "struct layouts:", "tracepoint:", "raw tracepoint:",
-                 "ring buffer:", "kprobe:", "fentry:"):
+                 "ring buffer:", "kprobe:", "fentry:", "hook names:"):
         check(line in text, "doctor: reports %s" % line)
     check(re.search(r"^  exec: +yes .*raw tracepoint sched_process_exec", text, re.M) is not None,
           "doctor: exec's hooks")
