@@ -270,6 +270,59 @@ def test_daemon(tmp):
     check(r.returncode == 3, "daemon: stop exits 3 when none runs")
 
 
+def test_daemon_summary(tmp):
+    """A daemon running syscall --summary answers --daemon-status with its
+    latest report's rows: the objects its summary file holds for that
+    report."""
+    calls = 321
+
+    def getppid_calls():
+        for _ in range(calls):
+            os.getppid()
+
+    env = dict(os.environ, EBPFMON_RUN_DIR=os.path.join(tmp, "run-summary"))
+    cwd = os.path.join(tmp, "daemon-summary")
+    os.makedirs(cwd)
+
+    def ebpfmon(*args):
+        return run([tool("ebpfmon")] + list(args), env=env, cwd=cwd)
+
+    r = ebpfmon("--daemon", "-m", "syscall", "--summary", "1", "-p", "ebpfmon-dsum",
+                "--format", "jsonl")
+    check(r.returncode == 0, "daemon summary: starts (%d): %s" % (r.returncode, r.stderr))
+    if r.returncode != 0:
+        return
+    HeldChild([getppid_calls], "ebpfmon-dsum").go()
+    # Reports come every second; wait for the first that saw the calls.
+    seen = []
+    for _ in range(60):
+        r = ebpfmon("--daemon-status", "--json")
+        monitors = json.loads(r.stdout)["monitors"] if r.returncode == 0 else []
+        seen = monitors[0].get("summary", []) if monitors else []
+        if any(row.get("syscall") == "getppid" for row in seen):
+            break
+        time.sleep(0.5)
+    text = ebpfmon("--daemon-status").stdout
+    check(ebpfmon("--daemon-stop").returncode == 0, "daemon summary: stops")
+    getppid = [row for row in seen if row.get("syscall") == "getppid"]
+    check(len(getppid) == 1 and getppid[0]["kind"] == "interval" and getppid[0]["table"] == "summary"
+          and 0 < getppid[0]["count"] <= calls and getppid[0]["category"] == "process",
+          "daemon summary: the status's latest report has the getppid row: %s" % getppid)
+    check(re.search(r"^    summary: \d+ rows in its latest report \(--json shows them\)$", text, re.M)
+          is not None, "daemon summary: the text status says so: %s" % text[-300:])
+    files = [f for f in os.listdir(os.path.join(cwd, "output")) if f.startswith("summary_syscall_")]
+    rows = []
+    for f in files:
+        with open(os.path.join(cwd, "output", f)) as lines:
+            rows += [json.loads(line) for line in lines]
+    same = [row for row in rows if seen and row["time"] == seen[0]["time"]]
+    check(len(files) == 1 and same == seen,
+          "daemon summary: the status's rows are the summary file's for that report")
+    whole = [row for row in rows if row["kind"] == "whole_run" and row.get("syscall") == "getppid"]
+    check(len(whole) == 1 and whole[0]["count"] == calls,
+          "daemon summary: at stop, the whole run counts the %d getppid calls: %s" % (calls, whole))
+
+
 def test_systemd_notify(tmp):
     """Under systemd (NOTIFY_SOCKET set, Type=notify) ebpfmon stays in the
     foreground, says READY=1 once tracing, serves status, stops on SIGTERM.
@@ -620,6 +673,7 @@ def main():
         test_config_and_unavailable(tmp)
         test_shipped_config(tmp)
         test_daemon(tmp)
+        test_daemon_summary(tmp)
         test_systemd_notify(tmp)
         test_sighup_reopens(tmp)
         test_metrics(tmp)

@@ -223,18 +223,3 @@ TEST_CASE("the user guide's tables of settings are the tables") {
   check_guide_table("monitor settings", monitor_settings_markdown(), "monitor_settings.md");
 }
 
-TEST_CASE("lib/core includes nothing from the layers above it") {
-  size_t files = 0;
-  for (const auto& entry : fs::directory_iterator(fs::path(EBPFMON_SOURCE_DIR) / "lib" / "core")) {
-    std::ifstream in(entry.path());
-    ++files;
-    for (std::string line; std::getline(in, line);) {
-      if (line.rfind("#include \"", 0) != 0) continue;
-      CAPTURE(entry.path().filename().string());
-      CAPTURE(line);
-      for (const char* above : {"\"monitors/", "\"sinks/", "\"app/", "\"bpf/"})
-        CHECK(line.find(above) == std::string::npos);
-    }
-  }
-  CHECK(files > 10);
-}
