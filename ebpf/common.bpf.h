@@ -224,7 +224,9 @@ static __always_inline bool ebpfmon_cgroup_allowed(void) {
 }
 
 /* The pid, uid and cgroup filters for the current task; no helper call for a
- * filter that is not set (this runs on every syscall for syscallmon). */
+ * filter that is not set (this runs on every syscall for syscallmon), and
+ * none after the first filter that refuses. The comm filter is the caller's:
+ * exec judges the comm before and after the exec, others put it in the event. */
 static __always_inline bool ebpfmon_current_allowed(u32 tgid) {
   if (!ebpfmon_pid_allowed(tgid))
     return false;
@@ -233,6 +235,22 @@ static __always_inline bool ebpfmon_current_allowed(u32 tgid) {
     return false;
 #endif
   return ebpfmon_cgroup_allowed();
+}
+
+/* A hook where current is not the task an event is about (a TCP close in
+ * softirq) judges a struct ebpfmon_task recorded earlier, while that task was
+ * current (at connect or accept). */
+static __always_inline void ebpfmon_task_record(struct ebpfmon_task *t) {
+  t->tgid = bpf_get_current_pid_tgid() >> 32;
+  t->uid = (u32)bpf_get_current_uid_gid();
+  bpf_get_current_comm(&t->comm, sizeof(t->comm));
+  t->in_cgroup = ebpfmon_cgroup_allowed();
+}
+
+/* Every filter, comm included, on a recorded task. */
+static __always_inline bool ebpfmon_task_allowed(const struct ebpfmon_task *t) {
+  return t->in_cgroup && ebpfmon_pid_allowed(t->tgid) && ebpfmon_uid_allowed(t->uid) &&
+         ebpfmon_comm_allowed(t->comm);
 }
 
 /* The thread group id and uid of the current task. */

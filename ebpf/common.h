@@ -22,6 +22,17 @@ struct ebpfmon_comm {
   char name[EBPFMON_COMM_LEN];
 };
 
+/* A task as the filters see it (common.bpf.h: ebpfmon_task_record,
+ * ebpfmon_task_allowed). The cgroup filters are kept as their verdict: the
+ * kernel answers "is it under this cgroup" for the current task only. */
+struct ebpfmon_task {
+  __u32 tgid;
+  __u32 uid;
+  char comm[EBPFMON_COMM_LEN];
+  __u8 in_cgroup; /* --cgroup and --container; 1 when neither is set */
+  __u8 pad[3];
+};
+
 /* --container: the id, or a prefix of it, matched against the names of the
  * task's cgroup and its ancestors. */
 #define EBPFMON_CONTAINER_ID_MAX 64

@@ -5,7 +5,7 @@
 #include "app/doctor.h"
 #include "app/front_end.h"
 #include "app/options.h"
-#include "core/listen_address.h"
+#include "core/config.h"
 #include "monitors/registry.h"
 
 namespace po = boost::program_options;
@@ -73,11 +73,14 @@ int main(int argc, char** argv) {
       return Error::usage(
           "--list excludes -m, --doctor, --daemon, --daemon-status and --daemon-stop");
     if (vm.count("metrics")) {
-      const std::string listen = vm["metrics"].as<std::string>();
-      if (auto r = parse_listen_address(listen); !r)
-        return Error::usage("--metrics: " + r.error().message);
+      // metrics.listen's own reader, so the flag and the key say the same.
+      std::any target = &config;
+      const Setting& listen = *shared_settings().by_key("metrics.listen");
+      if (auto r =
+              listen.read(RawValue::scalar("--metrics", vm["metrics"].as<std::string>()), target);
+          !r)
+        return r;
       config.metrics.enabled = true;
-      config.metrics.listen = listen;
     }
     if (!vm.count("monitors")) return {};
     auto list = parse_word_list(vm["monitors"].as<std::string>(), "--monitors", "monitor name");

@@ -185,6 +185,9 @@ int print_daemon_status(bool json) {
               << "    file: " << m["file"].get<std::string>() << "\n    hooks:";
     for (const auto& h : m["hooks"]) std::cout << " " << h.get<std::string>() << ";";
     std::cout << "\n";
+    if (m.contains("summary"))
+      std::cout << "    summary: " << m["summary"].size()
+                << " rows in its latest report (--json shows them)\n";
   }
   if (j.contains("export")) {
     const auto& e = j["export"];

@@ -137,6 +137,14 @@ int run_doctor(const Config& config, const std::vector<std::unique_ptr<Monitor>>
     const FeatureStatus& st = caps.status(f);
     row(out, feature_name(f), st.available, st.detail);
   }
+  // Where each monitor's hooks are looked up before it starts; a missing one
+  // is named in its row below.
+  const std::string events = tracefs_events_dir();
+  row(out, "hook names", !events.empty() && btf,
+      (events.empty() ? "tracepoints cannot be looked up: tracefs is not mounted"
+                      : "tracepoints looked up in " + events) +
+          (btf ? ", raw tracepoints in BTF (btf_trace_<name>)"
+               : "; raw tracepoints are not (no BTF): attaching tells"));
 
   out << "\nmonitors\n";
   size_t runnable = 0;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,8 @@ namespace ebpfmon {
 struct MonitorOutput {
   std::unique_ptr<Monitor> monitor;
   std::vector<std::unique_ptr<Sink>> sinks;
-  std::unique_ptr<PeriodicReport> report;  // the monitor's own table, if it has one
+  std::unique_ptr<PeriodicReport> report;  // the monitor's own summary, if it has one
+  std::optional<Report> latest_report;     // the last one taken, for the status
 
   void write(const Event& event) {
     for (auto& sink : sinks) sink->write(event);

@@ -2,14 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
 #include <iostream>
 
-#include "core/cgroups.h"
 #include "core/log.h"
-#include "core/nats_urls.h"
 #include "core/settings.h"
 #include "core/text.h"
 #include "core/version.h"
@@ -20,127 +15,57 @@ namespace po = boost::program_options;
 namespace ebpfmon {
 namespace {
 
-po::options_description common_options() {
-  po::options_description d("Common options");
+// The tool's own options that are no setting: where the config comes from,
+// how much to log, and whether to use the program cache.
+void add_first_options(po::options_description& d) {
+  d.add_options()("config,c", po::value<std::string>()->value_name("FILE"),
+                  "YAML config (default: ./monitor_config.yaml, then "
+                  "/etc/ebpfmon/monitor_config.yaml)");
+}
+
+void add_last_options(po::options_description& d) {
   // clang-format off
   d.add_options()
-      ("config,c", po::value<std::string>()->value_name("FILE"),
-       "YAML config (default: ./monitor_config.yaml, then /etc/ebpfmon/monitor_config.yaml)")
-      ("comm,p", po::value<std::string>()->value_name("LIST"),
-       "only these process names (comma list, exact comm, at most 15 bytes each)")
-      ("user,u", po::value<std::string>()->value_name("LIST"),
-       "only these users (names or numeric uids, comma list)")
-      ("pid", po::value<std::string>()->value_name("LIST"), "only these process ids (comma list)")
-      ("cgroup", po::value<std::string>()->value_name("PATH"),
-       "only tasks in this cgroup v2 path or below it (decided in the kernel)")
-      ("container", po::value<std::string>()->value_name("ID"),
-       "only this container: its id or a unique prefix of 12+ hex digits (also one that starts "
-       "later)")
-      ("output-dir,o", po::value<std::string>()->value_name("DIR"),
-       "where event files go (default: output/)")
-      ("format", po::value<std::string>()->value_name("csv|jsonl|none"),
-       "event file format (default: csv); none writes no files (export only)")
-      ("export", po::value<std::string>()->value_name("URL[,URL...]"),
-       "also publish every event to NATS JetStream at nats://HOST:PORT (config export.nats)")
-      ("export-required", "exit 1 when no export server can be reached at start")
-      ("quiet,q", "no live console table")
-      ("full-time,T", "the live table's time as [YYYY-mm-dd HH:MM:SS.mmm] (default HH:MM:SS.mmm)")
-      ("elapsed,t", "the live table's time as seconds since the start")
-      ("duration,d", po::value<std::string>()->value_name("SECONDS"),
-       "stop after this many seconds, exactly as on Ctrl-C")
       ("verbose,v", "debug logging on stderr")
       ("no-cache", "compile the BPF programs afresh instead of loading them from the program "
        "cache (/var/cache/ebpfmon/programs; also EBPFMON_CACHE=off)")
       ("help,h", "show this help and exit")
       ("version", "show the version and exit");
   // clang-format on
-  return d;
 }
 
-Result<void> apply_common(const po::variables_map& vm, Config& config) {
-  auto text = [&](const char* name) { return vm[name].as<std::string>(); };
-  if (vm.count("comm")) {
-    auto v = parse_comm_list(text("comm"), "--comm");
-    if (!v) return v.error();
-    config.filters.comms = *v;
-  }
-  if (vm.count("user")) {
-    auto v = parse_user_list(text("user"), "--user");
-    if (!v) return v.error();
-    config.filters.uids = *v;
-  }
-  if (vm.count("pid")) {
-    auto v = parse_pid_list(text("pid"), "--pid");
-    if (!v) return v.error();
-    config.filters.pids = *v;
-  }
-  if (vm.count("cgroup")) {
-    auto path = resolve_cgroup_path(text("cgroup"), "--cgroup");
-    if (!path) return path.error();
-    config.filters.cgroup = *path;
-  }
-  if (vm.count("container")) {
-    auto id = parse_container_id(text("container"), "--container");
-    if (!id) return id.error();
-    config.filters.container = *id;
-  }
-  if (vm.count("output-dir")) {
-    if (text("output-dir").empty())
-      return Error::usage("--output-dir: the directory name is empty");
-    config.output.directory = text("output-dir");
-  }
-  if (vm.count("format")) {
-    const std::string f = text("format");
-    if (f == "csv")
-      config.output.format = FileFormat::Csv;
-    else if (f == "jsonl")
-      config.output.format = FileFormat::Jsonl;
-    else if (f != "none")
-      return Error::usage("--format: expected csv, jsonl or none, got '" + f + "'");
-    config.output.files = f != "none";
-  }
-  if (vm.count("export")) {
-    auto urls = parse_nats_urls(text("export"));
-    if (!urls) return urls.error();
-    config.export_nats.servers = *urls;
-  }
-  if (vm.count("export-required")) config.export_nats.required = true;
-  if (vm.count("quiet")) config.output.quiet = true;
-  if (vm.count("full-time") && vm.count("elapsed"))
-    return Error::usage("-T and -t both choose the live table's time: give one");
-  if (vm.count("full-time")) config.output.console_time = "full";
-  if (vm.count("elapsed")) config.output.console_time = "elapsed";
-  if (vm.count("duration")) {
-    auto d = read_seconds(RawValue::scalar("--duration", text("duration")));
-    if (!d) return d.error();
-    config.duration = *d;
-  }
-  return {};
-}
-
-// Each flag of the tool's monitors, once; a flag that several monitors
-// share (--max-rate) sets it in each of them.
-struct MonitorFlag {
-  const Setting* setting;                                    // the first monitor's, for --help
-  std::vector<std::pair<std::string, const Setting*>> uses;  // monitor, its setting
+// A section of settings the tool takes as flags: the shared one (no name)
+// or a monitor's.
+struct FlagSection {
+  std::string monitor;  // empty: the shared settings
+  const SettingsSection* table;
 };
 
-std::vector<std::string> tool_monitors(const ToolInfo& tool) {
-  if (tool.monitors.empty()) return registered_monitors();
-  std::vector<std::string> names = tool.monitors;
-  for (const auto& optional : tool.optional_monitors) names.push_back(optional.monitor);
-  return names;
+std::vector<FlagSection> flag_sections(const ToolInfo& tool) {
+  std::vector<FlagSection> sections{{"", &shared_settings()}};
+  std::vector<std::string> names = tool.monitors.empty() ? registered_monitors() : tool.monitors;
+  if (!tool.monitors.empty())
+    for (const auto& optional : tool.optional_monitors) names.push_back(optional.monitor);
+  for (const std::string& name : names) sections.push_back({name, find_settings_section(name)});
+  return sections;
 }
 
-std::vector<MonitorFlag> monitor_flags(const ToolInfo& tool) {
-  std::vector<MonitorFlag> flags;
-  for (const std::string& name : tool_monitors(tool)) {
-    for (const Setting& s : find_settings_section(name)->settings) {
+// Each flag once; a flag that several monitors share (--max-rate) sets it
+// in each of them.
+struct Flag {
+  const Setting* setting;  // the first section's, for --help
+  std::vector<std::pair<const FlagSection*, const Setting*>> uses;
+};
+
+std::vector<Flag> flags_of(const std::vector<FlagSection>& sections) {
+  std::vector<Flag> flags;
+  for (const FlagSection& section : sections) {
+    for (const Setting& s : section.table->settings) {
       if (s.flag.empty()) continue;
       auto same = std::find_if(flags.begin(), flags.end(),
-                               [&](const MonitorFlag& f) { return f.setting->flag == s.flag; });
-      if (same == flags.end()) same = flags.insert(flags.end(), MonitorFlag{&s, {}});
-      same->uses.emplace_back(name, &s);
+                               [&](const Flag& f) { return f.setting->flag == s.flag; });
+      if (same == flags.end()) same = flags.insert(flags.end(), Flag{&s, {}});
+      same->uses.emplace_back(&section, &s);
     }
   }
   return flags;
@@ -153,11 +78,13 @@ std::string flag_help(const Setting& s, const SettingsSection& section) {
   switch (s.kind) {
     case SettingKind::Integer:
     case SettingKind::Number:
-    case SettingKind::Choice: {
+    case SettingKind::Choice:
+    case SettingKind::Text: {
       std::any copy = section.defaults;
       const std::string value = s.show(section.defaults);
       std::string extra = s.accepts;
-      if (s.read(RawValue::scalar("", value), copy)) extra += ", default " + value;
+      if (!value.empty() && s.read(RawValue::scalar("", value), copy))
+        extra += ", default " + value;
       help += !help.empty() && help.back() == ')' ? "; " + extra : " (" + extra + ")";
       break;
     }
@@ -168,49 +95,68 @@ std::string flag_help(const Setting& s, const SettingsSection& section) {
   return help;
 }
 
-void add_monitor_options(po::options_description& all, const ToolInfo& tool,
-                         const std::vector<MonitorFlag>& flags) {
-  for (const std::string& name : tool_monitors(tool)) {
-    const SettingsSection& section = *find_settings_section(name);
-    po::options_description group("Options of the " + name + " monitor (config: monitors." + name +
-                                  ")");
-    bool any = false;
-    for (const MonitorFlag& f : flags) {
-      if (f.uses.front().first != name) continue;
-      const Setting& s = *f.setting;
-      std::string help = flag_help(s, section);
-      if (f.uses.size() > 1) {
-        std::string others;
-        for (size_t i = 1; i < f.uses.size(); ++i) others += (i > 1 ? ", " : "") + f.uses[i].first;
-        help += "; also sets it for " + others;
-      }
-      auto add = group.add_options();
-      const std::string names = s.flag + (s.short_flag ? std::string(",") + s.short_flag : "");
-      if (s.value_name.empty()) {
-        add(names.c_str(), help.c_str());
-      } else if (s.repeatable) {
-        add(names.c_str(), po::value<std::vector<std::string>>()->value_name(s.value_name),
-            help.c_str());
-      } else if (s.implicit_value) {
-        add(names.c_str(),
-            po::value<std::string>()->implicit_value(*s.implicit_value)->value_name(s.value_name),
-            help.c_str());
-      } else {
-        add(names.c_str(), po::value<std::string>()->value_name(s.value_name), help.c_str());
-      }
-      any = true;
-    }
-    if (any) all.add(group);
+std::string flag_name(const Setting& s) {
+  return s.short_flag ? std::string("-") + s.short_flag : "--" + s.flag;
+}
+
+void add_flag(po::options_description& group, const Flag& f) {
+  const Setting& s = *f.setting;
+  std::string help = flag_help(s, *f.uses.front().first->table);
+  if (f.uses.size() > 1) {
+    std::string others;
+    for (size_t i = 1; i < f.uses.size(); ++i)
+      others += (i > 1 ? ", " : "") + f.uses[i].first->monitor;
+    help += "; also sets it for " + others;
+  }
+  auto add = group.add_options();
+  const std::string names = s.flag + (s.short_flag ? std::string(",") + s.short_flag : "");
+  if (s.value_name.empty()) {
+    add(names.c_str(), help.c_str());
+  } else if (s.repeatable) {
+    add(names.c_str(), po::value<std::vector<std::string>>()->value_name(s.value_name),
+        help.c_str());
+  } else if (s.implicit_value) {
+    add(names.c_str(),
+        po::value<std::string>()->implicit_value(*s.implicit_value)->value_name(s.value_name),
+        help.c_str());
+  } else {
+    add(names.c_str(), po::value<std::string>()->value_name(s.value_name), help.c_str());
   }
 }
 
-Result<void> apply_monitor_flags(const po::variables_map& vm, const std::vector<MonitorFlag>& flags,
-                                 Config& config) {
-  for (const MonitorFlag& f : flags) {
+// "Common options" (the shared settings between the tool's own first and
+// last options), then one group per monitor.
+void add_flag_options(po::options_description& all, const std::vector<FlagSection>& sections,
+                      const std::vector<Flag>& flags) {
+  for (const FlagSection& section : sections) {
+    const std::string title = section.monitor.empty()
+                                  ? "Common options"
+                                  : "Options of the " + section.monitor +
+                                        " monitor (config: monitors." + section.monitor + ")";
+    po::options_description group(title);
+    if (section.monitor.empty()) add_first_options(group);
+    for (const Flag& f : flags)
+      if (f.uses.front().first == &section) add_flag(group, f);
+    if (section.monitor.empty()) add_last_options(group);
+    if (!group.options().empty()) all.add(group);
+  }
+}
+
+Result<void> apply_flags(const po::variables_map& vm, const std::vector<Flag>& flags,
+                         Config& config) {
+  std::any shared = &config;
+  for (const Flag& f : flags) {
     const Setting& s = *f.setting;
     if (!vm.count(s.flag)) continue;
     if (!s.needs_flag.empty() && !vm.count(s.needs_flag))
       return Error::usage("--" + s.flag + " needs --" + s.needs_flag);
+    if (!s.excludes_flag.empty() && vm.count(s.excludes_flag)) {
+      const Flag& other = *std::find_if(flags.begin(), flags.end(), [&](const Flag& g) {
+        return g.setting->flag == s.excludes_flag;
+      });
+      return Error::usage(flag_name(s) + " and " + flag_name(*other.setting) + " " +
+                          s.excludes_reason + ": give one");
+    }
     std::vector<std::string> texts;
     if (s.value_name.empty())
       texts = {"true"};
@@ -218,12 +164,12 @@ Result<void> apply_monitor_flags(const po::variables_map& vm, const std::vector<
       texts = vm[s.flag].as<std::vector<std::string>>();
     else
       texts = {vm[s.flag].as<std::string>()};
-    for (const auto& [monitor, setting] : f.uses)
+    for (const auto& [section, setting] : f.uses) {
+      std::any& target =
+          section->monitor.empty() ? shared : config.monitors.at(section->monitor).settings;
       for (const std::string& text : texts)
-        if (auto r = setting->read(RawValue::scalar("--" + s.flag, text),
-                                   config.monitors.at(monitor).settings);
-            !r)
-          return r;
+        if (auto r = setting->read(RawValue::scalar("--" + s.flag, text), target); !r) return r;
+    }
   }
   return {};
 }
@@ -307,10 +253,11 @@ int usage_error(const ToolInfo& tool, const std::string& message) {
 CommandLine parse_command_line(int argc, char** argv, const ToolInfo& tool, ToolOptions* extra) {
   CommandLine result;
   set_program_name(tool.name);
-  const std::vector<MonitorFlag> flags = monitor_flags(tool);
+  const std::vector<FlagSection> sections = flag_sections(tool);
+  const std::vector<Flag> flags = flags_of(sections);
   const MonitorDescriptor* lister = listing_monitor(tool);
-  po::options_description all = common_options();
-  add_monitor_options(all, tool, flags);
+  po::options_description all;
+  add_flag_options(all, sections, flags);
   po::options_description own("Options of this tool");
   if (lister != nullptr) own.add_options()("list", lister->listing.help.c_str());
   for (const auto& optional : tool.optional_monitors)
@@ -367,8 +314,7 @@ CommandLine parse_command_line(int argc, char** argv, const ToolInfo& tool, Tool
   }
   result.config = std::move(*config);
   if (vm.count("verbose")) result.config.logging.level = "DEBUG";
-  Result<void> applied = apply_common(vm, result.config);
-  if (applied) applied = apply_monitor_flags(vm, flags, result.config);
+  Result<void> applied = apply_flags(vm, flags, result.config);
   if (applied && takes_arguments && vm.count(positional_name))
     applied =
         apply_positional(tool, vm[positional_name].as<std::vector<std::string>>(), result.config);

@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/version.h"
 #include "sinks/prometheus_text.h"
+#include "sinks/summary_file.h"
 
 namespace ebpfmon {
 
@@ -82,6 +83,13 @@ std::string status_json(const std::vector<MonitorOutput>& outputs, const RunInfo
     m["lost"]["total"] = losses.total();
     m["rate_limited"] = losses.rate_limited;
     m["file"] = out.destination();
+    // The rows of the latest report, as its summary file has them.
+    if (out.latest_report) {
+      m["summary"] = nlohmann::json::array();
+      std::istringstream rows(report_jsonl(*out.latest_report));
+      for (std::string row; std::getline(rows, row);)
+        m["summary"].push_back(nlohmann::json::parse(row));
+    }
     j["monitors"].push_back(m);
   }
   // The export's own counts, from its /metrics families (one exporter

@@ -17,7 +17,8 @@ struct RunInfo {
   std::string config_source;
 };
 
-// --daemon-status: monitors, hooks, events written and lost by stage, files.
+// --daemon-status: monitors, hooks, events written and lost by stage, files,
+// and the rows of each monitor's latest report.
 std::string status_json(const std::vector<MonitorOutput>& outputs, const RunInfo& run);
 // Prometheus text: events and losses per monitor and stage, then each
 // monitor's own metrics.

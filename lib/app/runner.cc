@@ -57,7 +57,7 @@ class Run {
   Result<void> serve_control_socket();
   void reopen_files();
   void flush_all();
-  void run_report(PeriodicReport& report, Result<void> (PeriodicReport::*print)());
+  void run_report(MonitorOutput& out, Result<Report> (PeriodicReport::*take)());
   std::string tracing_line() const;
   int finish(EventLoop::StopReason reason);
 
@@ -136,7 +136,7 @@ Result<void> Run::start_monitors() {
   }
   outputs_.reserve(monitors_.size());
   for (auto& monitor : monitors_) {
-    outputs_.push_back(MonitorOutput{std::move(monitor), {}, nullptr});
+    outputs_.push_back(MonitorOutput{std::move(monitor), {}, nullptr, std::nullopt});
     MonitorOutput* out = &outputs_.back();
     if (auto r = out->monitor->start(config_, caps_, *programs_,
                                      [out](const Event& e) { out->write(e); });
@@ -158,10 +158,11 @@ Result<void> Run::start_monitors() {
   return {};
 }
 
-// A single monitor shows its events live unless -q, or unless it prints a
-// table of its own instead (syscall --summary, func --count).
+// A single monitor shows its events live unless -q, or unless it makes a
+// report of its own instead (syscall --summary, func --count), whose tables
+// the console shows.
 Result<void> Run::open_outputs() {
-  for (auto& out : outputs_) out.report = out.monitor->report(std::cout);
+  for (auto& out : outputs_) out.report = out.monitor->report();
   std::shared_ptr<NatsExporter> exporter;  // shared by the monitors' sinks
   if (!config_.export_nats.servers.empty()) {
     auto started = NatsExporter::start(config_.export_nats);
@@ -170,9 +171,15 @@ Result<void> Run::open_outputs() {
   }
   const bool console = outputs_.size() == 1 && !config_.output.quiet && !outputs_[0].report;
   for (auto& out : outputs_) {
-    SinkRequest request{out.monitor->name(), &out.monitor->schema(), out.monitor->console_columns(),
-                        out.monitor->writes_events(), console ? &std::cout : nullptr,
-                        terminal_width(), exporter};
+    SinkRequest request{out.monitor->name(),
+                        &out.monitor->schema(),
+                        out.monitor->console_columns(),
+                        out.monitor->writes_events(),
+                        console ? &std::cout : nullptr,
+                        terminal_width(),
+                        exporter,
+                        out.report != nullptr,
+                        out.report ? &std::cout : nullptr};
     auto sinks = open_sinks(config_.output, request);
     if (!sinks) return sinks.error();
     out.sinks = std::move(*sinks);
@@ -207,11 +214,11 @@ Result<void> Run::schedule_timers() {
       std::chrono::milliseconds(static_cast<int64_t>(config_.output.flush_interval * 1000));
   if (auto r = loop_->every(flush_ms, [this] { flush_all(); }); !r) return r;
   for (auto& out : outputs_) {
-    PeriodicReport* report = out.report.get();
-    if (report == nullptr || report->interval() <= 0) continue;
-    const auto period = std::chrono::milliseconds(static_cast<int64_t>(report->interval() * 1000));
-    auto r = loop_->every(period,
-                          [this, report] { run_report(*report, &PeriodicReport::print_interval); });
+    if (out.report == nullptr || out.report->interval() <= 0) continue;
+    const auto period =
+        std::chrono::milliseconds(static_cast<int64_t>(out.report->interval() * 1000));
+    MonitorOutput* o = &out;
+    auto r = loop_->every(period, [this, o] { run_report(*o, &PeriodicReport::take_interval); });
     if (!r) return r;
   }
   // Several monitors write files only; on a terminal, show that they are alive.
@@ -265,12 +272,23 @@ void Run::flush_all() {
   if (write_failed_) loop_->fail();
 }
 
-void Run::run_report(PeriodicReport& report, Result<void> (PeriodicReport::*print)()) {
-  if (auto r = (report.*print)(); !r) {
-    log_error(r.error().to_string());
+// Takes the monitor's report and hands it to every sink; the latest stays
+// for the status.
+void Run::run_report(MonitorOutput& out, Result<Report> (PeriodicReport::*take)()) {
+  auto report = ((*out.report).*take)();
+  if (!report) {
+    log_error(report.error().to_string());
     report_failed_ = true;
     loop_->fail();
+    return;
   }
+  for (auto& sink : out.sinks)
+    if (auto r = sink->write_report(*report); !r) {
+      log_error(r.error().to_string());
+      report_failed_ = true;
+      loop_->fail();
+    }
+  out.latest_report = std::move(*report);
 }
 
 std::string Run::tracing_line() const {
@@ -300,7 +318,7 @@ int Run::finish(EventLoop::StopReason reason) {
   for (auto& out : outputs_)
     for (auto& sink : out.sinks) sink->finish();  // the export's last acks, before the counts
   for (auto& out : outputs_)
-    if (out.report) run_report(*out.report, &PeriodicReport::print_totals);
+    if (out.report) run_report(out, &PeriodicReport::take_whole_run);
   std::cout.flush();
   print_summary(outputs_);
   return ok && !write_failed_ && !report_failed_ ? 0 : 1;

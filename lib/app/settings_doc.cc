@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "core/config.h"
 #include "core/settings.h"
 
 namespace ebpfmon {
@@ -18,27 +19,42 @@ std::string code(const std::string& text) {
   return text.empty() ? "" : "`" + cell(text) + "`";
 }
 
+const char* const kHeading =
+    "| key | flag | accepts | default | meaning |\n|---|---|---|---|---|\n";
+
+// One row per key or flag of `section`; keys under `prefix`.
+void rows(std::ostream& out, const SettingsSection& section, const std::string& prefix) {
+  for (const Setting& s : section.settings) {
+    std::string flag;
+    if (!s.flag.empty())
+      flag = (s.short_flag ? std::string("-") + s.short_flag + ", " : "") + "--" + s.flag +
+             (s.value_name.empty() ? "" : " " + s.value_name);
+    std::string meaning = s.doc.empty() ? s.help : s.doc;
+    if (!s.needs_flag.empty()) meaning += "; needs `--" + s.needs_flag + "`";
+    out << "| " << (s.key.empty() ? "(flag only)" : code(prefix + s.key)) << " | " << code(flag)
+        << " | " << cell(s.accepts) << " | " << code(s.show(section.defaults)) << " | "
+        << cell(meaning) << " |\n";
+  }
+}
+
 }  // namespace
+
+std::string shared_settings_markdown() {
+  std::ostringstream out;
+  out << kHeading;
+  rows(out, shared_settings(), "");
+  return out.str();
+}
 
 std::string monitor_settings_markdown() {
   std::ostringstream out;
-  out << "| key | flag | accepts | default | meaning |\n|---|---|---|---|---|\n";
+  out << kHeading;
   for (const SettingsSection& section : settings_sections()) {
     const std::string prefix = "monitors." + section.name + ".";
     out << "| " << code(prefix + "enabled") << " |  | true, false | `"
         << (section.enabled_by_default ? "true" : "false")
         << "` | run by `ebpfmon` when no `-m` is given |\n";
-    for (const Setting& s : section.settings) {
-      std::string flag;
-      if (!s.flag.empty())
-        flag = (s.short_flag ? std::string("-") + s.short_flag + ", " : "") + "--" + s.flag +
-               (s.value_name.empty() ? "" : " " + s.value_name);
-      std::string help = s.help;
-      if (!s.needs_flag.empty()) help += "; needs `--" + s.needs_flag + "`";
-      out << "| " << (s.key.empty() ? "(flag only)" : code(prefix + s.key)) << " | " << code(flag)
-          << " | " << cell(s.accepts) << " | " << code(s.show(section.defaults)) << " | "
-          << cell(help) << " |\n";
-    }
+    rows(out, section, prefix);
   }
   return out.str();
 }

@@ -133,6 +133,27 @@ FeatureStatus probe_task_storage() {
   return {true, "task storage used from a raw tracepoint program"};
 }
 
+// tracefs may be unmounted (the runner and the doctor mount it first).
+FeatureStatus find_tracepoint(const std::string& category_and_name) {
+  const std::string events = tracefs_events_dir();
+  if (events.empty())
+    return {false,
+            "tracefs, which lists the tracepoints, is not mounted at /sys/kernel/tracing "
+            "(mount -t tracefs nodev /sys/kernel/tracing)"};
+  if (tracepoint_dir(category_and_name).empty())
+    return {false, "the kernel has no such tracepoint (not in " + events + ")"};
+  return {true, "in " + events};
+}
+
+FeatureStatus find_raw_tracepoint(const std::string& name) {
+  const KernelBtf btf;
+  if (!btf.available())
+    return {true,
+            "not looked up: the kernel has no BTF to list raw tracepoints; attaching will tell"};
+  if (btf.has_typedef(("btf_trace_" + name).c_str())) return {true, "in BTF: btf_trace_" + name};
+  return {false, "the kernel has no such raw tracepoint (no btf_trace_" + name + " in its BTF)"};
+}
+
 }  // namespace
 
 const char* feature_name(Feature f) {
@@ -176,6 +197,33 @@ const FeatureStatus& Capabilities::status(Feature f) {
     }
   }
   return *slot;
+}
+
+const FeatureStatus& Capabilities::hook_target(const HookSpec& hook) {
+  auto [it, added] = targets_.try_emplace(hook.describe());
+  if (added) {
+    switch (hook.type) {
+      case HookType::Tracepoint:
+        it->second = find_tracepoint(hook.target);
+        break;
+      case HookType::RawTracepoint:
+        it->second = find_raw_tracepoint(hook.target);
+        break;
+      case HookType::Kprobe:
+      case HookType::Fentry:
+        it->second = {true, "not looked up"};
+        break;
+    }
+  }
+  return it->second;
+}
+
+Result<void> Capabilities::require_hook_targets(const std::string& monitor,
+                                                const std::vector<HookSpec>& hooks) {
+  for (const HookSpec& hook : hooks)
+    if (const FeatureStatus& st = hook_target(hook); !st.available)
+      return Error::runtime(monitor + ": cannot attach to " + hook.describe() + ": " + st.detail);
+  return {};
 }
 
 }  // namespace ebpfmon

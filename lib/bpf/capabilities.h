@@ -5,8 +5,13 @@
 #pragma once
 
 #include <array>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "bpf/hook.h"
+#include "core/result.h"
 
 namespace ebpfmon {
 
@@ -30,8 +35,19 @@ class Capabilities {
   const FeatureStatus& status(Feature f);
   bool has(Feature f) { return status(f).available; }
 
+  // Whether the kernel has the tracepoint a hook names, looked up without
+  // attaching: a tracepoint ("sock:inet_sock_set_state") in tracefs, under
+  // events/<category>/<name>, where attaching reads its id; a raw tracepoint
+  // in the kernel's BTF, which has a btf_trace_<name> type for each one
+  // (tracefs names events, which need not be named as raw tracepoints are).
+  // Other hook types are always "available" here. Cached per hook.
+  const FeatureStatus& hook_target(const HookSpec& hook);
+  // The first hook whose tracepoint is missing, as a runtime error naming it.
+  Result<void> require_hook_targets(const std::string& monitor, const std::vector<HookSpec>& hooks);
+
  private:
   std::array<std::optional<FeatureStatus>, kFeatureCount> cache_;
+  std::map<std::string, FeatureStatus> targets_;  // by HookSpec::describe()
 };
 
 }  // namespace ebpfmon

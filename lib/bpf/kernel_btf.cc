@@ -131,6 +131,10 @@ bool KernelBtf::has_enumerator(const char* type, const char* value) const {
   return false;
 }
 
+bool KernelBtf::has_typedef(const char* type) const {
+  return find(BTF_KIND_TYPEDEF, type) != nullptr;
+}
+
 int KernelBtf::function_id(const char* name_text) const {
   if (functions_.empty()) {
     for (size_t i = 0; i < types_.size(); ++i) {

@@ -32,6 +32,9 @@ class KernelBtf {
   // Whether `enum type` has the enumerator `value` (BPF_FUNC_get_func_ip in
   // bpf_func_id: whether the kernel has that helper).
   bool has_enumerator(const char* type, const char* value) const;
+  // Whether a typedef of that name exists: btf_trace_<name> for each raw
+  // tracepoint of the kernel.
+  bool has_typedef(const char* name) const;
 
  private:
   struct Type {

@@ -53,6 +53,14 @@ class Map : public MapHandle<Key> {
     return map_update(this->fd_, &key, &value, this->name_);
   }
 
+  // nullopt when the key is absent.
+  Result<std::optional<Value>> lookup(const Key& key) const {
+    Value value{};
+    auto found = map_lookup(this->fd_, &key, &value, this->name_);
+    if (!found) return found.error();
+    return *found ? std::optional<Value>(value) : std::nullopt;
+  }
+
  private:
   static_assert(std::is_trivially_copyable_v<Value>, "map values are copied as bytes");
   Map(int fd, std::string name) : MapHandle<Key>(fd, std::move(name)) {}

@@ -67,16 +67,21 @@ Result<void> check_bpf_privileges(const std::string& tool) {
                         "run it with sudo");
 }
 
-std::string tracepoint_dir(const std::string& category_and_name) {
-  const auto colon = category_and_name.find(':');
-  if (colon == std::string::npos) return {};
-  const std::string rel = "/events/" + category_and_name.substr(0, colon) + "/" +
-                          category_and_name.substr(colon + 1);
+std::string tracefs_events_dir() {
   for (const char* root : {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"}) {
-    const std::string dir = root + rel;
+    const std::string dir = std::string(root) + "/events";
     if (is_dir(dir)) return dir;
   }
   return {};
+}
+
+std::string tracepoint_dir(const std::string& category_and_name) {
+  const auto colon = category_and_name.find(':');
+  const std::string events = tracefs_events_dir();
+  if (colon == std::string::npos || events.empty()) return {};
+  const std::string dir =
+      events + "/" + category_and_name.substr(0, colon) + "/" + category_and_name.substr(colon + 1);
+  return is_dir(dir) ? dir : std::string();
 }
 
 }  // namespace ebpfmon

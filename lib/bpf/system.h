@@ -18,6 +18,10 @@ Result<void> ensure_trace_filesystems();
 // Root, or the capabilities that loading and attaching BPF programs need.
 Result<void> check_bpf_privileges(const std::string& tool);
 
+// Where tracefs lists the kernel's tracepoints (/sys/kernel/tracing/events,
+// or under debugfs); empty when tracefs is not mounted.
+std::string tracefs_events_dir();
+
 // The kernel's tracepoint id directory for "category:name", e.g.
 // /sys/kernel/tracing/events/syscalls/sys_enter_execve; empty when absent.
 std::string tracepoint_dir(const std::string& category_and_name);

@@ -16,6 +16,7 @@
 #include "core/event.h"
 #include "core/filters.h"
 #include "core/result.h"
+#include "core/settings.h"
 
 namespace ebpfmon {
 
@@ -34,7 +35,9 @@ struct OutputSettings {
 
 struct LoggingSettings {
   std::string level = "INFO";     // DEBUG, INFO, WARNING, ERROR (case-insensitive in YAML)
+  bool level_given = false;       // logging.level was read: app.debug then changes nothing
   std::string file = "logs/monitor.log";
+  std::string file_key;           // the key that named `file`, to refuse a second one
   uint32_t backup_count = 365;    // logging.handlers.file.backupCount
 };
 
@@ -93,6 +96,12 @@ struct Config {
     return std::any_cast<S&>(monitors.at(monitor).settings);
   }
 };
+
+// The settings every tool shares, keys from the top of the file (output,
+// filters, duration, metrics, export, logging, app) and the flags that set
+// the same values: a SettingsSection whose struct is the whole Config. Its
+// `read` and `show` take a std::any holding a Config or a Config*.
+const SettingsSection& shared_settings();
 
 // Parses YAML text. `name` is the file name used in messages. Errors are
 // usage errors of the form "<name>:<line>:<column>: <key>: <what was expected>"

@@ -4,7 +4,7 @@
 
 namespace ebpfmon {
 
-Result<std::vector<std::string>> parse_nats_urls(const std::string& list) {
+Result<std::vector<std::string>> parse_nats_urls(const std::string& list, std::string_view where) {
   std::vector<std::string> urls;
   size_t start = 0;
   while (start <= list.size()) {
@@ -22,7 +22,7 @@ Result<std::vector<std::string>> parse_nats_urls(const std::string& list) {
                    std::stoul(port) > 0 && std::stoul(port) < 65536;
     if ((name != "nats" && name != "tls") || host.empty() ||
         host.find_first_of("/@ ") != std::string::npos || !port_ok)
-      return Error::usage("--export: '" + url + "' is not a NATS server URL",
+      return Error::usage(std::string(where) + ": '" + url + "' is not a NATS server URL",
                           "expected nats://HOST:PORT[,nats://HOST2:PORT...]");
     urls.push_back(url);
   }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -10,7 +11,7 @@
 namespace ebpfmon {
 
 // "nats://a:4222,tls://b:4443" or one URL: each checked (scheme nats or tls,
-// a host, a port 1..65535); a usage error names the bad one.
-Result<std::vector<std::string>> parse_nats_urls(const std::string& list);
+// a host, a port 1..65535); a usage error names `where` and the bad one.
+Result<std::vector<std::string>> parse_nats_urls(const std::string& list, std::string_view where);
 
 }  // namespace ebpfmon

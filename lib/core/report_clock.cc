@@ -11,11 +11,21 @@ void ReportClock::restart() {
   start_ = last_ = std::chrono::steady_clock::now();
 }
 
-std::string ReportClock::heading(bool whole_run) {
+Report ReportClock::take(Report::Span span) {
   const auto now = std::chrono::steady_clock::now();
-  const double seconds = std::chrono::duration<double>(now - (whole_run ? start_ : last_)).count();
+  const bool whole_run = span == Report::Span::WholeRun;
+  Report report;
+  report.span = span;
+  report.seconds = std::chrono::duration<double>(now - (whole_run ? start_ : last_)).count();
+  report.time.ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
   if (!whole_run) last_ = now;
-  const std::time_t wall = std::time(nullptr);
+  return report;
+}
+
+std::string report_heading(const Report& report) {
+  const std::time_t wall = static_cast<std::time_t>(report.time.ns / 1000000000);
   std::tm local{};
   localtime_r(&wall, &local);
   char clock[16];
@@ -23,7 +33,8 @@ std::string ReportClock::heading(bool whole_run) {
   std::ostringstream out;
   out.setf(std::ios::fixed);
   out.precision(1);
-  out << "[" << clock << "] " << (whole_run ? "whole run " : "last ") << seconds << " s";
+  out << "[" << clock << "] " << (report.span == Report::Span::WholeRun ? "whole run " : "last ")
+      << report.seconds << " s";
   return out.str();
 }
 

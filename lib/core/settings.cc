@@ -134,17 +134,35 @@ Result<std::string> read_choice(const RawValue& value, const std::vector<std::st
   return value_error(value, what);
 }
 
-Result<double> read_seconds(const RawValue& value) {
+Result<double> read_seconds(const RawValue& value, ZeroSeconds zero) {
+  if (value.kind != RawValue::Kind::Scalar || value.quoted)
+    return value_error(value, "expected a number of seconds");
   const std::string& text = value.text;
   char* end = nullptr;
   errno = 0;
   const double d = std::strtod(text.c_str(), &end);
-  if (value.kind != RawValue::Kind::Scalar || text.empty() || end != text.c_str() + text.size() ||
-      errno == ERANGE || !std::isfinite(d) || text.find_first_of("xXpP \t") != std::string::npos)
+  if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(d) ||
+      text.find_first_of("xXpP \t") != std::string::npos)
     return at(value, quote_for_message(text) + " is not a number of seconds");
+  if (zero == ZeroSeconds::NoLimit && d >= 0 && d <= kYear) return d;
   if (d <= 0 || d > kYear)
-    return at(value, text + " is out of range (more than 0, at most 31536000 seconds)");
+    return at(value, text + (zero == ZeroSeconds::NoLimit
+                                 ? " is out of range (0 to 31536000 seconds; 0 means no limit)"
+                                 : " is out of range (more than 0, at most 31536000 seconds)"));
   return d;
+}
+
+Result<std::string> read_text(const RawValue& value) {
+  if (value.kind != RawValue::Kind::Scalar) return value_error(value, "expected a string");
+  return value.text;
+}
+
+Result<std::string> read_path(const RawValue& value) {
+  Result<std::string> text = read_text(value);
+  if (!text) return text;
+  if (text->empty() || text->find('\0') != std::string::npos)
+    return value_error(value, "expected a non-empty path");
+  return text;
 }
 
 Result<std::vector<std::string>> read_words(const RawValue& value, std::string_view item_name,

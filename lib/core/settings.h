@@ -1,8 +1,10 @@
-// A monitor's settings, said once: one table of keys (YAML, under
-// monitors.<name>), flags, types, ranges or choices, defaults and help. The
-// config loader, the command line, --help and the user guide's table of keys
-// are all made from it, so a value is accepted or refused alike from YAML and
-// from a flag, with the same reason.
+// Settings, said once: one table of keys (YAML), flags, types, ranges or
+// choices, defaults, help and doc lines. Each monitor has one (under
+// monitors.<name>); the settings every tool shares (output, filters,
+// duration, export, metrics, logging) have one too (core/config.h). The
+// config loader, the command line, --help and the user guide's tables of
+// keys are all made from them, so a value is accepted or refused alike from
+// YAML and from a flag, with the same reason.
 #pragma once
 
 #include <any>
@@ -52,8 +54,13 @@ struct NumberRange {
 Result<double> read_number(const RawValue& value, const NumberRange& range);
 Result<bool> read_bool(const RawValue& value);
 Result<std::string> read_choice(const RawValue& value, const std::vector<std::string>& choices);
-// A number of seconds greater than 0 and at most a year (--duration's rule).
-Result<double> read_seconds(const RawValue& value);
+// A number of seconds at most a year, greater than 0 (--interval's rule) or,
+// where 0 means "no limit", at least 0 (--duration's).
+enum class ZeroSeconds { Refused, NoLimit };
+Result<double> read_seconds(const RawValue& value, ZeroSeconds zero = ZeroSeconds::Refused);
+// A string (any scalar's text); a path is a non-empty one without NUL.
+Result<std::string> read_text(const RawValue& value);
+Result<std::string> read_path(const RawValue& value);
 // Words from a YAML sequence or one comma-separated string (a flag's value):
 // trimmed, non-empty, duplicates dropped; `check` refuses an item by its
 // RawValue (a sequence item names its own line and column).
@@ -65,17 +72,23 @@ Result<std::vector<std::string>> read_words(const RawValue& value, std::string_v
 std::string show_number_text(double d);
 std::string show_list_text(const std::vector<std::string>& list);
 
-enum class SettingKind { Integer, Number, Bool, Choice, Seconds, Words, Other };
+enum class SettingKind { Integer, Number, Bool, Choice, Seconds, Words, Text, Other };
 
 struct Setting {
-  std::string key;   // under monitors.<section>, dotted for a nested mapping; empty: a flag only
+  // Dotted for a nested mapping, under the section's place in the file; a
+  // "*" part stands for any key there (logging.formatters.*.format). Empty:
+  // a flag only.
+  std::string key;
   std::string flag;  // long option without "--"; empty: config only
   char short_flag = 0;  // -x as well as --fails; 0: none
   std::string value_name;  // for --help; empty: the flag is a switch that sets true
   std::optional<std::string> implicit_value;  // --summary alone means --summary ""
   bool repeatable = false;                    // --threshold A=1 --threshold B=2
   std::string needs_flag;                     // "--by needs --summary"
-  std::string help;                           // one line, for --help and the docs
+  // -T and -t: "-T and -t both choose the live table's time: give one".
+  std::string excludes_flag, excludes_reason;
+  std::string help;                           // one line, for --help
+  std::string doc;                            // the docs' meaning, when more than `help`
   std::string accepts;                        // for the docs: "1..1024", "auto, fentry, kprobe"
   SettingKind kind = SettingKind::Other;
   uint64_t min = 0, max = 0;         // Integer bounds
@@ -85,9 +98,11 @@ struct Setting {
   std::function<std::string(const std::any& settings)> show;  // the value, for the docs' default
 };
 
-// One monitor's section: its name, its settings struct at its defaults, the
-// table. Every section also has `enabled`, a bool whose default the
-// monitor's registration gives (monitors/registry.h, ByDefault).
+// One section: its name, its settings struct at its defaults, the table. A
+// monitor's section also has `enabled`, a bool whose default the monitor's
+// registration gives (monitors/registry.h, ByDefault). A setting's
+// `read` and `show` take the settings struct in a std::any, held by value or
+// as a pointer to it (the shared section's struct is the whole Config).
 struct SettingsSection {
   std::string name;
   bool enabled_by_default = false;
@@ -137,13 +152,14 @@ class SettingsTable {
     return add(std::move(s));
   }
 
-  // More than 0 and at most a year, with --duration's messages.
+  // At most a year, and more than 0 unless 0 means no limit.
   template <class Ref>
-  SettingsTable& seconds(std::string key, std::string flag, Ref ref, std::string help) {
-    Setting s = make(std::move(key), std::move(flag), "SECS", std::move(help));
+  SettingsTable& seconds(std::string key, std::string flag, Ref ref, std::string help,
+                         ZeroSeconds zero = ZeroSeconds::Refused, std::string value_name = "SECS") {
+    Setting s = make(std::move(key), std::move(flag), std::move(value_name), std::move(help));
     s.kind = SettingKind::Seconds;
-    s.accepts = "(0, 31536000]";
-    s.read = reader<Ref>(ref, [](const RawValue& v) { return read_seconds(v); });
+    s.accepts = zero == ZeroSeconds::NoLimit ? "[0, 31536000]" : "(0, 31536000]";
+    s.read = reader<Ref>(ref, [zero](const RawValue& v) { return read_seconds(v, zero); });
     s.show = shower(ref, [](double d) { return show_number_text(d); });
     return add(std::move(s));
   }
@@ -185,17 +201,58 @@ class SettingsTable {
     return add(std::move(s));
   }
 
+  // A string: any text, or with `path` a non-empty path without NUL.
+  enum class TextRule { Any, Path };
+  template <class Ref>
+  SettingsTable& text(std::string key, std::string flag, Ref ref, TextRule rule, std::string help,
+                      std::string value_name = "TEXT") {
+    Setting s = make(std::move(key), std::move(flag), std::move(value_name), std::move(help));
+    s.kind = SettingKind::Text;
+    s.accepts = rule == TextRule::Path ? "path" : "string";
+    s.read = reader<Ref>(ref, [rule](const RawValue& v) {
+      return rule == TextRule::Path ? read_path(v) : read_text(v);
+    });
+    s.show = shower(ref, [](const std::string& t) { return t; });
+    return add(std::move(s));
+  }
+
+  // A key accepted for another tool's config file (the original Python
+  // monitor's) and checked to be a string, but not used.
+  SettingsTable& accepted_text(std::string key, std::string help) {
+    Setting s = make(std::move(key), "", "", std::move(help));
+    s.kind = SettingKind::Text;
+    s.accepts = "string";
+    s.read = [](const RawValue& v, std::any&) -> Result<void> {
+      if (auto t = read_text(v); !t) return t.error();
+      return {};
+    };
+    s.show = [](const std::any&) { return std::string(); };
+    return add(std::move(s));
+  }
+
   // Anything else: `read` stores into S itself; `show` gives its value.
   SettingsTable& custom(Setting s, std::function<Result<void>(const RawValue&, S&)> read,
                         std::function<std::string(const S&)> show) {
-    s.read = [read](const RawValue& v, std::any& any) { return read(v, std::any_cast<S&>(any)); };
-    s.show = [show](const std::any& any) { return show(std::any_cast<const S&>(any)); };
+    s.read = [read](const RawValue& v, std::any& any) { return read(v, target(any)); };
+    s.show = [show](const std::any& any) { return show(target(any)); };
     return add(std::move(s));
   }
 
   // Refines the last setting added: "--by needs --summary".
   SettingsTable& needs(std::string flag) {
     section_.settings.back().needs_flag = std::move(flag);
+    return *this;
+  }
+  // Refines the last setting added: giving its flag and `flag` together is a
+  // usage error, "-T and -t <reason>: give one".
+  SettingsTable& excludes(std::string flag, std::string reason) {
+    section_.settings.back().excludes_flag = std::move(flag);
+    section_.settings.back().excludes_reason = std::move(reason);
+    return *this;
+  }
+  // Refines the last setting added: the docs' meaning, longer than --help's.
+  SettingsTable& doc(std::string text) {
+    section_.settings.back().doc = std::move(text);
     return *this;
   }
   // Refines the last setting added: its one-letter option (-x for --fails).
@@ -223,6 +280,15 @@ class SettingsTable {
     return s;
   }
 
+  static S& target(std::any& any) {
+    if (S** p = std::any_cast<S*>(&any)) return **p;
+    return std::any_cast<S&>(any);
+  }
+  static const S& target(const std::any& any) {
+    if (S* const* p = std::any_cast<S*>(&any)) return **p;
+    return std::any_cast<const S&>(any);
+  }
+
   template <class Ref>
   static decltype(auto) field(Ref ref, S& settings) {
     if constexpr (std::is_member_object_pointer_v<Ref>)
@@ -236,7 +302,7 @@ class SettingsTable {
     return [ref, read](const RawValue& v, std::any& any) -> Result<void> {
       auto r = read(v);
       if (!r) return r.error();
-      field(ref, std::any_cast<S&>(any)) = std::move(*r);
+      field(ref, target(any)) = std::move(*r);
       return {};
     };
   }
@@ -244,7 +310,7 @@ class SettingsTable {
   template <class Ref, class Show>
   static std::function<std::string(const std::any&)> shower(Ref ref, Show show) {
     return [ref, show](const std::any& any) {
-      S copy = std::any_cast<const S&>(any);
+      S copy = target(any);
       return show(field(ref, copy));
     };
   }

@@ -86,9 +86,9 @@ SettingsSection FuncMonitor::settings_table() {
       .build();
 }
 
-std::unique_ptr<PeriodicReport> FuncMonitor::report(std::ostream& out) const {
+std::unique_ptr<PeriodicReport> FuncMonitor::report() const {
   if (!settings_.count_only) return nullptr;
-  return std::make_unique<FuncCountReport>(*this, settings_.interval, out);
+  return std::make_unique<FuncCountReport>(*this, settings_.interval);
 }
 
 const Schema& FuncMonitor::schema() const {

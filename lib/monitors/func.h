@@ -43,7 +43,7 @@ class FuncMonitor final : public BpfMonitor {
   const Schema& schema() const override;
   std::vector<ConsoleColumn> console_columns() const override;
   bool writes_events() const override { return !settings_.count_only; }
-  std::unique_ptr<PeriodicReport> report(std::ostream& out) const override;
+  std::unique_ptr<PeriodicReport> report() const override;
 
   // What a config would trace, and how. `backend` is unset, with the reason
   // in `why_no_backend`, when the kernel allows neither fentry nor kprobes

@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <vector>
 
-#include "sinks/latency_table.h"
-
 namespace ebpfmon {
 
-Result<void> FuncCountReport::print(bool whole_run) {
+Result<Report> FuncCountReport::take(Report::Span span) {
+  const bool whole_run = span == Report::Span::WholeRun;
   auto counts = monitor_.read_counts();
   if (!counts) return counts.error();
   std::vector<std::pair<std::string, uint64_t>> rows;
@@ -19,12 +18,18 @@ Result<void> FuncCountReport::print(bool whole_run) {
   }
   std::stable_sort(rows.begin(), rows.end(),
                    [](const auto& a, const auto& b) { return a.second > b.second; });
-  write_count_table(out_, clock_.heading(whole_run) + ": " + std::to_string(total) + " calls",
-                    "FUNC", rows);
-  out_ << std::endl;
+  Report report = clock_.take(span);
+  ReportTable table;
+  table.name = "counts";
+  table.title = report_heading(report) + ": " + std::to_string(total) + " calls";
+  table.kind = TableKind::Counts;
+  table.keys = 1;
+  table.columns = {{{"func", ValueType::String}, {"count", ValueType::UInt}}};
+  for (auto& [function, calls] : rows) table.rows.push_back({{std::move(function), calls}});
+  report.tables.push_back(std::move(table));
   if (!whole_run)
     for (const auto& c : *counts) previous_[c.function] = c.calls;
-  return {};
+  return report;
 }
 
 }  // namespace ebpfmon

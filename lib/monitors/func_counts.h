@@ -1,9 +1,8 @@
-// funcmon --count: a table of calls per kernel function, busiest first,
-// every interval (the calls since the previous table) and at exit (all).
+// funcmon --count: calls per kernel function, busiest first, every interval
+// (the calls since the previous report) and at exit (all).
 #pragma once
 
 #include <map>
-#include <ostream>
 #include <string>
 
 #include "core/report_clock.h"
@@ -13,16 +12,15 @@ namespace ebpfmon {
 
 class FuncCountReport final : public PeriodicReport {
  public:
-  FuncCountReport(const FuncMonitor& monitor, double interval, std::ostream& out)
-      : PeriodicReport(interval), monitor_(monitor), out_(out) {}
-  Result<void> print_interval() override { return print(false); }
-  Result<void> print_totals() override { return print(true); }
+  FuncCountReport(const FuncMonitor& monitor, double interval)
+      : PeriodicReport(interval), monitor_(monitor) {}
+  Result<Report> take_interval() override { return take(Report::Span::Interval); }
+  Result<Report> take_whole_run() override { return take(Report::Span::WholeRun); }
 
  private:
-  Result<void> print(bool whole_run);
+  Result<Report> take(Report::Span span);
 
   const FuncMonitor& monitor_;
-  std::ostream& out_;
   std::map<std::string, uint64_t> previous_;
 };
 

@@ -58,8 +58,15 @@ Result<uint32_t> read_buffer_kb(const RawValue& value) {
   return static_cast<uint32_t>(*kb);
 }
 
-Result<BpfMonitor::Prepared> BpfMonitor::prepare(const Config& config, Capabilities& caps) const {
+Result<BpfMonitor::Plan> BpfMonitor::checked_plan(Capabilities& caps) const {
   auto plan = this->plan(caps);
+  if (!plan) return plan.error();
+  if (auto r = caps.require_hook_targets(name(), plan->hooks); !r) return r.error();
+  return plan;
+}
+
+Result<BpfMonitor::Prepared> BpfMonitor::prepare(const Config& config, Capabilities& caps) const {
+  auto plan = checked_plan(caps);
   if (!plan) return plan.error();
   ProgramSpec spec{
       name(), plan->source,
@@ -179,7 +186,7 @@ Result<void> BpfMonitor::fill_filter_maps(const Filters& filters) {
 }
 
 Result<std::vector<HookSpec>> BpfMonitor::planned_hooks(Capabilities& caps) const {
-  auto plan = this->plan(caps);
+  auto plan = checked_plan(caps);
   if (!plan) return plan.error();
   return plan->hooks;
 }

@@ -9,7 +9,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <ostream>
 #include <string>
 #include <vector>
 
@@ -83,10 +82,10 @@ class Monitor {
   // What /metrics shows beyond events written and lost (the runner's):
   // the monitor's own counts, from its maps or its decoder.
   virtual Result<Metrics> metrics() const { return Metrics{}; }
-  // The monitor's own periodic table (syscall --summary, func --count),
-  // written to `out`, when its settings ask for one; the runner prints it
-  // every interval and at exit, and then shows no live event table.
-  virtual std::unique_ptr<PeriodicReport> report(std::ostream& /*out*/) const { return nullptr; }
+  // The monitor's own summary (syscall --summary, func --count), when its
+  // settings ask for one: the runner takes a report every interval and at
+  // exit, hands it to the sinks, and then shows no live event table.
+  virtual std::unique_ptr<PeriodicReport> report() const { return nullptr; }
 };
 
 // buffer_kb (--buffer-kb), which every BPF monitor's settings have: the
@@ -154,6 +153,9 @@ class BpfMonitor : public Monitor {
     Plan plan;
     ProgramSpec spec;
   };
+  // plan(), then whether the kernel has each tracepoint it names: a missing
+  // one is an error naming it before anything compiles.
+  Result<Plan> checked_plan(Capabilities& caps) const;
   Result<Prepared> prepare(const Config& config, Capabilities& caps) const;
   Result<void> fill_filter_maps(const Filters& filters);
 

@@ -247,9 +247,9 @@ std::map<std::string, LatencyStats> SyscallMonitor::by_container(const Totals& t
   return rows;
 }
 
-std::unique_ptr<PeriodicReport> SyscallMonitor::report(std::ostream& out) const {
+std::unique_ptr<PeriodicReport> SyscallMonitor::report() const {
   if (!settings_.summary.on) return nullptr;
-  return std::make_unique<SyscallSummary>(*this, settings_.summary, out);
+  return std::make_unique<SyscallSummary>(*this, settings_.summary);
 }
 
 SettingsSection SyscallMonitor::settings_table() {

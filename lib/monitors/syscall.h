@@ -5,6 +5,7 @@
 
 #include <array>
 #include <map>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -90,7 +91,7 @@ class SyscallMonitor final : public BpfMonitor {
   Result<void> read_totals(Totals& out) const;
 
   Result<void> check_settings() const override { return refused_; }
-  std::unique_ptr<PeriodicReport> report(std::ostream& out) const override;
+  std::unique_ptr<PeriodicReport> report() const override;
 
   int category_of(int nr) const;
   bool traced(int nr) const;

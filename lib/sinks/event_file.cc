@@ -154,16 +154,16 @@ Result<void> FileSink::reopen() {
   return {};
 }
 
-void FileSink::write(const Event& event) {
+void FileSink::write_record(const Schema& schema, const Event& event) {
   if (failed_) {
     ++dropped_;
     return;
   }
   const size_t line_start = buffer_.size();
   if (options_.format == FileFormat::Csv)
-    append_csv_record(buffer_, schema_, event, options_.delimiter);
+    append_csv_record(buffer_, schema, event, options_.delimiter);
   else
-    append_jsonl_record(buffer_, schema_, event);
+    append_jsonl_record(buffer_, schema, event);
 
   if (line_exceeds_size_limit()) {
     const std::string line = buffer_.substr(line_start);

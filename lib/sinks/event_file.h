@@ -39,7 +39,10 @@ class FileSink final : public Sink {
   static Result<std::unique_ptr<FileSink>> open(const FileSinkOptions& options, const Schema& schema);
   ~FileSink() override;
 
-  void write(const Event& event) override;
+  void write(const Event& event) override { write_record(schema_, event); }
+  // An event of another schema than the file's: the rows of a summary file,
+  // whose tables each have their own columns (JSON lines only).
+  void write_record(const Schema& schema, const Event& event);
   Result<void> flush() override;
   uint64_t dropped() const override { return dropped_; }
   uint64_t written() const override { return written_; }

@@ -3,6 +3,8 @@
 #include "sinks/console_sink.h"
 #include "sinks/event_file.h"
 #include "sinks/nats_sink.h"
+#include "sinks/report_text.h"
+#include "sinks/summary_file.h"
 
 namespace ebpfmon {
 
@@ -11,19 +13,28 @@ Result<std::vector<std::unique_ptr<Sink>>> open_sinks(const OutputSettings& outp
   std::vector<std::unique_ptr<Sink>> sinks;
   if (request.file && request.exporter)
     sinks.push_back(std::make_unique<NatsSink>(request.exporter, request.monitor, *request.schema));
+  FileSinkOptions options;
+  options.directory = output.directory;
+  options.monitor = request.monitor;
+  options.format = output.format;
+  options.delimiter = output.csv_delimiter;
+  options.include_header = output.include_header;
+  options.buffer_events = output.buffer_size;
+  options.max_file_bytes = uint64_t{output.max_file_mb} << 20;
   if (request.file && output.files) {
-    FileSinkOptions options;
-    options.directory = output.directory;
-    options.monitor = request.monitor;
-    options.format = output.format;
-    options.delimiter = output.csv_delimiter;
-    options.include_header = output.include_header;
-    options.buffer_events = output.buffer_size;
-    options.max_file_bytes = uint64_t{output.max_file_mb} << 20;
     auto file = FileSink::open(options, *request.schema);
     if (!file) return file.error();
     sinks.push_back(std::move(*file));
   }
+  // CSV has no room for tables of other columns: its users have the
+  // console's tables (and the daemon's status).
+  if (request.reports && output.files && output.format == FileFormat::Jsonl) {
+    auto summary = SummaryFile::open(options);
+    if (!summary) return summary.error();
+    sinks.push_back(std::move(*summary));
+  }
+  if (request.report_console != nullptr)
+    sinks.push_back(std::make_unique<ReportConsoleSink>(*request.report_console));
   if (request.console != nullptr) {
     ConsoleStyle style;
     style.width = request.console_width;

@@ -1,5 +1,7 @@
-// The sinks of one monitor's events, chosen once from the output settings:
-// its event file (unless it writes none) and, when asked, the live table.
+// The sinks of one monitor's events and reports, chosen once from the output
+// settings: its event file (unless it writes none), when asked the live
+// table, and for a monitor that makes reports their text on the console and,
+// with JSON lines, their summary file.
 #pragma once
 
 #include <memory>
@@ -23,6 +25,8 @@ struct SinkRequest {
   std::ostream* console = nullptr;   // the live table's stream, or none
   size_t console_width = 0;          // cut lines there (the terminal's); 0: never
   std::shared_ptr<NatsExporter> exporter;  // the run's export, or none
+  bool reports = false;                    // the monitor makes reports (its summary)
+  std::ostream* report_console = nullptr;  // where they are shown as text, or nowhere
 };
 
 Result<std::vector<std::unique_ptr<Sink>>> open_sinks(const OutputSettings& output,

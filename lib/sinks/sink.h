@@ -6,6 +6,7 @@
 
 #include "core/event.h"
 #include "core/metrics.h"
+#include "core/report.h"
 #include "core/result.h"
 
 namespace ebpfmon {
@@ -15,6 +16,10 @@ class Sink {
   virtual ~Sink() = default;
   // Accepts one event; may buffer it. Never throws.
   virtual void write(const Event& event) = 0;
+  // A monitor's report (its summary), every interval and at exit; a sink
+  // that renders reports delivers it at once. The error ends the run as a
+  // write error does.
+  virtual Result<void> write_report(const Report& /*report*/) { return {}; }
   // Writes out whatever is buffered. An error is reported once and the sink
   // stops accepting events (they are counted in dropped()).
   virtual Result<void> flush() = 0;

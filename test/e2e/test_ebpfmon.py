@@ -177,7 +177,7 @@ def test_doctor():
     check(r.returncode == 0, "doctor: exit 0 when a monitor can run (%d)" % r.returncode)
     text = r.stdout
     for line in ("kernel:", "BTF:", "struct layouts:", "tracepoint:", "raw tracepoint:",
-                 "ring buffer:", "kprobe:", "fentry:"):
+                 "ring buffer:", "kprobe:", "fentry:", "hook names:"):
         check(line in text, "doctor: reports %s" % line)
     check(re.search(r"^  exec: +yes .*raw tracepoint sched_process_exec", text, re.M) is not None,
           "doctor: exec's hooks")
@@ -273,6 +273,59 @@ def test_daemon(tmp):
           "daemon: its summary is in the log file, with a timestamp and the pid: %s" % log[-300:])
     r = ebpfmon("--daemon-stop")
     check(r.returncode == 3, "daemon: stop exits 3 when none runs")
+
+
+def test_daemon_summary(tmp):
+    """A daemon running syscall --summary answers --daemon-status with its
+    latest report's rows: the objects its summary file holds for that
+    report."""
+    calls = 321
+
+    def getppid_calls():
+        for _ in range(calls):
+            os.getppid()
+
+    env = dict(os.environ, EBPFMON_RUN_DIR=os.path.join(tmp, "run-summary"))
+    cwd = os.path.join(tmp, "daemon-summary")
+    os.makedirs(cwd)
+
+    def ebpfmon(*args):
+        return run([tool("ebpfmon")] + list(args), env=env, cwd=cwd)
+
+    r = ebpfmon("--daemon", "-m", "syscall", "--summary", "1", "-p", "ebpfmon-dsum",
+                "--format", "jsonl")
+    check(r.returncode == 0, "daemon summary: starts (%d): %s" % (r.returncode, r.stderr))
+    if r.returncode != 0:
+        return
+    HeldChild([getppid_calls], "ebpfmon-dsum").go()
+    # Reports come every second; wait for the first that saw the calls.
+    seen = []
+    for _ in range(60):
+        r = ebpfmon("--daemon-status", "--json")
+        monitors = json.loads(r.stdout)["monitors"] if r.returncode == 0 else []
+        seen = monitors[0].get("summary", []) if monitors else []
+        if any(row.get("syscall") == "getppid" for row in seen):
+            break
+        time.sleep(0.5)
+    text = ebpfmon("--daemon-status").stdout
+    check(ebpfmon("--daemon-stop").returncode == 0, "daemon summary: stops")
+    getppid = [row for row in seen if row.get("syscall") == "getppid"]
+    check(len(getppid) == 1 and getppid[0]["kind"] == "interval" and getppid[0]["table"] == "summary"
+          and 0 < getppid[0]["count"] <= calls and getppid[0]["category"] == "process",
+          "daemon summary: the status's latest report has the getppid row: %s" % getppid)
+    check(re.search(r"^    summary: \d+ rows in its latest report \(--json shows them\)$", text, re.M)
+          is not None, "daemon summary: the text status says so: %s" % text[-300:])
+    files = [f for f in os.listdir(os.path.join(cwd, "output")) if f.startswith("summary_syscall_")]
+    rows = []
+    for f in files:
+        with open(os.path.join(cwd, "output", f)) as lines:
+            rows += [json.loads(line) for line in lines]
+    same = [row for row in rows if seen and row["time"] == seen[0]["time"]]
+    check(len(files) == 1 and same == seen,
+          "daemon summary: the status's rows are the summary file's for that report")
+    whole = [row for row in rows if row["kind"] == "whole_run" and row.get("syscall") == "getppid"]
+    check(len(whole) == 1 and whole[0]["count"] == calls,
+          "daemon summary: at stop, the whole run counts the %d getppid calls: %s" % (calls, whole))
 
 
 def test_systemd_notify(tmp):
@@ -642,6 +695,7 @@ def main():
         test_config_and_unavailable(tmp)
         test_shipped_config(tmp)
         test_daemon(tmp)
+        test_daemon_summary(tmp)
         test_systemd_notify(tmp)
         test_sighup_reopens(tmp)
         test_metrics(tmp)

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """syscallmon end to end: the real binary, as root, against a workload whose
 calls this test knows (missing files, a pipe read that waits 20 ms, sleeps,
-an exact number of getppid calls), read back from CSV, JSON lines and the
---summary tables."""
+an exact number of getppid calls), read back from CSV, JSON lines, the
+--summary tables and the summary's JSON lines."""
 import os
 import re
 import sys
@@ -238,6 +238,48 @@ def test_summary(tmp):
     check(not wide, "summary --histogram: every line fits 80 columns: %r" % wide[:2])
 
 
+def test_summary_jsonl(tmp):
+    """syscallmon --summary 2 -d 3 --format jsonl: the summary as JSON objects,
+    in a file of its own beside the event file, and the console's table."""
+    w = Workload([getppid_calls(), open_missing])
+    out = os.path.join(tmp, "summary-jsonl")
+    t = Tracer([tool("syscallmon"), "-o", out, "--summary", "2", "-d", "3", "--format", "jsonl",
+                "-p", "sysmon-wl", "--top", "0", "--histogram"])
+    w.go()
+    stdout, err = t.proc.communicate(timeout=60)
+    check(t.proc.returncode == 0, "summary jsonl: exit code 0: %s" % err.decode()[-300:])
+    table = parse_summary(stdout, "SYSCALL")
+    check(table.get("getppid", {}).get("COUNT") == str(GETPPID),
+          "summary jsonl: the console's table still shows, getppid %d times: %s"
+          % (GETPPID, table.get("getppid")))
+    names = [f for f in os.listdir(out)
+             if re.fullmatch(r"summary_syscall_\d{8}_\d{6}(_\d+)?\.jsonl", f)]
+    check(len(names) == 1, "summary jsonl: one summary file: %s" % os.listdir(out))
+    rows = read_jsonl(os.path.join(out, names[0])) if names else []
+    check(rows and all(list(r)[:4] == ["time", "kind", "seconds", "table"] for r in rows),
+          "summary jsonl: each row starts with time, kind, seconds, table: %s" % rows[:1])
+    kinds = [r["kind"] for r in rows]
+    check("interval" in kinds and kinds[-1] == "whole_run" and kinds == sorted(kinds),
+          "summary jsonl: interval rows, then the whole run's: %s" % sorted(set(kinds)))
+    whole = [r for r in rows if r["kind"] == "whole_run"]
+    calls = {r["syscall"]: r for r in whole if r["table"] == "summary"}
+    getppid, openat = calls.get("getppid", {}), calls.get("openat", {})
+    check(getppid.get("count") == GETPPID and getppid.get("errors") == 0
+          and getppid.get("category") == "process",
+          "summary jsonl: getppid %d times, no error: %s" % (GETPPID, getppid))
+    check(openat.get("count", 0) >= MISSING and MISSING <= openat.get("errors", 0) <= openat["count"],
+          "summary jsonl: openat with at least the %d ENOENT errors: %s" % (MISSING, openat))
+    check([r["count"] for r in calls.values()] == sorted((r["count"] for r in calls.values()), reverse=True),
+          "summary jsonl: busiest first, as the table")
+    buckets = [r for r in whole if r["table"] == "histogram" and r["syscall"] == "getppid"]
+    check(sum(r["count"] for r in buckets) == GETPPID
+          and all(r["low_ns"] < r["high_ns"] for r in buckets if r["high_ns"] is not None),
+          "summary jsonl: getppid's histogram buckets hold its %d calls: %s" % (GETPPID, buckets[:3]))
+    events = output_files(out, "syscall", "jsonl")
+    check(len(events) == 1 and not any("table" in r for r in read_jsonl(events[0])),
+          "summary jsonl: the event file holds events only")
+
+
 def test_fallbacks(tmp):
     """Classic tracepoints, a hash map instead of task storage, and the perf
     buffer: the same truth."""
@@ -291,6 +333,7 @@ def main():
         test_comm_filter(tmp)
         test_rate_limit(tmp)
         test_summary(tmp)
+        test_summary_jsonl(tmp)
         test_fallbacks(tmp)
         test_never_traces_itself(tmp)
     finish()

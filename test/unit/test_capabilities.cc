@@ -45,3 +45,30 @@ TEST_CASE("EBPFMON_DISABLE_FEATURES forces an answer of no") {
   CHECK_FALSE(caps.has(Feature::Fentry));
   CHECK(caps.status(Feature::RingBuffer).detail.find("EBPFMON_DISABLE_FEATURES") != std::string::npos);
 }
+
+TEST_CASE("a hook's tracepoint is looked up in tracefs or BTF, and a missing one is named" *
+          doctest::skip(geteuid() != 0)) {
+  REQUIRE(ensure_trace_filesystems());
+  Capabilities caps;
+  const HookSpec tracepoint(HookType::Tracepoint, "sock:inet_sock_set_state");
+  const HookSpec raw(HookType::RawTracepoint, "inet_sock_set_state");
+  const HookSpec no_tracepoint(HookType::Tracepoint, "sock:inet_sock_set_no_state");
+  const HookSpec no_raw(HookType::RawTracepoint, "inet_sock_set_no_state");
+  CHECK_MESSAGE(caps.hook_target(tracepoint).available, caps.hook_target(tracepoint).detail);
+  CHECK_MESSAGE(caps.hook_target(raw).available, caps.hook_target(raw).detail);
+  CHECK_FALSE(caps.hook_target(no_tracepoint).available);
+  CHECK(caps.hook_target(no_tracepoint).detail.find("no such tracepoint") != std::string::npos);
+  CHECK_FALSE(caps.hook_target(no_raw).available);
+  CHECK(caps.hook_target(no_raw).detail ==
+        "the kernel has no such raw tracepoint (no "
+        "btf_trace_inet_sock_set_no_state in its BTF)");
+  // A tracepoint that only tracefs lists (no btf_trace_ type for syscalls).
+  CHECK(caps.hook_target({HookType::Tracepoint, "syscalls:sys_enter_execve"}).available);
+
+  CHECK(caps.require_hook_targets("net", {tracepoint, raw}));
+  const auto missing = caps.require_hook_targets("net", {tracepoint, no_raw, no_tracepoint});
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().exit_code() == 1);
+  CHECK(missing.error().message.rfind(
+            "net: cannot attach to raw tracepoint inet_sock_set_no_state: ", 0) == 0);
+}

@@ -526,9 +526,11 @@ TEST_CASE("bad values: output and duration") {
       {"output: {quiet: 1}", "output.quiet: expected true or false, got '1'"},
       {"output: {max_file_mb: -1}", "output.max_file_mb: expected a non-negative integer"},
       {"output: {max_file_mb: 4294967296}", "output.max_file_mb: expected a non-negative integer"},
-      {"duration: -1", "duration: expected a non-negative number of seconds, got '-1'"},
-      {"duration: soon", "duration: expected a non-negative number of seconds"},
-      {"duration: [1]", "duration: expected a non-negative number of seconds, got a sequence"},
+      {"duration: -1", "duration: -1 is out of range (0 to 31536000 seconds; 0 means no limit)"},
+      {"duration: 31536001", "duration: 31536001 is out of range"},
+      {"duration: soon", "duration: 'soon' is not a number of seconds"},
+      {"duration: '5'", "duration: expected a number of seconds, got '5'"},
+      {"duration: [1]", "duration: expected a number of seconds, got a sequence"},
   });
 }
 

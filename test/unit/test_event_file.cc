@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "sinks/event_file.h"
+#include "sinks/summary_file.h"
 
 using namespace ebpfmon;
 namespace fs = std::filesystem;
@@ -395,4 +396,58 @@ TEST_CASE("FileSink: a write error truncates to the last complete line and drops
   sink->write(test_event(1006));
   CHECK(sink->dropped() == 4);
   CHECK(read_file(sink->path()) == header + "1001,comm\n1002,comm\n");
+}
+
+TEST_CASE("SummaryFile writes each report whole to summary_<monitor>_<stamp>.jsonl") {
+  TempDir dir;
+  FileSinkOptions options = options_in(dir.path());
+  options.monitor = "func";
+  options.format = FileFormat::Csv;  // reports are JSON lines whatever the events' format
+  auto opened = SummaryFile::open(options);
+  REQUIRE(opened.ok());
+  auto& sink = *opened;
+  std::vector<fs::path> files(fs::directory_iterator(dir.path()), fs::directory_iterator{});
+  REQUIRE(files.size() == 1);
+  const std::string name = files[0].filename().string();
+  CHECK(name.rfind("summary_func_", 0) == 0);
+  CHECK(name.size() == std::string("summary_func_20250912_143045.jsonl").size());
+  CHECK(name.substr(name.size() - 6) == ".jsonl");
+
+  Report report;
+  report.time = Timestamp{1726123845000000000};
+  report.seconds = 5;
+  ReportTable table{"counts",
+                    "title",
+                    TableKind::Counts,
+                    1,
+                    Schema{{{"func", ValueType::String}, {"count", ValueType::UInt}}},
+                    {},
+                    0};
+  table.rows = {Event{{std::string("vfs_read"), uint64_t{3}}},
+                Event{{std::string("vfs_write"), uint64_t{1}}}};
+  report.tables.push_back(table);
+  REQUIRE(sink->write_report(report).ok());  // on disk at once, not at the next flush
+  const std::string first =
+      "{\"time\":1726123845.000000,\"kind\":\"interval\",\"seconds\":5.0,\"table\":\"counts\","
+      "\"func\":\"vfs_read\",\"count\":3}\n"
+      "{\"time\":1726123845.000000,\"kind\":\"interval\",\"seconds\":5.0,\"table\":\"counts\","
+      "\"func\":\"vfs_write\",\"count\":1}\n";
+  CHECK(read_file(files[0]) == first);
+  CHECK(report_jsonl(report) == first);
+
+  // A write error is the report's to return, and the file keeps whole lines.
+  rlimit previous{};
+  REQUIRE(getrlimit(RLIMIT_FSIZE, &previous) == 0);
+  const auto previous_handler = signal(SIGXFSZ, SIG_IGN);
+  rlimit limited = previous;
+  limited.rlim_cur = first.size() + 10;
+  REQUIRE(setrlimit(RLIMIT_FSIZE, &limited) == 0);
+  report.span = Report::Span::WholeRun;
+  const Result<void> failed = sink->write_report(report);
+  REQUIRE(setrlimit(RLIMIT_FSIZE, &previous) == 0);
+  signal(SIGXFSZ, previous_handler);
+  REQUIRE_FALSE(failed.ok());
+  CHECK(failed.error().message ==
+        "cannot write " + files[0].string() + ": " + std::strerror(EFBIG));
+  CHECK(read_file(files[0]) == first);
 }

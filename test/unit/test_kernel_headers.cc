@@ -4,11 +4,14 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <vector>
 
@@ -22,6 +25,7 @@
 #include "load_program.h"
 #include "monitors/exec.h"
 #include "monitors/func.h"
+#include "plan_grid.h"
 
 namespace fs = std::filesystem;
 using namespace ebpfmon;
@@ -111,6 +115,48 @@ ProgramSpec full_spec(const ProgramUnderTest& program, const KernelBtf& btf, boo
   return spec;
 }
 
+// Planned once: each plan probes the kernel, exec's reads its BTF.
+const test::PlanGrid& grid() {
+  static const test::PlanGrid planned = test::plan_grid();
+  return planned;
+}
+
+// The program of a monitor this kernel cannot plan, with every switch of
+// full_spec; the reason is said.
+std::vector<ProgramSpec> unplanned_programs(const KernelBtf& btf, bool task_storage) {
+  std::vector<ProgramSpec> specs;
+  for (const std::string& why : grid().not_planned) {
+    MESSAGE("not planned here, compiled as full_spec says: " << why);
+    for (const ProgramUnderTest& program : kPrograms)
+      if (why.rfind(program.name + ":", 0) == 0)
+        specs.push_back(full_spec(program, btf, task_storage));
+  }
+  return specs;
+}
+
+// exec's plan takes its layouts from the running kernel's BTF: for another
+// kernel, that kernel's.
+ProgramSpec with_layouts_of(ProgramSpec spec, const KernelBtf& btf) {
+  if (spec.name != "exec") return spec;
+  const bool paths = test::define_names(spec).count("EXEC_PATHS") > 0;
+  std::set<std::string> here;
+  for (const auto& define : ExecMonitor::layouts(KernelBtf(), paths).defines)
+    here.insert(define.first);
+  auto& defines = spec.defines;
+  defines.erase(std::remove_if(defines.begin(), defines.end(),
+                               [&](const auto& d) { return here.count(d.first) > 0; }),
+                defines.end());
+  const auto there = ExecMonitor::layouts(btf, paths).defines;
+  defines.insert(defines.end(), there.begin(), there.end());
+  return spec;
+}
+
+std::string describe(const ProgramSpec& spec) {
+  std::string text;
+  for (const auto& [name, value] : spec.defines) text += " -D" + name + "=" + std::to_string(value);
+  return text;
+}
+
 // Where scripts/fetch-kernel-btf leaves the BTF of Debian's cloud kernels
 // (scripts/install-deps --with-vm runs it).
 fs::path foreign_kernels_dir() {
@@ -169,9 +215,16 @@ void compile_all_for(const std::string& label, const KernelBtf& btf, const char*
             .find("#define " + std::string(lacking_helper) + " __BPF_FUNC_MAX_ID\n") !=
         std::string::npos);
   REQUIRE(btf.available());
+  // What the plans ask for there: no task storage before 6.2; each switch
+  // once, in as few compiles as the grid allows.
+  std::vector<test::PlannedProgram> before_6_2;
+  for (const test::PlannedProgram& p : grid().programs)
+    if (!p.task_storage) before_6_2.push_back(p);
   std::vector<CompileRequest> requests;
-  for (const ProgramUnderTest& program : kPrograms)
-    requests.push_back(full_spec(program, btf, false).request());
+  for (const test::PlannedProgram& p : test::covering(before_6_2))
+    requests.push_back(with_layouts_of(p.spec, btf).request());
+  for (const ProgramSpec& spec : unplanned_programs(btf, false)) requests.push_back(spec.request());
+  MESSAGE(label << ": " << requests.size() << " compiles");
   const KernelSourceOverride source(tree);
   const auto compiled = compile_in_helpers(requests);
   for (size_t i = 0; i < compiled.size(); ++i)
@@ -220,6 +273,52 @@ TEST_CASE("every BPF program compiles against the kernel layouts in use, with th
     check_common_maps(program.name, **loaded);
     program.check_own_maps(program.name, **loaded);
   }
+  fs::remove_all(tmpl);
+}
+
+TEST_CASE("every switch of every program compiles, as the monitors' plans ask" *
+          doctest::skip(geteuid() != 0)) {
+  char tmpl[] = "/tmp/ebpfmon-cache-XXXXXX";
+  REQUIRE(mkdtemp(tmpl) != nullptr);
+  REQUIRE(locate_kernel_headers(tmpl));
+  std::vector<CompileRequest> requests;
+  for (const test::PlannedProgram& p : grid().programs) requests.push_back(p.spec.request());
+  MESSAGE(requests.size() << " distinct programs planned");
+  const auto compiled = compile_in_helpers(requests);
+  std::map<std::string, std::set<std::string>> compiled_switches;  // by program, "" for any
+  for (size_t i = 0; i < compiled.size(); ++i) {
+    const ProgramSpec& spec = grid().programs[i].spec;
+    CHECK_MESSAGE(compiled[i], spec.name << describe(spec) << ": "
+                                         << (compiled[i] ? "" : compiled[i].error().to_string()));
+    if (!compiled[i]) continue;
+    for (const std::string& program : {spec.name, std::string()})
+      for (const std::string& name : test::define_names(spec))
+        compiled_switches[program].insert(name);
+  }
+  // A switch that no setting or capability reaches is a path no test
+  // compiles: a program's own, by its monitor's plans; the shared header's,
+  // by any.
+  const fs::path ebpf = fs::path(EBPFMON_SOURCE_DIR) / "ebpf";
+  for (const std::string& name : test::switches_in(slurp(ebpf / "common.bpf.h")))
+    CHECK_MESSAGE(compiled_switches[""].count(name) > 0,
+                  "common.bpf.h: " << name << " is compiled by no plan of the grid");
+  for (const auto& file : fs::directory_iterator(ebpf)) {
+    const std::string path = file.path().filename();
+    if (path.size() < 6 || path.compare(path.size() - 6, 6, ".bpf.c") != 0) continue;
+    const std::string program = path.substr(0, path.size() - 6);
+    if (compiled_switches.count(program) == 0) {
+      const auto& skipped = grid().not_planned;
+      CHECK_MESSAGE(
+          std::any_of(skipped.begin(), skipped.end(),
+                      [&](const std::string& why) { return why.rfind(program + ":", 0) == 0; }),
+          path << ": no monitor plans it");
+      continue;
+    }
+    for (const std::string& name : test::switches_in(slurp(file.path())))
+      CHECK_MESSAGE(compiled_switches[program].count(name) > 0,
+                    path << ": " << name << " is compiled by no plan of the grid");
+  }
+  for (const std::string& why : grid().not_planned) MESSAGE("skipped: " << why);
   fs::remove_all(tmpl);
 }
 

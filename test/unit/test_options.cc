@@ -50,11 +50,21 @@ TEST_CASE("common flags fill the config") {
 
 TEST_CASE("bad flag values are usage errors (exit 2)") {
   const std::vector<std::vector<std::string>> bad = {
-      {"--duration", "abc"}, {"--duration", "0"},      {"--duration", "-1"},
-      {"--duration", "inf"}, {"--format", "xml"},      {"-p", "a_name_longer_than_15"},
-      {"-p", "a,,b"},        {"-u", "no_such_user_x"}, {"--pid", "0"},
-      {"--pid", "12x"},      {"--pid", "99999999999"}, {"--no-such-flag"},
-      {"--duration"},        {"-o", ""},               {"unexpected-positional"},
+      {"--duration", "abc"},
+      {"--duration", "31536001"},
+      {"--duration", "-1"},
+      {"--duration", "inf"},
+      {"--format", "xml"},
+      {"-p", "a_name_longer_than_15"},
+      {"-p", "a,,b"},
+      {"-u", "no_such_user_x"},
+      {"--pid", "0"},
+      {"--pid", "12x"},
+      {"--pid", "99999999999"},
+      {"--no-such-flag"},
+      {"--duration"},
+      {"-o", ""},
+      {"unexpected-positional"},
   };
   for (const auto& args : bad) {
     CAPTURE(args[0]);

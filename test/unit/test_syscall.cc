@@ -5,9 +5,11 @@
 #include <sstream>
 
 #include "core/latency_stats.h"
+#include "core/report.h"
 #include "ebpf/syscall.h"
 #include "monitors/syscall_table.h"
-#include "sinks/latency_table.h"
+#include "sinks/report_text.h"
+#include "sinks/summary_file.h"
 
 using namespace ebpfmon;
 
@@ -97,13 +99,34 @@ TEST_CASE("since() subtracts counts and bounds the interval's max") {
   CHECK(d.max_ns == 9000);  // a new overall max is exact
 }
 
-TEST_CASE("latency table and histogram rendering") {
-  LatencyTable t;
-  t.title = "title";
-  t.key_headings = {"SYSCALL", "CATEGORY"};
-  t.rows.push_back({{"openat", "file_io"}, calls({1000, 3000})});
+namespace {
+
+// A report of one Latency table keyed by syscall and category, with a row
+// per (syscall, stats), and their histograms after it.
+Report latency_report(const std::vector<std::pair<std::string, LatencyStats>>& rows) {
+  Report report;
+  const Schema keys{{{"syscall", ValueType::String}, {"category", ValueType::String}}};
+  ReportTable table{"summary", "title", TableKind::Latency, 2, keys, {}, 0};
+  ReportTable hist{"histogram", "latency (ns)", TableKind::Histogram, 2, keys, {}, 0};
+  for (const auto& f : latency_fields()) table.columns.fields.push_back(f);
+  for (const auto& f : histogram_fields()) hist.columns.fields.push_back(f);
+  for (const auto& [name, stats] : rows) {
+    Event row{{name, std::string("file_io")}};
+    append_latency_values(row.values, stats);
+    table.rows.push_back(row);
+    append_histogram_rows(hist, {name, std::string("file_io")}, stats);
+  }
+  report.tables = {table, hist};
+  return report;
+}
+
+}  // namespace
+
+TEST_CASE("a report's latency table and histograms as text") {
+  Report report = latency_report({{"openat", calls({1000, 3000})}});
+  report.tables.pop_back();
   std::ostringstream out;
-  write_latency_table(out, t);
+  write_report_text(out, report);
   const std::string text = out.str();
   CHECK(text.rfind("title\nSYSCALL", 0) == 0);
   CHECK(text.find("openat  file_io") != std::string::npos);
@@ -113,15 +136,40 @@ TEST_CASE("latency table and histogram rendering") {
   for (size_t from = 0, nl; (nl = text.find('\n', from)) != std::string::npos; from = nl + 1)
     CHECK(nl - from <= 80);
   // A long key is cut, so the row still fits.
-  t.rows = {{{"a_very_long_syscall_name", "file_io"}, calls({1000})}};
+  report = latency_report({{"a_very_long_syscall_name", calls({1000})}});
+  report.tables.pop_back();
+  report.tables[0].rows_omitted = 4;
   std::ostringstream cut;
-  write_latency_table(cut, t);
+  write_report_text(cut, report);
   CHECK(cut.str().find("a_very_long_\xe2\x80\xa6 file_io") != std::string::npos);
+  CHECK(cut.str().find("\n(top 1 of 5 rows; --top 0 shows all)\n\n") != std::string::npos);
+  report = latency_report({{"openat", calls({1000, 3000, 3000})}, {"read", calls({0})}});
+  report.tables.erase(report.tables.begin());
   std::ostringstream hist;
-  write_log2_histogram(hist, "openat (ns):", calls({1000, 3000, 3000}));
+  write_report_text(hist, report);
   CHECK(hist.str() ==
-        "openat (ns):\n"
+        "\nopenat file_io latency (ns):\n"
         "[512, 1K)                    1 |@@@@@@@@@@@@@@@@@@@@                    |\n"
         "[1K, 2K)                     0 |                                        |\n"
-        "[2K, 4K)                     2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n");
+        "[2K, 4K)                     2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+        "\nread file_io latency (ns):\n"
+        "[0]                          1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n\n");
+}
+
+TEST_CASE("a report's rows as JSON lines: the report's time and kind, then the table's columns") {
+  Report report = latency_report({{"openat", calls({1000, 3000})}});
+  report.span = Report::Span::WholeRun;
+  report.time = Timestamp{1726123845123456000};
+  report.seconds = 2.5;
+  const std::string text = report_jsonl(report);
+  CHECK(text.rfind("{\"time\":1726123845.123456,\"kind\":\"whole_run\",\"seconds\":2.5,"
+                   "\"table\":\"summary\",\"syscall\":\"openat\",\"category\":\"file_io\","
+                   "\"count\":2,\"errors\":0,\"slow\":0,\"total_ns\":4000,",
+                   0) == 0);
+  // The histogram's rows follow: [512, 1K), [1K, 2K) and [2K, 4K).
+  CHECK(text.find("\"table\":\"histogram\",\"syscall\":\"openat\",\"category\":\"file_io\","
+                  "\"low_ns\":2048,\"high_ns\":4096,\"count\":1}\n") != std::string::npos);
+  size_t lines = 0;
+  for (char c : text) lines += c == '\n';
+  CHECK(lines == 4);
 }

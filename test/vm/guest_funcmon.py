@@ -99,10 +99,12 @@ def test_events(tmp, backend):
     check_clean(backend)
 
 
-def test_count(backend):
+def test_count(tmp, backend):
+    out = os.path.join(tmp, "count-" + backend)
     reader = Reader("/etc/hostname")
     t = Tracer([tool("funcmon"), "--count", "--backend", backend, "--pid", str(reader.pid),
-                "vfs_read", "vfs_*", "--limit", "3"], timeout=START_TIMEOUT)
+                "vfs_read", "vfs_*", "--limit", "3", "-o", out, "--format", "jsonl"],
+               timeout=START_TIMEOUT)
     err = t.stderr_text()
     check("Tracing 3 kernel functions, counting (func)" in err, "count: --limit 3 is kept")
     check(re.search(r"\d+ functions match 'vfs_read', 'vfs_\*'; tracing the first 3", err)
@@ -114,6 +116,13 @@ def test_count(backend):
     n = int(m.group(1)) if m else -1
     check(READS <= n <= READS + 5, "count %s: vfs_read counted %d times for %d reads: %s"
           % (backend, n, READS, table))
+    # The same counts as data: the summary file, and no event file.
+    names = [f for f in os.listdir(out) if re.fullmatch(r"summary_func_\d{8}_\d{6}\.jsonl", f)]
+    rows = read_jsonl(os.path.join(out, names[0])) if len(names) == 1 else []
+    whole = [r for r in rows if r["kind"] == "whole_run" and r["func"] == "vfs_read"]
+    check(len(whole) == 1 and whole[0]["table"] == "counts" and whole[0]["count"] == n,
+          "count %s: the summary file's whole run counts vfs_read %d times: %s" % (backend, n, rows))
+    check(not output_files(out, "func", "jsonl"), "count %s: no event file" % backend)
     check_clean("count " + backend)
 
 
@@ -218,7 +227,7 @@ def main():
         test_blacklist()
         for backend in ("fentry", "kprobe"):
             test_events(tmp, backend)
-        test_count("fentry")
+        test_count(tmp, "fentry")
         test_metrics(tmp)
         test_kill9()
         for backend in ("kprobe", "fentry"):

@@ -1,0 +1,48 @@
+#include "core/report.h"
+
+#include <algorithm>
+
+namespace ebpfmon {
+
+const char* span_name(Report::Span span) {
+  return span == Report::Span::WholeRun ? "whole_run" : "interval";
+}
+
+std::vector<Field> latency_fields() {
+  return {{"count", ValueType::UInt},    {"errors", ValueType::UInt}, {"slow", ValueType::UInt},
+          {"total_ns", ValueType::UInt}, {"p50_ns", ValueType::UInt}, {"p99_ns", ValueType::UInt},
+          {"max_ns", ValueType::UInt}};
+}
+
+void append_latency_values(std::vector<Value>& values, const LatencyStats& stats) {
+  for (uint64_t v : {stats.count, stats.errors, stats.slow, stats.total_ns,
+                     stats.percentile_ns(0.5), stats.percentile_ns(0.99), stats.max_ns})
+    values.emplace_back(v);
+}
+
+std::vector<Field> histogram_fields() {
+  return {{"low_ns", ValueType::UInt}, {"high_ns", ValueType::UInt}, {"count", ValueType::UInt}};
+}
+
+void append_histogram_rows(ReportTable& table, const std::vector<Value>& keys,
+                           const LatencyStats& stats) {
+  const auto& h = stats.hist;
+  size_t first = h.size(), last = 0;
+  for (size_t i = 0; i < h.size(); ++i)
+    if (h[i] != 0) {
+      first = std::min(first, i);
+      last = i;
+    }
+  for (size_t i = first; i <= last && i < h.size(); ++i) {
+    Event row{keys};
+    row.values.emplace_back(LatencyStats::bucket_low(i));
+    if (i + 1 == h.size())
+      row.values.emplace_back(NoValue{});  // the last bucket has no upper bound
+    else
+      row.values.emplace_back(LatencyStats::bucket_high(i));
+    row.values.emplace_back(h[i]);
+    table.rows.push_back(std::move(row));
+  }
+}
+
+}  // namespace ebpfmon
