@@ -64,10 +64,11 @@ struct ExportSettings {
   double drain_timeout = 5;          // seconds at exit to wait for acks before spooling the rest
 };
 
-// monitors.<name>: whether it runs when no -m is given, and its settings
-// struct (the one its SettingsTable describes).
+// monitors.<name>: whether it runs when no -m is given (by default, as its
+// descriptor says), and its settings struct (the one its SettingsTable
+// describes).
 struct MonitorConfig {
-  bool enabled = true;
+  bool enabled = false;
   std::any settings;
 };
 
