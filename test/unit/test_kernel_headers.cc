@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bpf/compile_helper.h"
+#include "bpf_sources.h"
 #include "bpf/kernel_btf.h"
 #include "bpf/kernel_headers.h"
 #include "bpf/program.h"
@@ -30,12 +31,6 @@
 namespace fs = std::filesystem;
 using namespace ebpfmon;
 
-namespace ebpfmon::bpf_sources {
-extern const char exec_bpf[];
-extern const char exit_bpf[];
-extern const char syscall_bpf[];
-extern const char func_bpf[];
-}  // namespace ebpfmon::bpf_sources
 
 namespace {
 
