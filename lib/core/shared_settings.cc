@@ -251,88 +251,79 @@ void add_output(Table& t) {
   }
 }
 
+// A filter's row: its key, its flag and how one value of it is read.
+Setting filter_row(const char* name, const char* value_name, std::string help,
+                   std::string accepts) {
+  Setting s = about(std::string("filters.") + name, std::move(help), std::move(accepts));
+  s.flag = name;
+  s.value_name = value_name;
+  return s;
+}
+
+// -p, -u, --pid: a list of items, each checked by `one`, or a comma string.
+template <class T, class One, class List>
+Table& add_filter_list(Table& t, Setting row, const char* item_expected, One one, List list,
+                       std::vector<T> Filters::*member) {
+  return t.custom(
+      std::move(row),
+      [=](const RawValue& v, Config& c) -> Result<void> {
+        auto r = read_filter<T>(v, item_expected, one, list);
+        if (!r) return r.error();
+        c.filters.*member = std::move(*r);
+        return {};
+      },
+      [member](const Config& c) { return show_items(c.filters.*member); });
+}
+
+// --cgroup, --container: one scalar, checked by `parse`.
+template <class Parse>
+Table& add_filter_one(Table& t, Setting row, const char* expected, Parse parse,
+                      std::string Filters::*member) {
+  return t.custom(
+      std::move(row),
+      [=](const RawValue& v, Config& c) -> Result<void> {
+        if (v.kind != RawValue::Kind::Scalar) return value_error(v, expected);
+        auto value = parse(v.text, v.where);
+        if (!value) return value.error();
+        c.filters.*member = *value;
+        return {};
+      },
+      [member](const Config& c) { return c.filters.*member; });
+}
+
 void add_filters(Table& t) {
-  Setting comm = about("filters.comm",
-                       "only these process names (comma list, exact comm, at most 15 bytes each)",
-                       "list or comma string");
-  comm.flag = "comm";
-  comm.short_flag = 'p';
-  comm.value_name = "LIST";
-  t.custom(
-       comm,
-       [](const RawValue& v, Config& c) -> Result<void> {
-         auto r =
-             read_filter<std::string>(v, "expected a process name", parse_comm, parse_comm_list);
-         if (!r) return r.error();
-         c.filters.comms = std::move(*r);
-         return {};
-       },
-       [](const Config& c) { return show_items(c.filters.comms); })
+  const char* list = "list or comma string";
+  add_filter_list(t,
+                  filter_row("comm", "LIST",
+                             "only these process names (comma list, exact comm, at most 15 bytes "
+                             "each)",
+                             list),
+                  "expected a process name", parse_comm, parse_comm_list, &Filters::comms)
+      .short_flag('p')
       .doc(
           "only these process names: exact names, at most 15 bytes each. For execmon a name "
           "matches before or after the exec");
-  Setting user = about("filters.user", "only these users (names or numeric uids, comma list)",
-                       "list or comma string");
-  user.flag = "user";
-  user.short_flag = 'u';
-  user.value_name = "LIST";
-  t.custom(
-      user,
-      [](const RawValue& v, Config& c) -> Result<void> {
-        auto r =
-            read_filter<uint32_t>(v, "expected a user name or uid", parse_user, parse_user_list);
-        if (!r) return r.error();
-        c.filters.uids = std::move(*r);
-        return {};
-      },
-      [](const Config& c) { return show_items(c.filters.uids); });
-  Setting pid = about("filters.pid", "only these process ids (comma list)", "list or comma string");
-  pid.flag = "pid";
-  pid.value_name = "LIST";
-  t.custom(
-      pid,
-      [](const RawValue& v, Config& c) -> Result<void> {
-        auto r = read_filter<uint32_t>(v, "expected a process id", parse_pid, parse_pid_list);
-        if (!r) return r.error();
-        c.filters.pids = std::move(*r);
-        return {};
-      },
-      [](const Config& c) { return show_items(c.filters.pids); });
-  Setting cgroup = about("filters.cgroup",
-                         "only tasks in this cgroup v2 path or below it (decided in the kernel)",
-                         "cgroup v2 path");
-  cgroup.flag = "cgroup";
-  cgroup.value_name = "PATH";
-  t.custom(
-       cgroup,
-       [](const RawValue& v, Config& c) -> Result<void> {
-         if (v.kind != RawValue::Kind::Scalar) return value_error(v, "expected a cgroup v2 path");
-         auto path = resolve_cgroup_path(v.text, v.where);
-         if (!path) return path.error();
-         c.filters.cgroup = *path;
-         return {};
-       },
-       [](const Config& c) { return c.filters.cgroup; })
+  add_filter_list(
+      t, filter_row("user", "LIST", "only these users (names or numeric uids, comma list)", list),
+      "expected a user name or uid", parse_user, parse_user_list, &Filters::uids)
+      .short_flag('u');
+  add_filter_list(t, filter_row("pid", "LIST", "only these process ids (comma list)", list),
+                  "expected a process id", parse_pid, parse_pid_list, &Filters::pids);
+  add_filter_one(t,
+                 filter_row("cgroup", "PATH",
+                            "only tasks in this cgroup v2 path or below it (decided in the kernel)",
+                            "cgroup v2 path"),
+                 "expected a cgroup v2 path", resolve_cgroup_path, &Filters::cgroup)
       .doc(
           "only tasks in this cgroup v2 cgroup or any cgroup below it. PATH is from the v2 root "
           "(`/system.slice/foo.service`) or under its mount (`/sys/fs/cgroup/...`); it must "
           "exist at start");
-  Setting container = about("filters.container",
+  add_filter_one(t,
+                 filter_row("container", "ID",
                             "only this container: its id or a unique prefix of 12+ hex digits "
                             "(also one that starts later)",
-                            "container id or prefix");
-  container.flag = "container";
-  container.value_name = "ID";
-  t.custom(
-       container,
-       [](const RawValue& v, Config& c) -> Result<void> {
-         if (v.kind != RawValue::Kind::Scalar) return value_error(v, "expected a container id");
-         auto id = parse_container_id(v.text, v.where);
-         if (!id) return id.error();
-         c.filters.container = *id;
-         return {};
-       },
-       [](const Config& c) { return c.filters.container; })
+                            "container id or prefix"),
+                 "expected a container id", parse_container_id, &Filters::container)
       .doc(
           "only this container: its full id or a prefix of at least 12 hex digits. A container "
           "that starts after the tool is matched from its first exec");
