@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -18,18 +19,36 @@ struct Timestamp {
 // No value: an empty CSV field and JSON null (a killed process's exit_code).
 struct NoValue {};
 
-// One process of a chain, such as exec's ancestors.
-struct ProcessRef {
-  uint64_t pid = 0;
-  std::string comm;
-};
-using ProcessChain = std::vector<ProcessRef>;
+struct Value;
 
-using Value = std::variant<int64_t, uint64_t, double, bool, std::string,
-                           std::vector<std::string>, Timestamp, NoValue, ProcessChain>;
+// Values in a row, such as exec's ancestors (a list of records). A struct
+// rather than an alias, so that Value can hold it before Value is complete
+// (a std::vector of an incomplete type is allowed as a member since C++17).
+struct ValueList {
+  std::vector<Value> items;
+};
+
+// Named values in order, such as one ancestor: {pid, comm}. Nested records
+// and lists need no new kind of value.
+struct ValueRecord {
+  std::vector<std::pair<std::string, Value>> fields;
+};
+
+using ValueVariant =
+    std::variant<int64_t, uint64_t, double, bool, std::string, std::vector<std::string>, Timestamp,
+                 NoValue, ValueRecord, ValueList>;
+
+// A struct, not an alias, so that ValueList and ValueRecord can name it
+// before it is defined; std::visit, std::get and std::holds_alternative take
+// it as the variant it is.
+struct Value : ValueVariant {
+  using ValueVariant::ValueVariant;
+  using ValueVariant::operator=;
+};
 
 // A field of any type may hold NoValue.
-enum class ValueType { Int, UInt, Float, Bool, String, StringList, Time, ProcessChain };
+enum class ValueType { Int, UInt, Float, Bool, String, StringList, Time, Record, List };
+inline constexpr size_t kValueTypes = 9;
 
 struct Field {
   std::string name;

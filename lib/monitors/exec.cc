@@ -90,7 +90,7 @@ const Schema& ExecMonitor::schema() const {
     s.fields.insert(s.fields.end(), {{"mntns", ValueType::UInt},
                                      {"pidns", ValueType::UInt},
                                      {"vpid", ValueType::UInt},
-                                     {"ancestors", ValueType::ProcessChain},
+                                     {"ancestors", ValueType::List},
                                      {"exec_id", ValueType::String},
                                      {"parent_exec_id", ValueType::String},
                                      {"interpreter", ValueType::String}});
@@ -375,9 +375,11 @@ bool ExecMonitor::decode(const void* data, size_t size, Event& event) {
   event.values[kMntns] = uint64_t{e.mntns};
   event.values[kPidns] = uint64_t{e.pidns};
   event.values[kVpid] = uint64_t{e.vpid};
-  ProcessChain ancestors(e.ancestor_count);
-  for (size_t i = 0; i < ancestors.size(); ++i)
-    ancestors[i] = {e.ancestors[i].pid, c_string(e.ancestors[i].comm, EBPFMON_COMM_LEN)};
+  ValueList ancestors;
+  for (size_t i = 0; i < e.ancestor_count; ++i)
+    ancestors.items.push_back(
+        ValueRecord{{{"pid", uint64_t{e.ancestors[i].pid}},
+                     {"comm", c_string(e.ancestors[i].comm, EBPFMON_COMM_LEN)}}});
   event.values[kAncestors] = std::move(ancestors);
   // A failed exec made no new image: it has no exec id of its own.
   if (seen_.contains(exec_key(e.parent_start_ns, e.ppid, e.parent_exec_seq)))

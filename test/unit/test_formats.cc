@@ -285,6 +285,40 @@ TEST_CASE("JSON lines: invalid UTF-8 in lists is replaced") {
   CHECK(nlohmann::json::parse(out).is_object());
 }
 
+namespace {
+
+// exec's ancestors: a list of {pid, comm} records, nearest first.
+Value ancestors() {
+  return ValueList{{ValueRecord{{{"pid", uint64_t{812}}, {"comm", "bash"s}}},
+                    ValueRecord{{{"pid", uint64_t{1}}, {"comm", "sys,\"temd"s}}}}};
+}
+
+}  // namespace
+
+TEST_CASE("records and lists: a list of records is pid:comm;pid:comm in CSV") {
+  CHECK(csv_value(ancestors()) == "\"812:bash;1:sys,\"\"temd\"");
+  CHECK(value_to_text(ancestors()) == "812:bash;1:sys,\"temd");
+  CHECK(csv_value(ValueList{}) == "");
+  // Nested: a record's values joined by ':', a list's items by ';'.
+  const Value nested =
+      ValueRecord{{{"n", int64_t{-1}}, {"l", ValueList{{"a"s, ValueList{{true, NoValue{}}}}}}}};
+  CHECK(value_to_text(nested) == "-1:a;true;");
+}
+
+TEST_CASE("records and lists: JSON objects and arrays, nested") {
+  const Schema schema{{{"ancestors", ValueType::List}, {"r", ValueType::Record}}};
+  const Value record = ValueRecord{{{"x", 1.5},
+                                    {"inner", ValueRecord{{{"t", Timestamp{1'500'000'000}}}}},
+                                    {"none", NoValue{}},
+                                    {"args", std::vector<std::string>{"a"}}}};
+  std::string out;
+  append_jsonl_record(out, schema, Event{{ancestors(), record}});
+  CHECK(out ==
+        "{\"ancestors\":[{\"pid\":812,\"comm\":\"bash\"},{\"pid\":1,\"comm\":\"sys,\\\"temd\"}],"
+        "\"r\":{\"x\":1.5,\"inner\":{\"t\":1.500000},\"none\":null,\"args\":[\"a\"]}}\n");
+  CHECK(nlohmann::json::parse(out)["r"]["inner"]["t"].get<double>() == 1.5);
+}
+
 // ---- ConsoleSink ----------------------------------------------------------
 
 namespace {
