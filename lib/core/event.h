@@ -53,15 +53,84 @@ inline constexpr size_t kValueTypes = 9;
 struct Field {
   std::string name;
   ValueType type;
+  std::string doc = {};  // one line, Markdown: what the column means (the user guide's)
 };
 
-// The columns of a monitor's event files, in order.
+// The value type a C++ type is written as.
+template <class T>
+struct ValueTypeOf;
+template <>
+struct ValueTypeOf<int64_t> {
+  static constexpr ValueType value = ValueType::Int;
+};
+template <>
+struct ValueTypeOf<uint64_t> {
+  static constexpr ValueType value = ValueType::UInt;
+};
+template <>
+struct ValueTypeOf<double> {
+  static constexpr ValueType value = ValueType::Float;
+};
+template <>
+struct ValueTypeOf<bool> {
+  static constexpr ValueType value = ValueType::Bool;
+};
+template <>
+struct ValueTypeOf<std::string> {
+  static constexpr ValueType value = ValueType::String;
+};
+template <>
+struct ValueTypeOf<std::vector<std::string>> {
+  static constexpr ValueType value = ValueType::StringList;
+};
+template <>
+struct ValueTypeOf<Timestamp> {
+  static constexpr ValueType value = ValueType::Time;
+};
+template <>
+struct ValueTypeOf<ValueRecord> {
+  static constexpr ValueType value = ValueType::Record;
+};
+template <>
+struct ValueTypeOf<ValueList> {
+  static constexpr ValueType value = ValueType::List;
+};
+
+// A field's place in its schema, as Schema::add gave it out.
+struct FieldRef {
+  size_t index;
+};
+// The same, for a field of C++ type T: Event::set takes a T (or NoValue)
+// for it and nothing else.
+template <class T>
+struct FieldOf : FieldRef {
+  using type = T;
+};
+
+// The columns of a monitor's event files, in order. A monitor declares its
+// fields once, each with add(), and decodes through the handles it got.
 struct Schema {
   std::vector<Field> fields;
+
+  template <class T>
+  FieldOf<T> add(std::string name, std::string doc) {
+    fields.push_back({std::move(name), ValueTypeOf<T>::value, std::move(doc)});
+    return {{fields.size() - 1}};
+  }
 };
 
 struct Event {
   std::vector<Value> values;  // one per schema field
+
+  template <class T>
+  void set(FieldOf<T> field, typename FieldOf<T>::type value) {
+    values[field.index] = std::move(value);
+  }
+  void set_none(FieldRef field) { values[field.index] = NoValue{}; }
+  template <class T>
+  const T& get(FieldOf<T> field) const {
+    return std::get<T>(values[field.index]);
+  }
 };
 
 // How event files are written.
@@ -70,7 +139,7 @@ enum class FileFormat { Csv, Jsonl };
 // A live console table: which fields to show, under which heading and width.
 struct ConsoleColumn {
   std::string heading;
-  size_t field;   // index into the schema
+  FieldRef field;
   int width;      // 0 = rest of the line
 };
 
