@@ -65,6 +65,7 @@ class SyscallMonitor final : public BpfMonitor {
   std::string what() const override { return "system calls"; }
   const Schema& schema() const override;
   std::vector<ConsoleColumn> console_columns() const override;
+  bool decode(const void* data, size_t size, Event& event) override;
 
   struct ProcessStats {
     uint32_t pid = 0;  // 0: processes that found the per-process table full
@@ -95,7 +96,6 @@ class SyscallMonitor final : public BpfMonitor {
  protected:
   Result<Plan> plan(Capabilities& caps) const override;
   Result<void> configure(const BpfProgram& program) override;
-  bool decode(const void* data, size_t size, Event& event) override;
   Result<Metrics> metrics() const override;
 
  private:
