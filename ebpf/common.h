@@ -17,6 +17,21 @@ enum ebpfmon_loss_stage {
 
 #define EBPFMON_COMM_LEN 16
 
+/* A record's size and field offsets, asserted in its header: BCC compiles
+ * it as C and libebpfmon as C++, so a change that moves a field on either
+ * side (a type, an order, padding) stops both builds. __builtin_offsetof,
+ * because not every kernel tree BCC compiles against defines offsetof
+ * before our headers. */
+#ifdef __cplusplus
+#define EBPFMON_ASSERT(cond, what) static_assert(cond, what)
+#else
+#define EBPFMON_ASSERT(cond, what) _Static_assert(cond, what)
+#endif
+#define EBPFMON_ASSERT_OFFSET(type, member, offset) \
+  EBPFMON_ASSERT(__builtin_offsetof(struct type, member) == (offset), #type "." #member " moved")
+#define EBPFMON_ASSERT_SIZE(type, size) \
+  EBPFMON_ASSERT(sizeof(struct type) == (size), "struct " #type " changed size")
+
 /* Key of the comm filter map: the kernel's comm is exactly 16 bytes. */
 struct ebpfmon_comm {
   char name[EBPFMON_COMM_LEN];

@@ -78,6 +78,8 @@ struct exec_ancestor {
   __u32 pid;
   char comm[EBPFMON_COMM_LEN];
 };
+EBPFMON_ASSERT_OFFSET(exec_ancestor, comm, 4);
+EBPFMON_ASSERT_SIZE(exec_ancestor, 20);
 
 struct exec_event {
   __u64 ts_ns; /* CLOCK_MONOTONIC */
@@ -113,5 +115,34 @@ struct exec_event {
   struct exec_ancestor ancestors[EXEC_ANCESTORS_LIMIT]; /* nearest first */
   char strings[EXEC_STRINGS_AREA]; /* only args_size + cwd_size + exe_size bytes are sent */
 };
+/* The header (what precedes strings) is what user space reads whole. */
+EBPFMON_ASSERT_OFFSET(exec_event, ts_ns, 0);
+EBPFMON_ASSERT_OFFSET(exec_event, cgroup_id, 8);
+EBPFMON_ASSERT_OFFSET(exec_event, start_ns, 16);
+EBPFMON_ASSERT_OFFSET(exec_event, exec_seq, 24);
+EBPFMON_ASSERT_OFFSET(exec_event, parent_start_ns, 32);
+EBPFMON_ASSERT_OFFSET(exec_event, parent_exec_seq, 40);
+EBPFMON_ASSERT_OFFSET(exec_event, pid, 48);
+EBPFMON_ASSERT_OFFSET(exec_event, tid, 52);
+EBPFMON_ASSERT_OFFSET(exec_event, ppid, 56);
+EBPFMON_ASSERT_OFFSET(exec_event, uid, 60);
+EBPFMON_ASSERT_OFFSET(exec_event, ret, 64);
+EBPFMON_ASSERT_OFFSET(exec_event, argc, 68);
+EBPFMON_ASSERT_OFFSET(exec_event, args_size, 72);
+EBPFMON_ASSERT_OFFSET(exec_event, flags, 76);
+EBPFMON_ASSERT_OFFSET(exec_event, auid, 80);
+EBPFMON_ASSERT_OFFSET(exec_event, sessionid, 84);
+EBPFMON_ASSERT_OFFSET(exec_event, mntns, 88);
+EBPFMON_ASSERT_OFFSET(exec_event, pidns, 92);
+EBPFMON_ASSERT_OFFSET(exec_event, vpid, 96);
+EBPFMON_ASSERT_OFFSET(exec_event, cwd_size, 100);
+EBPFMON_ASSERT_OFFSET(exec_event, exe_size, 104);
+EBPFMON_ASSERT_OFFSET(exec_event, ancestor_count, 108);
+EBPFMON_ASSERT_OFFSET(exec_event, comm, 112);
+EBPFMON_ASSERT_OFFSET(exec_event, pcomm, 128);
+EBPFMON_ASSERT_OFFSET(exec_event, tty, 144);
+EBPFMON_ASSERT_OFFSET(exec_event, filename, 208);
+EBPFMON_ASSERT_OFFSET(exec_event, ancestors, 720);
+EBPFMON_ASSERT_OFFSET(exec_event, strings, 1040);
 
 #endif

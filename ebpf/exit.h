@@ -17,5 +17,16 @@ struct exit_event {
   __u32 status; /* as wait(2) sees it: exit status << 8, or signal | 0x80 if core */
   char comm[EBPFMON_COMM_LEN];
 };
+EBPFMON_ASSERT_OFFSET(exit_event, ts_ns, 0);
+EBPFMON_ASSERT_OFFSET(exit_event, lifetime_ns, 8);
+EBPFMON_ASSERT_OFFSET(exit_event, start_ns, 16);
+EBPFMON_ASSERT_OFFSET(exit_event, exec_seq, 24);
+EBPFMON_ASSERT_OFFSET(exit_event, cgroup_id, 32);
+EBPFMON_ASSERT_OFFSET(exit_event, pid, 40);
+EBPFMON_ASSERT_OFFSET(exit_event, ppid, 44);
+EBPFMON_ASSERT_OFFSET(exit_event, uid, 48);
+EBPFMON_ASSERT_OFFSET(exit_event, status, 52);
+EBPFMON_ASSERT_OFFSET(exit_event, comm, 56);
+EBPFMON_ASSERT_SIZE(exit_event, 72);
 
 #endif

@@ -23,5 +23,14 @@ struct func_event {
   __u32 uid;
   char comm[EBPFMON_COMM_LEN];
 };
+EBPFMON_ASSERT_OFFSET(func_event, ts_ns, 0);
+EBPFMON_ASSERT_OFFSET(func_event, ip, 8);
+EBPFMON_ASSERT_OFFSET(func_event, cgroup_id, 16);
+EBPFMON_ASSERT_OFFSET(func_event, pid, 24);
+EBPFMON_ASSERT_OFFSET(func_event, tid, 28);
+EBPFMON_ASSERT_OFFSET(func_event, ppid, 32);
+EBPFMON_ASSERT_OFFSET(func_event, uid, 36);
+EBPFMON_ASSERT_OFFSET(func_event, comm, 40);
+EBPFMON_ASSERT_SIZE(func_event, 56);
 
 #endif

@@ -37,6 +37,9 @@ struct syscall_class {
   __u8 category;   /* enum syscall_category */
   __u8 pad[5];
 };
+EBPFMON_ASSERT_OFFSET(syscall_class, traced, 8);
+EBPFMON_ASSERT_OFFSET(syscall_class, category, 10);
+EBPFMON_ASSERT_SIZE(syscall_class, 16);
 
 /* Counted for every traced call, written or not. */
 struct syscall_stats {
@@ -47,12 +50,15 @@ struct syscall_stats {
   __u64 max_ns;
   __u64 hist[SYSCALL_HIST_BUCKETS];
 };
+EBPFMON_ASSERT_OFFSET(syscall_stats, hist, 40);
+EBPFMON_ASSERT_SIZE(syscall_stats, 40 + 8 * SYSCALL_HIST_BUCKETS);
 
 /* Per-process summaries (--by process). */
 struct syscall_process_stats {
   char comm[EBPFMON_COMM_LEN];
   struct syscall_stats stats;
 };
+EBPFMON_ASSERT_OFFSET(syscall_process_stats, stats, EBPFMON_COMM_LEN);
 
 #ifdef __cplusplus
 namespace ebpfmon { /* map names: see common.h */
@@ -79,5 +85,16 @@ struct syscall_event {
   __u32 pad;
   char comm[EBPFMON_COMM_LEN];
 };
+EBPFMON_ASSERT_OFFSET(syscall_event, ts_ns, 0);
+EBPFMON_ASSERT_OFFSET(syscall_event, cgroup_id, 8);
+EBPFMON_ASSERT_OFFSET(syscall_event, duration_ns, 16);
+EBPFMON_ASSERT_OFFSET(syscall_event, ret, 24);
+EBPFMON_ASSERT_OFFSET(syscall_event, pid, 32);
+EBPFMON_ASSERT_OFFSET(syscall_event, tid, 36);
+EBPFMON_ASSERT_OFFSET(syscall_event, nr, 40);
+EBPFMON_ASSERT_OFFSET(syscall_event, cpu, 44);
+EBPFMON_ASSERT_OFFSET(syscall_event, flags, 48);
+EBPFMON_ASSERT_OFFSET(syscall_event, comm, 56);
+EBPFMON_ASSERT_SIZE(syscall_event, 72);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include "core/config.h"
 #include "core/settings.h"
+#include "monitors/registry.h"
 
 namespace ebpfmon {
 namespace {
@@ -37,6 +38,11 @@ void rows(std::ostream& out, const SettingsSection& section, const std::string& 
   }
 }
 
+// The schema of a monitor made with its default settings.
+Schema schema_of(const std::string& monitor) {
+  return find_monitor(monitor)->create(Config())->schema();
+}
+
 }  // namespace
 
 std::string shared_settings_markdown() {
@@ -57,6 +63,23 @@ std::string monitor_settings_markdown() {
     rows(out, section, prefix);
   }
   return out.str();
+}
+
+std::string monitor_columns_markdown(const std::string& monitor) {
+  std::string out = "| column | meaning |\n|---|---|\n";
+  for (const Field& f : schema_of(monitor).fields)
+    out += "| " + code(f.name) + " | " + cell(f.doc) + " |\n";
+  return out;
+}
+
+std::string column_lists_markdown() {
+  std::string out = "| monitor | columns, in this order |\n|---|---|\n";
+  for (const std::string& monitor : registered_monitors()) {
+    std::string names;
+    for (const Field& f : schema_of(monitor).fields) names += (names.empty() ? "" : ",") + f.name;
+    out += "| " + monitor + " | " + code(names) + " |\n";
+  }
+  return out;
 }
 
 }  // namespace ebpfmon

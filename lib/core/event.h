@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -18,31 +19,119 @@ struct Timestamp {
 // No value: an empty CSV field and JSON null (a killed process's exit_code).
 struct NoValue {};
 
-// One process of a chain, such as exec's ancestors.
-struct ProcessRef {
-  uint64_t pid = 0;
-  std::string comm;
-};
-using ProcessChain = std::vector<ProcessRef>;
+struct Value;
 
-using Value = std::variant<int64_t, uint64_t, double, bool, std::string,
-                           std::vector<std::string>, Timestamp, NoValue, ProcessChain>;
+// Values in a row, such as exec's ancestors (a list of records). A struct
+// rather than an alias, so that Value can hold it before Value is complete
+// (a std::vector of an incomplete type is allowed as a member since C++17).
+struct ValueList {
+  std::vector<Value> items;
+};
+
+// Named values in order, such as one ancestor: {pid, comm}. Nested records
+// and lists need no new kind of value.
+struct ValueRecord {
+  std::vector<std::pair<std::string, Value>> fields;
+};
+
+using ValueVariant =
+    std::variant<int64_t, uint64_t, double, bool, std::string, std::vector<std::string>, Timestamp,
+                 NoValue, ValueRecord, ValueList>;
+
+// A struct, not an alias, so that ValueList and ValueRecord can name it
+// before it is defined; std::visit, std::get and std::holds_alternative take
+// it as the variant it is.
+struct Value : ValueVariant {
+  using ValueVariant::ValueVariant;
+  using ValueVariant::operator=;
+};
 
 // A field of any type may hold NoValue.
-enum class ValueType { Int, UInt, Float, Bool, String, StringList, Time, ProcessChain };
+enum class ValueType { Int, UInt, Float, Bool, String, StringList, Time, Record, List };
+// How many there are: the fuzz checker draws one from the input.
+inline constexpr size_t kValueTypes = static_cast<size_t>(ValueType::List) + 1;
 
 struct Field {
   std::string name;
   ValueType type;
+  std::string doc = {};  // one line, Markdown: what the column means (the user guide's)
 };
 
-// The columns of a monitor's event files, in order.
+// The value type a C++ type is written as.
+template <class T>
+struct ValueTypeOf;
+template <>
+struct ValueTypeOf<int64_t> {
+  static constexpr ValueType value = ValueType::Int;
+};
+template <>
+struct ValueTypeOf<uint64_t> {
+  static constexpr ValueType value = ValueType::UInt;
+};
+template <>
+struct ValueTypeOf<double> {
+  static constexpr ValueType value = ValueType::Float;
+};
+template <>
+struct ValueTypeOf<bool> {
+  static constexpr ValueType value = ValueType::Bool;
+};
+template <>
+struct ValueTypeOf<std::string> {
+  static constexpr ValueType value = ValueType::String;
+};
+template <>
+struct ValueTypeOf<std::vector<std::string>> {
+  static constexpr ValueType value = ValueType::StringList;
+};
+template <>
+struct ValueTypeOf<Timestamp> {
+  static constexpr ValueType value = ValueType::Time;
+};
+template <>
+struct ValueTypeOf<ValueRecord> {
+  static constexpr ValueType value = ValueType::Record;
+};
+template <>
+struct ValueTypeOf<ValueList> {
+  static constexpr ValueType value = ValueType::List;
+};
+
+// A field's place in its schema, as Schema::add gave it out.
+struct FieldRef {
+  size_t index;
+};
+// The same, for a field of C++ type T: Event::set takes a T (or NoValue)
+// for it and nothing else.
+template <class T>
+struct FieldOf : FieldRef {
+  using type = T;
+};
+
+// The columns of a monitor's event files, in order. A monitor declares its
+// fields once, each with add(), and decodes through the handles it got.
 struct Schema {
   std::vector<Field> fields;
+
+  template <class T>
+  FieldOf<T> add(std::string name, std::string doc) {
+    fields.push_back({std::move(name), ValueTypeOf<T>::value, std::move(doc)});
+    return {{fields.size() - 1}};
+  }
 };
 
 struct Event {
   std::vector<Value> values;  // one per schema field
+
+  template <class T>
+  void set(FieldOf<T> field, typename FieldOf<T>::type value) {
+    values[field.index] = std::move(value);
+  }
+  void set_none(FieldRef field) { values[field.index] = NoValue{}; }
+  template <class T>
+  const T& get(FieldOf<T> field) const {
+    return std::get<T>(values[field.index]);
+  }
 };
 
 // How event files are written.
@@ -51,7 +140,7 @@ enum class FileFormat { Csv, Jsonl };
 // A live console table: which fields to show, under which heading and width.
 struct ConsoleColumn {
   std::string heading;
-  size_t field;   // index into the schema
+  FieldRef field;
   int width;      // 0 = rest of the line
 };
 

@@ -12,35 +12,6 @@
 namespace ebpfmon {
 namespace {
 
-enum Column : size_t {
-  kTimestamp,
-  kTimeStr,
-  kComm,
-  kUid,
-  kPid,
-  kPpid,
-  kRet,
-  kArgv,
-  kFilename,
-  kArgc,
-  kTruncated,
-  kPcomm,
-  kCwd,
-  kExe,
-  kPathTruncated,
-  kAuid,
-  kSessionid,
-  kTty,
-  kCgroupId,  // then cgroup, container_id, pod_uid
-  kMntns = kCgroupId + 4,
-  kPidns,
-  kVpid,
-  kAncestors,
-  kExecId,
-  kParentExecId,
-  kInterpreter
-};
-
 // parent_exec_id: how many recent execs are remembered as "seen".
 constexpr size_t kSeenExecs = 65536;
 
@@ -65,40 +36,88 @@ std::string c_string(const char* s, size_t max) {
 
 }  // namespace
 
+namespace {
+
+using Strings = std::vector<std::string>;
+
+// exec's columns, in order: each declared once, with the handle decode()
+// sets it through.
+struct ExecFields {
+  Schema schema;
+  TaskFields task = add_task_fields(schema);
+  FieldOf<int64_t> ret = schema.add<int64_t>("ret", "`0`, or `-errno` for a failed exec");
+  FieldOf<Strings> argv = schema.add<Strings>(
+      "argv",
+      "the arguments the caller passed, as strace shows them, joined by single spaces (in JSON "
+      "lines: an array of strings); for a script too, not the argv the kernel rewrote for its "
+      "interpreter");
+  FieldOf<std::string> filename = schema.add<std::string>(
+      "filename",
+      "the path given to exec; for `execveat` with a file descriptor, `/dev/fd/N` (or "
+      "`/dev/fd/N/path`)");
+  FieldOf<uint64_t> argc = schema.add<uint64_t>(
+      "argc",
+      "the real number of arguments (for a failed exec with more than 1024 arguments, a lower "
+      "bound)");
+  FieldOf<bool> truncated = schema.add<bool>(
+      "truncated",
+      "`true` when `argv` is incomplete: it did not fit `--max-args` / `--max-arg-bytes`, or part "
+      "of it could not be read from the caller's memory (failed execs only; an unreadable "
+      "argument keeps its place as an empty string)");
+  FieldOf<std::string> pcomm = schema.add<std::string>("pcomm", "the parent process's name");
+  FieldOf<std::string> cwd = schema.add<std::string>(
+      "cwd", "working directory, absolute (see above; empty with `--no-paths`)");
+  FieldOf<std::string> exe =
+      schema.add<std::string>("exe", "the binary that really ran (the caller's for a failed exec)");
+  FieldOf<bool> path_truncated =
+      schema.add<bool>("path_truncated", "`true` when `cwd` or `exe` did not fit");
+  FieldOf<uint64_t> auid = schema.add<uint64_t>(
+      "auid", "audit login uid (`4294967295` when unset: no login, e.g. a daemon)");
+  FieldOf<uint64_t> sessionid =
+      schema.add<uint64_t>("sessionid", "audit session id (`4294967295` when unset)");
+  FieldOf<std::string> tty =
+      schema.add<std::string>("tty", "controlling terminal, such as `pts/3`; empty when none");
+  CgroupFields cgroup = add_cgroup_fields(schema, CgroupColumns::Full);
+  FieldOf<uint64_t> mntns = schema.add<uint64_t>(
+      "mntns", "mount namespace inode number (as `ls -i /proc/PID/ns/` shows)");
+  FieldOf<uint64_t> pidns =
+      schema.add<uint64_t>("pidns", "pid namespace inode number (as `ls -i /proc/PID/ns/` shows)");
+  FieldOf<uint64_t> vpid =
+      schema.add<uint64_t>("vpid", "the pid inside the process's own pid namespace");
+  FieldOf<ValueList> ancestors = schema.add<ValueList>(
+      "ancestors",
+      "up to `--ancestors` parents, nearest first: `pid:comm;pid:comm` (JSON lines: an array of "
+      "`{\"pid\":N,\"comm\":\"...\"}`)");
+  FieldOf<std::string> exec_id = schema.add<std::string>(
+      "exec_id", "this image's exec id (see above); empty (`null`) for a failed exec");
+  FieldOf<std::string> parent_exec_id = schema.add<std::string>(
+      "parent_exec_id", "the parent's `exec_id` when that exec was seen in this run (see above)");
+  FieldOf<std::string> interpreter = schema.add<std::string>(
+      "interpreter",
+      "for a script, the interpreter the kernel ran and its `#!` argument (`/bin/sh -e`); empty "
+      "(JSON `null`) for a binary or a failed exec");
+};
+
+const ExecFields& fields() {
+  static const ExecFields f;
+  return f;
+}
+
+}  // namespace
+
 const Schema& ExecMonitor::schema() const {
-  static const Schema schema = [] {
-    Schema s;
-    append_task_fields(s.fields);
-    s.fields.insert(s.fields.end(), {
-      {"ret", ValueType::Int},
-      {"argv", ValueType::StringList},
-      {"filename", ValueType::String},
-      {"argc", ValueType::UInt},
-      {"truncated", ValueType::Bool},
-      {"pcomm", ValueType::String},
-      {"cwd", ValueType::String},
-      {"exe", ValueType::String},
-      {"path_truncated", ValueType::Bool},
-      {"auid", ValueType::UInt},
-      {"sessionid", ValueType::UInt},
-      {"tty", ValueType::String},
-    });
-    append_cgroup_fields(s.fields, CgroupColumns::Full);
-    s.fields.insert(s.fields.end(), {{"mntns", ValueType::UInt},
-                                     {"pidns", ValueType::UInt},
-                                     {"vpid", ValueType::UInt},
-                                     {"ancestors", ValueType::ProcessChain},
-                                     {"exec_id", ValueType::String},
-                                     {"parent_exec_id", ValueType::String},
-                                     {"interpreter", ValueType::String}});
-    return s;
-  }();
-  return schema;
+  return fields().schema;
 }
 
 std::vector<ConsoleColumn> ExecMonitor::console_columns() const {
-  return {{"TIME", kTimestamp, 12}, {"COMM", kComm, 16}, {"UID", kUid, 6},  {"PID", kPid, 8},
-          {"PPID", kPpid, 8},     {"RET", kRet, 4},    {"ARGS", kArgv, 0}};
+  const ExecFields& f = fields();
+  return {{"TIME", f.task.timestamp, 12},
+          {"COMM", f.task.comm, 16},
+          {"UID", f.task.uid, 6},
+          {"PID", f.task.pid, 8},
+          {"PPID", f.task.ppid, 8},
+          {"RET", f.ret, 4},
+          {"ARGS", f.argv, 0}};
 }
 
 namespace {
@@ -248,12 +267,10 @@ ExecMonitor::ExecMonitor(const ExecSettings& settings) : settings_(settings), se
 }
 
 bool ExecMonitor::wanted(const Event& event) const {
-  if (name_ && !std::regex_search(std::get<std::string>(event.values[kComm]), *name_))
-    return false;
+  if (name_ && !std::regex_search(event.get(fields().task.comm), *name_)) return false;
   if (line_) {
     std::string line;
-    for (const std::string& arg : std::get<std::vector<std::string>>(event.values[kArgv]))
-      line += (line.empty() ? "" : " ") + arg;
+    for (const std::string& arg : event.get(fields().argv)) line += (line.empty() ? "" : " ") + arg;
     if (!std::regex_search(line, *line_)) return false;
   }
   return true;
@@ -319,7 +336,7 @@ bool ExecMonitor::decode(const void* data, size_t size, Event& event) {
   std::vector<std::string> argv;
   uint64_t argc = e.argc;
   std::string filename = c_string(e.filename, sizeof e.filename);
-  Value interpreter = NoValue{};
+  std::optional<std::string> interpreter;
   bool cut = e.flags & (EXEC_F_TRUNCATED | EXEC_F_ARG_UNREADABLE | EXEC_F_ARGV0_CUT);
   if (e.flags & EXEC_F_INTERPRETER) {
     unpack_args(args, e.args_size, e.args_size, argv);
@@ -340,52 +357,57 @@ bool ExecMonitor::decode(const void* data, size_t size, Event& event) {
   }
   const Timestamp ts = clock().to_wall(e.ts_ns);
 
-  event.values.resize(schema().fields.size());
-  fill_task_values(event, {ts, e.comm, e.uid, e.pid, e.ppid});
-  event.values[kRet] = int64_t{e.ret};
-  event.values[kTruncated] = cut || argv.size() < argc;
-  event.values[kArgv] = std::move(argv);
-  event.values[kFilename] = std::move(filename);
-  event.values[kArgc] = argc;
-  event.values[kInterpreter] = std::move(interpreter);
+  const ExecFields& f = fields();
+  event.values.resize(f.schema.fields.size());
+  fill_task_values(event, f.task, {ts, e.comm, e.uid, e.pid, e.ppid});
+  event.set(f.ret, e.ret);
+  event.set(f.truncated, cut || argv.size() < argc);
+  event.set(f.argv, std::move(argv));
+  event.set(f.filename, std::move(filename));
+  event.set(f.argc, argc);
+  if (interpreter)
+    event.set(f.interpreter, std::move(*interpreter));
+  else
+    event.set_none(f.interpreter);
 
-  event.values[kPcomm] = c_string(e.pcomm, sizeof e.pcomm);
+  event.set(f.pcomm, c_string(e.pcomm, sizeof e.pcomm));
   if (e.flags & EXEC_F_PATHS) {
     const char* cwd = args + e.args_size;
     const bool cwd_cut = e.flags & EXEC_F_CWD_TRUNCATED;
     const bool exe_cut = e.flags & EXEC_F_EXE_TRUNCATED;
-    event.values[kCwd] = unpack_path(cwd, e.cwd_size, cwd_cut, e.flags & EXEC_F_CWD_DELETED);
-    event.values[kExe] = e.exe_size == 0 && exe_cut
-                             ? Value(std::string())
-                             : Value(unpack_path(cwd + e.cwd_size, e.exe_size, exe_cut,
-                                                 e.flags & EXEC_F_EXE_DELETED));
-    event.values[kPathTruncated] = cwd_cut || exe_cut;
+    event.set(f.cwd, unpack_path(cwd, e.cwd_size, cwd_cut, e.flags & EXEC_F_CWD_DELETED));
+    event.set(f.exe, e.exe_size == 0 && exe_cut ? std::string()
+                                                : unpack_path(cwd + e.cwd_size, e.exe_size, exe_cut,
+                                                              e.flags & EXEC_F_EXE_DELETED));
+    event.set(f.path_truncated, cwd_cut || exe_cut);
   } else {
-    event.values[kCwd] = NoValue{};
-    event.values[kExe] = NoValue{};
-    event.values[kPathTruncated] = false;
+    event.set_none(f.cwd);
+    event.set_none(f.exe);
+    event.set(f.path_truncated, false);
   }
-  event.values[kAuid] = uint64_t{e.auid};
-  event.values[kSessionid] = uint64_t{e.sessionid};
-  event.values[kTty] = tty_name(e.tty, sizeof e.tty);
-  fill_cgroup_values(event, kCgroupId, e.cgroup_id, CgroupColumns::Full);
-  event.values[kMntns] = uint64_t{e.mntns};
-  event.values[kPidns] = uint64_t{e.pidns};
-  event.values[kVpid] = uint64_t{e.vpid};
-  ProcessChain ancestors(e.ancestor_count);
-  for (size_t i = 0; i < ancestors.size(); ++i)
-    ancestors[i] = {e.ancestors[i].pid, c_string(e.ancestors[i].comm, EBPFMON_COMM_LEN)};
-  event.values[kAncestors] = std::move(ancestors);
+  event.set(f.auid, e.auid);
+  event.set(f.sessionid, e.sessionid);
+  event.set(f.tty, tty_name(e.tty, sizeof e.tty));
+  fill_cgroup_values(event, f.cgroup, e.cgroup_id);
+  event.set(f.mntns, e.mntns);
+  event.set(f.pidns, e.pidns);
+  event.set(f.vpid, e.vpid);
+  ValueList ancestors;
+  for (size_t i = 0; i < e.ancestor_count; ++i)
+    ancestors.items.push_back(
+        ValueRecord{{{"pid", uint64_t{e.ancestors[i].pid}},
+                     {"comm", c_string(e.ancestors[i].comm, EBPFMON_COMM_LEN)}}});
+  event.set(f.ancestors, std::move(ancestors));
   // A failed exec made no new image: it has no exec id of its own.
   if (seen_.contains(exec_key(e.parent_start_ns, e.ppid, e.parent_exec_seq)))
-    event.values[kParentExecId] = format_exec_id(e.parent_start_ns, e.ppid, e.parent_exec_seq);
+    event.set(f.parent_exec_id, format_exec_id(e.parent_start_ns, e.ppid, e.parent_exec_seq));
   else
-    event.values[kParentExecId] = NoValue{};
+    event.set_none(f.parent_exec_id);
   if (e.ret == 0) {
-    event.values[kExecId] = format_exec_id(e.start_ns, e.pid, e.exec_seq);
+    event.set(f.exec_id, format_exec_id(e.start_ns, e.pid, e.exec_seq));
     seen_.insert(exec_key(e.start_ns, e.pid, e.exec_seq));
   } else {
-    event.values[kExecId] = NoValue{};
+    event.set_none(f.exec_id);
   }
   ++(e.ret == 0 ? succeeded_ : failed_);
   return true;

@@ -10,44 +10,40 @@
 namespace ebpfmon {
 namespace {
 
-enum Column : size_t {
-  kTimestamp,
-  kTimeStr,
-  kComm,
-  kUid,
-  kPid,
-  kPpid,
-  kExitCode,
-  kSignal,
-  kCoreDumped,
-  kLifetimeMs,
-  kExecId,
-  kCgroupId  // then cgroup, container_id, pod_uid
+// exit's columns, in order: each declared once, with the handle decode()
+// sets it through.
+struct ExitFields {
+  Schema schema;
+  TaskFields task = add_task_fields(schema);
+  FieldOf<int64_t> exit_code = schema.add<int64_t>(
+      "exit_code", "the status passed to `exit()`; empty (`null`) when a signal killed it");
+  FieldOf<std::string> signal = schema.add<std::string>(
+      "signal", "the killing signal's name (`SIGKILL`), empty for a normal exit");
+  FieldOf<bool> core_dumped =
+      schema.add<bool>("core_dumped", "`true` when a core dump was written");
+  FieldOf<double> lifetime_ms =
+      schema.add<double>("lifetime_ms", "since the process started (fork), in milliseconds");
+  FieldOf<std::string> exec_id = schema.add<std::string>(
+      "exec_id", "the exec id of the image that ended: equal to its exec event's");
+  CgroupFields cgroup = add_cgroup_fields(schema, CgroupColumns::Full);
 };
+
+const ExitFields& fields() {
+  static const ExitFields f;
+  return f;
+}
 
 }  // namespace
 
 const Schema& ExitMonitor::schema() const {
-  static const Schema schema = [] {
-    Schema s;
-    append_task_fields(s.fields);
-    s.fields.insert(s.fields.end(), {
-                                        {"exit_code", ValueType::Int},
-                                        {"signal", ValueType::String},
-                                        {"core_dumped", ValueType::Bool},
-                                        {"lifetime_ms", ValueType::Float},
-                                        {"exec_id", ValueType::String},
-                                    });
-    append_cgroup_fields(s.fields, CgroupColumns::Full);
-    return s;
-  }();
-  return schema;
+  return fields().schema;
 }
 
 std::vector<ConsoleColumn> ExitMonitor::console_columns() const {
-  return {{"TIME", kTimestamp, 12},     {"COMM", kComm, 16},    {"PID", kPid, 8},
-          {"PPID", kPpid, 8},         {"EXIT", kExitCode, 5}, {"SIGNAL", kSignal, 10},
-          {"AGE(ms)", kLifetimeMs, 0}};
+  const ExitFields& f = fields();
+  return {{"TIME", f.task.timestamp, 12}, {"COMM", f.task.comm, 16}, {"PID", f.task.pid, 8},
+          {"PPID", f.task.ppid, 8},       {"EXIT", f.exit_code, 5},  {"SIGNAL", f.signal, 10},
+          {"AGE(ms)", f.lifetime_ms, 0}};
 }
 
 SettingsSection ExitMonitor::settings_table() {
@@ -82,22 +78,23 @@ bool ExitMonitor::decode(const void* data, size_t size, Event& event) {
   std::memcpy(&e, data, sizeof e);
   const int signal = static_cast<int>(e.status & 0x7f);
   const Timestamp ts = clock().to_wall(e.ts_ns);
-  event.values.resize(schema().fields.size());
-  fill_task_values(event, {ts, e.comm, e.uid, e.pid, e.ppid});
+  const ExitFields& f = fields();
+  event.values.resize(f.schema.fields.size());
+  fill_task_values(event, f.task, {ts, e.comm, e.uid, e.pid, e.ppid});
   if (signal == 0) {
     const int64_t code = (e.status >> 8) & 0xff;
-    event.values[kExitCode] = code;
-    event.values[kSignal] = std::string();
+    event.set(f.exit_code, code);
+    event.set(f.signal, std::string());
     ++(code == 0 ? exited_ok_ : exited_failed_);
   } else {
-    event.values[kExitCode] = NoValue{};
-    event.values[kSignal] = signal_name(signal);
+    event.set_none(f.exit_code);
+    event.set(f.signal, signal_name(signal));
     ++killed_;
   }
-  event.values[kCoreDumped] = (e.status & 0x80) != 0;
-  event.values[kLifetimeMs] = static_cast<double>(e.lifetime_ns) / 1e6;
-  event.values[kExecId] = format_exec_id(e.start_ns, e.pid, e.exec_seq);
-  fill_cgroup_values(event, kCgroupId, e.cgroup_id, CgroupColumns::Full);
+  event.set(f.core_dumped, (e.status & 0x80) != 0);
+  event.set(f.lifetime_ms, static_cast<double>(e.lifetime_ns) / 1e6);
+  event.set(f.exec_id, format_exec_id(e.start_ns, e.pid, e.exec_seq));
+  fill_cgroup_values(event, f.cgroup, e.cgroup_id);
   return true;
 }
 

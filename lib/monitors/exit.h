@@ -25,13 +25,13 @@ class ExitMonitor final : public BpfMonitor {
   std::string what() const override { return kTraces; }
   const Schema& schema() const override;
   std::vector<ConsoleColumn> console_columns() const override;
+  bool decode(const void* data, size_t size, Event& event) override;
 
   // "SIGKILL" for 9; "SIG<n>" for a number without a name.
   static std::string signal_name(int signal);
 
  protected:
   Result<Plan> plan(Capabilities& caps) const override;
-  bool decode(const void* data, size_t size, Event& event) override;
   Result<Metrics> metrics() const override;
 
  private:

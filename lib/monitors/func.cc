@@ -18,8 +18,6 @@
 namespace ebpfmon {
 namespace {
 
-enum Column : size_t { kTimestamp, kTimeStr, kPid, kPpid, kUid, kComm, kFuncName, kCgroupId };
-
 // Function names become C identifiers in the fentry stubs; they come from
 // the kernel's symbol table, and are checked again here all the same.
 bool is_identifier(const std::string& name) {
@@ -91,26 +89,40 @@ std::unique_ptr<PeriodicReport> FuncMonitor::report() const {
   return std::make_unique<FuncCountReport>(*this, settings_.interval);
 }
 
+namespace {
+
+// func's columns, in order: each declared once, with the handle decode()
+// sets it through.
+struct FuncFields {
+  Schema schema;
+  FieldOf<Timestamp> timestamp = schema.add<Timestamp>(
+      "timestamp", "when the function was called: Unix time, seconds with 6 decimals");
+  FieldOf<std::string> time_str = schema.add<std::string>(
+      "time_str", "when the function was called: local time, `[YYYY-mm-dd HH:MM:SS.mmm]`");
+  FieldOf<uint64_t> pid = schema.add<uint64_t>("pid", "the calling process's id");
+  FieldOf<uint64_t> ppid = schema.add<uint64_t>("ppid", "its real parent's process id");
+  FieldOf<uint64_t> uid = schema.add<uint64_t>("uid", "its real user id");
+  FieldOf<std::string> comm = schema.add<std::string>("comm", "the calling thread's name");
+  FieldOf<std::string> func_name = schema.add<std::string>(
+      "func_name", "the kernel function (its address in hex if kallsyms does not name it)");
+  CgroupFields cgroup = add_cgroup_fields(schema, CgroupColumns::IdAndContainer);
+};
+
+const FuncFields& fields() {
+  static const FuncFields f;
+  return f;
+}
+
+}  // namespace
+
 const Schema& FuncMonitor::schema() const {
-  static const Schema schema = [] {
-    Schema s{{
-        {"timestamp", ValueType::Time},
-        {"time_str", ValueType::String},
-        {"pid", ValueType::UInt},
-        {"ppid", ValueType::UInt},
-        {"uid", ValueType::UInt},
-        {"comm", ValueType::String},
-        {"func_name", ValueType::String},
-    }};
-    append_cgroup_fields(s.fields, CgroupColumns::IdAndContainer);
-    return s;
-  }();
-  return schema;
+  return fields().schema;
 }
 
 std::vector<ConsoleColumn> FuncMonitor::console_columns() const {
-  return {{"TIME", kTimestamp, 12}, {"COMM", kComm, 16}, {"PID", kPid, 8},
-          {"PPID", kPpid, 8},     {"UID", kUid, 6},    {"FUNC", kFuncName, 0}};
+  const FuncFields& f = fields();
+  return {{"TIME", f.timestamp, 12}, {"COMM", f.comm, 16}, {"PID", f.pid, 8},
+          {"PPID", f.ppid, 8},       {"UID", f.uid, 6},    {"FUNC", f.func_name, 0}};
 }
 
 std::string FuncMonitor::missing_helper(const KernelBtf& btf) {
@@ -250,15 +262,16 @@ bool FuncMonitor::decode(const void* data, size_t size, Event& event) {
     hex << "0x" << std::hex << e.ip;
     function = hex.str();
   }
-  event.values.resize(schema().fields.size());
-  event.values[kTimestamp] = ts;
-  event.values[kTimeStr] = format_time_str(ts);
-  event.values[kPid] = uint64_t{e.pid};
-  event.values[kPpid] = uint64_t{e.ppid};
-  event.values[kUid] = uint64_t{e.uid};
-  event.values[kComm] = std::string(e.comm, strnlen(e.comm, sizeof e.comm));
-  event.values[kFuncName] = std::move(function);
-  fill_cgroup_values(event, kCgroupId, e.cgroup_id, CgroupColumns::IdAndContainer);
+  const FuncFields& f = fields();
+  event.values.resize(f.schema.fields.size());
+  event.set(f.timestamp, ts);
+  event.set(f.time_str, format_time_str(ts));
+  event.set(f.pid, e.pid);
+  event.set(f.ppid, e.ppid);
+  event.set(f.uid, e.uid);
+  event.set(f.comm, std::string(e.comm, strnlen(e.comm, sizeof e.comm)));
+  event.set(f.func_name, std::move(function));
+  fill_cgroup_values(event, f.cgroup, e.cgroup_id);
   return true;
 }
 

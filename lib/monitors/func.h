@@ -42,6 +42,7 @@ class FuncMonitor final : public BpfMonitor {
   std::string what() const override;
   const Schema& schema() const override;
   std::vector<ConsoleColumn> console_columns() const override;
+  bool decode(const void* data, size_t size, Event& event) override;
   bool writes_events() const override { return !settings_.count_only; }
   std::unique_ptr<PeriodicReport> report() const override;
 
@@ -72,7 +73,6 @@ class FuncMonitor final : public BpfMonitor {
  protected:
   Result<Plan> plan(Capabilities& caps) const override;
   void adopt(Plan& plan) override;
-  bool decode(const void* data, size_t size, Event& event) override;
   Result<Metrics> metrics() const override;
 
  private:

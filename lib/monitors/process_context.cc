@@ -14,38 +14,51 @@ constexpr size_t kCommBytes = EBPFMON_COMM_LEN;
 
 }  // namespace
 
-void append_task_fields(std::vector<Field>& fields) {
-  fields.insert(fields.end(), {{"timestamp", ValueType::Time},
-                               {"time_str", ValueType::String},
-                               {"comm", ValueType::String},
-                               {"uid", ValueType::UInt},
-                               {"pid", ValueType::UInt},
-                               {"ppid", ValueType::UInt}});
+TaskFields add_task_fields(Schema& schema) {
+  TaskFields f;
+  f.timestamp = schema.add<Timestamp>("timestamp", "Unix time, seconds with 6 decimals");
+  f.time_str = schema.add<std::string>("time_str", "local time, `[YYYY-mm-dd HH:MM:SS.mmm]`");
+  f.comm = schema.add<std::string>("comm",
+                                   "process name (exec: the new program's after a successful exec, "
+                                   "the caller's after a failed one)");
+  f.uid = schema.add<uint64_t>("uid", "real user id of the process");
+  f.pid = schema.add<uint64_t>("pid", "process id (thread group id)");
+  f.ppid = schema.add<uint64_t>("ppid", "the real parent's process id");
+  return f;
 }
 
-void fill_task_values(Event& event, const TaskValues& task) {
-  event.values[0] = task.time;
-  event.values[1] = format_time_str(task.time);
-  event.values[2] = std::string(task.comm, strnlen(task.comm, kCommBytes));
-  event.values[3] = uint64_t{task.uid};
-  event.values[4] = uint64_t{task.pid};
-  event.values[5] = uint64_t{task.ppid};
+void fill_task_values(Event& event, const TaskFields& fields, const TaskValues& task) {
+  event.set(fields.timestamp, task.time);
+  event.set(fields.time_str, format_time_str(task.time));
+  event.set(fields.comm, std::string(task.comm, strnlen(task.comm, kCommBytes)));
+  event.set(fields.uid, task.uid);
+  event.set(fields.pid, task.pid);
+  event.set(fields.ppid, task.ppid);
 }
 
-void append_cgroup_fields(std::vector<Field>& fields, CgroupColumns which) {
-  fields.push_back({"cgroup_id", ValueType::UInt});
-  if (which == CgroupColumns::Full) fields.push_back({"cgroup", ValueType::String});
-  fields.push_back({"container_id", ValueType::String});
-  if (which == CgroupColumns::Full) fields.push_back({"pod_uid", ValueType::String});
+CgroupFields add_cgroup_fields(Schema& schema, CgroupColumns which) {
+  const bool full = which == CgroupColumns::Full;
+  CgroupFields f;
+  f.cgroup_id = schema.add<uint64_t>("cgroup_id", "the cgroup v2 id of the process");
+  if (full)
+    f.cgroup = schema.add<std::string>(
+        "cgroup", "its path from the cgroup v2 root, such as `/system.slice/docker-<id>.scope`");
+  f.container_id = schema.add<std::string>(
+      "container_id",
+      "the container's id as found in the path (docker, containerd, CRI-O, podman, Kubernetes; "
+      "see \"Containers\"); empty for host processes");
+  if (full)
+    f.pod_uid =
+        schema.add<std::string>("pod_uid", "the Kubernetes pod's uid, dashed; empty outside a pod");
+  return f;
 }
 
-void fill_cgroup_values(Event& event, size_t first, uint64_t cgroup_id, CgroupColumns which) {
+void fill_cgroup_values(Event& event, const CgroupFields& fields, uint64_t cgroup_id) {
   const CgroupInfo& info = CgroupNames::shared().lookup(cgroup_id);
-  size_t i = first;
-  event.values[i++] = cgroup_id;
-  if (which == CgroupColumns::Full) event.values[i++] = info.path;
-  event.values[i++] = info.container.container_id;
-  if (which == CgroupColumns::Full) event.values[i++] = info.container.pod_uid;
+  event.set(fields.cgroup_id, cgroup_id);
+  if (fields.cgroup) event.set(*fields.cgroup, info.path);
+  event.set(fields.container_id, info.container.container_id);
+  if (fields.pod_uid) event.set(*fields.pod_uid, info.container.pod_uid);
 }
 
 const std::string& boot_id() {

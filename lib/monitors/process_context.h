@@ -4,31 +4,39 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
-#include <vector>
 
 #include "core/event.h"
 
 namespace ebpfmon {
 
 // timestamp, time_str, comm, uid, pid, ppid: how exec and exit events
-// begin (the original Python monitor's exec column order, docs/INTERFACE.md),
-// filled by fill_task_values at 0..5.
-void append_task_fields(std::vector<Field>& fields);
+// begin (the original Python monitor's exec column order, docs/INTERFACE.md).
+struct TaskFields {
+  FieldOf<Timestamp> timestamp;
+  FieldOf<std::string> time_str, comm;
+  FieldOf<uint64_t> uid, pid, ppid;
+};
+TaskFields add_task_fields(Schema& schema);
 struct TaskValues {
   Timestamp time;
   const char* comm;  // the kernel's char[16], NUL-terminated or not
   uint32_t uid, pid, ppid;
 };
-void fill_task_values(Event& event, const TaskValues& task);
+void fill_task_values(Event& event, const TaskFields& fields, const TaskValues& task);
 
 // syscall and func add cgroup_id and container_id; exec and exit also add
 // the cgroup's path and the pod's uid.
 enum class CgroupColumns { IdAndContainer, Full };
-
-void append_cgroup_fields(std::vector<Field>& fields, CgroupColumns which);
-// Fills the columns append_cgroup_fields added, from `first` on.
-void fill_cgroup_values(Event& event, size_t first, uint64_t cgroup_id, CgroupColumns which);
+struct CgroupFields {
+  FieldOf<uint64_t> cgroup_id;
+  std::optional<FieldOf<std::string>> cgroup;
+  FieldOf<std::string> container_id;
+  std::optional<FieldOf<std::string>> pod_uid;
+};
+CgroupFields add_cgroup_fields(Schema& schema, CgroupColumns which);
+void fill_cgroup_values(Event& event, const CgroupFields& fields, uint64_t cgroup_id);
 
 // "<boot id>:<process start, ns since boot>:<pid>:<exec number>": unique per
 // exec on this host, across pid reuse (the start time) and reboots (the boot

@@ -17,27 +17,6 @@ namespace {
 
 static_assert(kLatencyBuckets == SYSCALL_HIST_BUCKETS);
 
-enum Column : size_t {
-  kTimestamp,
-  kTimeStr,
-  kMonitorType,
-  kPid,
-  kTid,
-  kCpu,
-  kComm,
-  kNr,
-  kSyscallName,
-  kCategory,
-  kRet,
-  kErrorName,
-  kDurationNs,
-  kDurationUs,
-  kDurationMs,
-  kIsError,
-  kIsSlow,
-  kCgroupId  // then container_id
-};
-
 uint64_t threshold_ns(const SyscallThresholds& t, int category) {
   switch (category) {
     case SYSCALL_CAT_FILE_IO:
@@ -142,38 +121,61 @@ void add_kernel_stats(LatencyStats& sum, const syscall_stats& k) {
 
 }  // namespace
 
+namespace {
+
+// syscall's columns, in order: each declared once, with the handle decode()
+// sets it through.
+struct SyscallFields {
+  Schema schema;
+  FieldOf<Timestamp> timestamp =
+      schema.add<Timestamp>("timestamp",
+                            "when the call entered the kernel: Unix time, seconds "
+                            "with 6 decimals");
+  FieldOf<std::string> time_str = schema.add<std::string>(
+      "time_str", "when the call entered the kernel: local time, `[YYYY-mm-dd HH:MM:SS.mmm]`");
+  FieldOf<std::string> monitor_type = schema.add<std::string>("monitor_type", "always `syscall`");
+  FieldOf<uint64_t> pid = schema.add<uint64_t>("pid", "process id (thread group id)");
+  FieldOf<uint64_t> tid = schema.add<uint64_t>("tid", "thread id");
+  FieldOf<uint64_t> cpu = schema.add<uint64_t>("cpu", "the CPU the call returned on");
+  FieldOf<std::string> comm = schema.add<std::string>("comm", "thread name");
+  FieldOf<int64_t> nr = schema.add<int64_t>("syscall_nr", "the syscall's number");
+  FieldOf<std::string> name = schema.add<std::string>(
+      "syscall_name",
+      "its name, from `<asm/unistd.h>` of the build machine (`syscall_<nr>` for numbers newer "
+      "than those headers)");
+  FieldOf<std::string> category = schema.add<std::string>("category", "see the table below");
+  FieldOf<int64_t> ret = schema.add<int64_t>("ret_val", "the return value");
+  FieldOf<std::string> error_name = schema.add<std::string>(
+      "error_name", "`SUCCESS` or the errno's name (`ENOENT`), from the C library");
+  FieldOf<uint64_t> duration_ns =
+      schema.add<uint64_t>("duration_ns", "the call's latency in nanoseconds");
+  FieldOf<double> duration_us =
+      schema.add<double>("duration_us", "the call's latency in microseconds");
+  FieldOf<double> duration_ms =
+      schema.add<double>("duration_ms", "the call's latency in milliseconds");
+  FieldOf<bool> is_error = schema.add<bool>("is_error", "`true` when the call returned an errno");
+  FieldOf<bool> is_slow = schema.add<bool>(
+      "is_slow_call", "`true` when the call took longer than its category's threshold");
+  CgroupFields cgroup = add_cgroup_fields(schema, CgroupColumns::IdAndContainer);
+};
+
+const SyscallFields& fields() {
+  static const SyscallFields f;
+  return f;
+}
+
+}  // namespace
+
 const Schema& SyscallMonitor::schema() const {
-  static const Schema schema = [] {
-    Schema s{{
-      {"timestamp", ValueType::Time},
-      {"time_str", ValueType::String},
-      {"monitor_type", ValueType::String},
-      {"pid", ValueType::UInt},
-      {"tid", ValueType::UInt},
-      {"cpu", ValueType::UInt},
-      {"comm", ValueType::String},
-      {"syscall_nr", ValueType::Int},
-      {"syscall_name", ValueType::String},
-      {"category", ValueType::String},
-      {"ret_val", ValueType::Int},
-      {"error_name", ValueType::String},
-      {"duration_ns", ValueType::UInt},
-      {"duration_us", ValueType::Float},
-      {"duration_ms", ValueType::Float},
-      {"is_error", ValueType::Bool},
-      {"is_slow_call", ValueType::Bool},
-    }};
-    append_cgroup_fields(s.fields, CgroupColumns::IdAndContainer);
-    return s;
-  }();
-  return schema;
+  return fields().schema;
 }
 
 std::vector<ConsoleColumn> SyscallMonitor::console_columns() const {
   // 80 columns: the thread, category and the other durations are in the file.
-  return {{"TIME", kTimestamp, 12},      {"COMM", kComm, 12}, {"PID", kPid, 7},
-          {"SYSCALL", kSyscallName, 13}, {"RET", kRet, 7},    {"ERROR", kErrorName, 8},
-          {"LAT(us)", kDurationUs, 9},   {"SLOW", kIsSlow, 0}};
+  const SyscallFields& f = fields();
+  return {{"TIME", f.timestamp, 12},     {"COMM", f.comm, 12},  {"PID", f.pid, 7},
+          {"SYSCALL", f.name, 13},       {"RET", f.ret, 7},     {"ERROR", f.error_name, 8},
+          {"LAT(us)", f.duration_us, 9}, {"SLOW", f.is_slow, 0}};
 }
 
 int SyscallMonitor::category_of(int nr) const {
@@ -538,25 +540,26 @@ bool SyscallMonitor::decode(const void* data, size_t size, Event& event) {
   syscall_event e;
   std::memcpy(&e, data, sizeof e);
   const Timestamp ts = clock().to_wall(e.ts_ns);
-  event.values.resize(schema().fields.size());
-  event.values[kTimestamp] = ts;
-  event.values[kTimeStr] = format_time_str(ts);
-  event.values[kMonitorType] = std::string("syscall");
-  event.values[kPid] = uint64_t{e.pid};
-  event.values[kTid] = uint64_t{e.tid};
-  event.values[kCpu] = uint64_t{e.cpu};
-  event.values[kComm] = std::string(e.comm, strnlen(e.comm, sizeof e.comm));
-  event.values[kNr] = int64_t{e.nr};
-  event.values[kSyscallName] = syscall_name(e.nr);
-  event.values[kCategory] = std::string(category_name(category_of(e.nr)));
-  event.values[kRet] = int64_t{e.ret};
-  event.values[kErrorName] = errno_name(e.ret);
-  event.values[kDurationNs] = uint64_t{e.duration_ns};
-  event.values[kDurationUs] = static_cast<double>(e.duration_ns) / 1e3;
-  event.values[kDurationMs] = static_cast<double>(e.duration_ns) / 1e6;
-  event.values[kIsError] = (e.flags & SYSCALL_EV_ERROR) != 0;
-  event.values[kIsSlow] = (e.flags & SYSCALL_EV_SLOW) != 0;
-  fill_cgroup_values(event, kCgroupId, e.cgroup_id, CgroupColumns::IdAndContainer);
+  const SyscallFields& f = fields();
+  event.values.resize(f.schema.fields.size());
+  event.set(f.timestamp, ts);
+  event.set(f.time_str, format_time_str(ts));
+  event.set(f.monitor_type, "syscall");
+  event.set(f.pid, e.pid);
+  event.set(f.tid, e.tid);
+  event.set(f.cpu, e.cpu);
+  event.set(f.comm, std::string(e.comm, strnlen(e.comm, sizeof e.comm)));
+  event.set(f.nr, e.nr);
+  event.set(f.name, syscall_name(e.nr));
+  event.set(f.category, category_name(category_of(e.nr)));
+  event.set(f.ret, e.ret);
+  event.set(f.error_name, errno_name(e.ret));
+  event.set(f.duration_ns, e.duration_ns);
+  event.set(f.duration_us, static_cast<double>(e.duration_ns) / 1e3);
+  event.set(f.duration_ms, static_cast<double>(e.duration_ns) / 1e6);
+  event.set(f.is_error, (e.flags & SYSCALL_EV_ERROR) != 0);
+  event.set(f.is_slow, (e.flags & SYSCALL_EV_SLOW) != 0);
+  fill_cgroup_values(event, f.cgroup, e.cgroup_id);
   return true;
 }
 

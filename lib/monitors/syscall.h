@@ -69,6 +69,7 @@ class SyscallMonitor final : public BpfMonitor {
   std::string what() const override { return kTraces; }
   const Schema& schema() const override;
   std::vector<ConsoleColumn> console_columns() const override;
+  bool decode(const void* data, size_t size, Event& event) override;
 
   struct ProcessStats {
     uint32_t pid = 0;  // 0: processes that found the per-process table full
@@ -99,7 +100,6 @@ class SyscallMonitor final : public BpfMonitor {
  protected:
   Result<Plan> plan(Capabilities& caps) const override;
   Result<void> configure(const BpfProgram& program) override;
-  bool decode(const void* data, size_t size, Event& event) override;
   Result<Metrics> metrics() const override;
 
  private:

@@ -59,7 +59,8 @@ ConsoleSink::ConsoleSink(std::ostream& out, const Schema& schema,
     : out_(out), schema_(schema), columns_(std::move(columns)), style_(style),
       start_(wall_clock_now()) {
   for (ConsoleColumn& column : columns_) {
-    if (column.field >= schema_.fields.size() || schema_.fields[column.field].type != ValueType::Time)
+    if (column.field.index >= schema_.fields.size() ||
+        schema_.fields[column.field.index].type != ValueType::Time)
       continue;
     switch (style_.time) {
       case ConsoleStyle::Time::Clock: column.width = 12; break;
@@ -112,10 +113,11 @@ void ConsoleSink::write(const Event& event) {
   std::string line;
   for (size_t i = 0; i < columns_.size(); ++i) {
     const ConsoleColumn& column = columns_[i];
-    const bool present = column.field < schema_.fields.size() && column.field < event.values.size();
+    const size_t field = column.field.index;
+    const bool present = field < schema_.fields.size() && field < event.values.size();
     std::string text;
     if (present) {
-      const Value& v = event.values[column.field];
+      const Value& v = event.values[field];
       text = std::holds_alternative<Timestamp>(v) ? time_text(std::get<Timestamp>(v))
                                                    : value_to_text(v);
     }

@@ -76,14 +76,25 @@ void append_csv_string_list(std::string& out, const std::vector<std::string>& it
   if (quoted) out.push_back('"');
 }
 
-// "pid:comm;pid:comm", nearest first.
-std::string process_chain_text(const ProcessChain& chain) {
+// A record's values joined by ':', a list's items by ';', whatever they
+// hold: exec's ancestors, a list of {pid, comm}, read "pid:comm;pid:comm".
+template <class Items, class Text>
+std::string joined_text(const Items& items, char separator, Text text_of) {
   std::string text;
-  for (const ProcessRef& p : chain) {
-    if (!text.empty()) text.push_back(';');
-    text += std::to_string(p.pid) + ":" + p.comm;
+  for (const auto& item : items) {
+    if (&item != &items.front()) text.push_back(separator);
+    text += value_to_text(text_of(item));
   }
   return text;
+}
+
+std::string record_text(const ValueRecord& record) {
+  return joined_text(record.fields, ':',
+                     [](const auto& field) -> const Value& { return field.second; });
+}
+
+std::string list_text(const ValueList& list) {
+  return joined_text(list.items, ';', [](const Value& item) -> const Value& { return item; });
 }
 
 // Numbers go through append_csv_field too: the delimiter may be '.' or '-'.
@@ -99,7 +110,8 @@ void append_csv_value(std::string& out, const Value& value, char delimiter) {
           [&](const std::vector<std::string>& v) { append_csv_string_list(out, v, delimiter); },
           [&](Timestamp v) { append_csv_field(out, format_unix_seconds(v), delimiter); },
           [&](NoValue) {},
-          [&](const ProcessChain& v) { append_csv_field(out, process_chain_text(v), delimiter); },
+          [&](const ValueRecord& v) { append_csv_field(out, record_text(v), delimiter); },
+          [&](const ValueList& v) { append_csv_field(out, list_text(v), delimiter); },
       },
       value);
 }
@@ -175,14 +187,21 @@ void append_json_value(std::string& out, const Value& value) {
                  // Written as text: a double would lose the microseconds.
                  [&](Timestamp v) { out.append(format_unix_seconds(v)); },
                  [&](NoValue) { out.append("null"); },
-                 [&](const ProcessChain& v) {
-                   out.push_back('[');
-                   for (size_t i = 0; i < v.size(); ++i) {
+                 [&](const ValueRecord& v) {
+                   out.push_back('{');
+                   for (size_t i = 0; i < v.fields.size(); ++i) {
                      if (i > 0) out.push_back(',');
-                     out.append("{\"pid\":").append(integer_text(buf, v[i].pid));
-                     out.append(",\"comm\":");
-                     append_json_string(out, v[i].comm);
-                     out.push_back('}');
+                     append_json_string(out, v.fields[i].first);
+                     out.push_back(':');
+                     append_json_value(out, v.fields[i].second);
+                   }
+                   out.push_back('}');
+                 },
+                 [&](const ValueList& v) {
+                   out.push_back('[');
+                   for (size_t i = 0; i < v.items.size(); ++i) {
+                     if (i > 0) out.push_back(',');
+                     append_json_value(out, v.items[i]);
                    }
                    out.push_back(']');
                  },
@@ -289,7 +308,8 @@ std::string value_to_text(const Value& value) {
                         },
                         [&](Timestamp v) { return format_unix_seconds(v); },
                         [&](NoValue) { return std::string(); },
-                        [&](const ProcessChain& v) { return process_chain_text(v); },
+                        [&](const ValueRecord& v) { return record_text(v); },
+                        [&](const ValueList& v) { return list_text(v); },
                     },
                     value);
 }

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -22,7 +23,16 @@ std::string allowed_delimiters() {
   return all;
 }
 
-Value read_value(ByteReader& in, ValueType type) {
+// Records and lists hold values of any type, nested up to kMaxDepth deep.
+constexpr int kMaxDepth = 3;
+
+ValueType read_type(ByteReader& in, int depth) {
+  // Record and List come last in ValueType.
+  const size_t kinds = depth < kMaxDepth ? kValueTypes : kValueTypes - 2;
+  return static_cast<ValueType>(in.byte() % kinds);
+}
+
+Value read_value(ByteReader& in, ValueType type, int depth) {
   switch (type) {
     case ValueType::Int:
       return in.raw<int64_t>();
@@ -41,13 +51,20 @@ Value read_value(ByteReader& in, ValueType type) {
     }
     case ValueType::Time:
       return Timestamp{in.raw<int64_t>()};
-    case ValueType::ProcessChain: {
-      ProcessChain chain(in.byte() % 5);
-      for (ProcessRef& p : chain) {
-        p.pid = in.raw<uint32_t>();
-        p.comm = in.string();
+    case ValueType::Record: {
+      ValueRecord record;
+      record.fields.resize(in.byte() % 4);
+      for (auto& [name, value] : record.fields) {
+        name = in.string();
+        value = read_value(in, read_type(in, depth + 1), depth + 1);
       }
-      return chain;
+      return record;
+    }
+    case ValueType::List: {
+      ValueList list;
+      list.items.resize(in.byte() % 4);
+      for (Value& item : list.items) item = read_value(in, read_type(in, depth + 1), depth + 1);
+      return list;
     }
   }
   return std::string();
@@ -69,13 +86,13 @@ Decoded decode(const uint8_t* data, size_t size) {
   d.schema.fields.resize(1 + in.byte() % 8);
   for (Field& f : d.schema.fields) {
     f.name = in.string();
-    f.type = static_cast<ValueType>(in.byte() % 8);
+    f.type = read_type(in, 0);
   }
   const uint8_t shape = in.byte();
   const size_t n = d.schema.fields.size();
   d.event.values.resize((shape & 0x80) != 0 ? (shape & 0x7f) % (n + 1) : n);
   for (size_t i = 0; i < d.event.values.size(); ++i)
-    d.event.values[i] = read_value(in, d.schema.fields[i].type);
+    d.event.values[i] = read_value(in, d.schema.fields[i].type, 0);
   return d;
 }
 
@@ -130,6 +147,23 @@ bool timestamp_text_matches(const std::string& text, int64_t ns) {
   return (negative ? -micros : micros) == ns / 1000;
 }
 
+std::string check_value_text(const Value& v);
+
+// A record's or a list's text: its values' texts, each checked, joined by
+// `separator`.
+template <class Items, class ValueOf>
+std::string check_joined_text(const std::string& text, const Items& items, char separator,
+                              ValueOf value_of) {
+  std::string joined;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const Value& item = value_of(items[i]);
+    if (std::string broken = check_value_text(item); !broken.empty()) return broken;
+    if (i > 0) joined.push_back(separator);
+    joined += value_to_text(item);
+  }
+  return text == joined ? "" : "record or list text " + text;
+}
+
 // The text a value must have in a CSV field, checked against what C++
 // itself prints where there is an independent way to get it.
 std::string check_value_text(const Value& v) {
@@ -146,6 +180,12 @@ std::string check_value_text(const Value& v) {
     const double back = std::strtod(text.c_str(), nullptr);
     if (!(std::fabs(back - *d) <= 5e-7 + std::fabs(*d) * 1e-15)) return "double text " + text;
   }
+  if (auto r = std::get_if<ValueRecord>(&v))
+    return check_joined_text(text, r->fields, ':',
+                             [](const auto& f) -> const Value& { return f.second; });
+  if (auto l = std::get_if<ValueList>(&v))
+    return check_joined_text(text, l->items, ';',
+                             [](const Value& item) -> const Value& { return item; });
   return {};
 }
 
@@ -183,6 +223,32 @@ bool json_string_matches(const nlohmann::json& j, const std::string& s) {
   return valid_utf8(s) ? text == s : text.find("\xEF\xBF\xBD") != std::string::npos;
 }
 
+bool json_value_matches(const nlohmann::json& j, const Value& v);
+
+// An object written from names and values (a missing value is null): each
+// name a key, with its value. Names that are not UTF-8 get U+FFFD and may
+// then collide; only the count can be checked for them. Of repeated names,
+// the last one wins. Returns what differs.
+std::string object_differs(const nlohmann::json& j, const std::vector<std::string>& names,
+                           const std::vector<const Value*>& values) {
+  if (!j.is_object()) return "not an object";
+  bool names_valid = true;
+  for (const std::string& name : names) names_valid = names_valid && valid_utf8(name);
+  if (!names_valid) return j.size() <= names.size() ? "" : "extra keys";
+  if (j.size() > names.size()) return "extra keys";
+  for (size_t i = 0; i < names.size(); ++i) {
+    const auto found = j.find(names[i]);
+    if (found == j.end()) return "no key " + names[i];
+    if (std::find(names.begin() + static_cast<std::ptrdiff_t>(i) + 1, names.end(), names[i]) !=
+        names.end())
+      continue;
+    const bool matches =
+        values[i] != nullptr ? json_value_matches(*found, *values[i]) : found->is_null();
+    if (!matches) return "the value of " + names[i];
+  }
+  return {};
+}
+
 bool json_value_matches(const nlohmann::json& j, const Value& v) {
   if (auto i = std::get_if<int64_t>(&v)) return j.is_number_integer() && j.get<int64_t>() == *i;
   if (auto u = std::get_if<uint64_t>(&v)) return j.is_number_unsigned() && j.get<uint64_t>() == *u;
@@ -196,12 +262,19 @@ bool json_value_matches(const nlohmann::json& j, const Value& v) {
   if (std::holds_alternative<Timestamp>(v))
     return j.is_number() && j.get<double>() == std::strtod(value_to_text(v).c_str(), nullptr);
   if (std::holds_alternative<NoValue>(v)) return j.is_null();
-  if (auto chain = std::get_if<ProcessChain>(&v)) {
-    if (!j.is_array() || j.size() != chain->size()) return false;
-    for (size_t i = 0; i < chain->size(); ++i)
-      if (!j[i].is_object() || j[i].size() != 2 || j[i]["pid"] != (*chain)[i].pid ||
-          !json_string_matches(j[i]["comm"], (*chain)[i].comm))
-        return false;
+  if (auto record = std::get_if<ValueRecord>(&v)) {
+    std::vector<std::string> names;
+    std::vector<const Value*> values;
+    for (const auto& [name, value] : record->fields) {
+      names.push_back(name);
+      values.push_back(&value);
+    }
+    return object_differs(j, names, values).empty();
+  }
+  if (auto list = std::get_if<ValueList>(&v)) {
+    if (!j.is_array() || j.size() != list->items.size()) return false;
+    for (size_t i = 0; i < list->items.size(); ++i)
+      if (!json_value_matches(j[i], list->items[i])) return false;
     return true;
   }
   const auto& items = std::get<std::vector<std::string>>(v);
@@ -222,24 +295,14 @@ std::string check_jsonl(const Decoded& d) {
   } catch (const nlohmann::json::exception& e) {
     return std::string("JSON line does not parse (") + e.what() + "): " + line;
   }
-  if (!j.is_object()) return "JSON line is not an object";
-  bool names_valid = true;
-  for (const Field& f : d.schema.fields) names_valid = names_valid && valid_utf8(f.name);
-  // Names that are not UTF-8 get U+FFFD and may then collide; only the
-  // count can be checked for them. Of repeated names, the last one wins.
-  if (!names_valid) return j.size() <= d.schema.fields.size() ? "" : "JSON object has extra keys";
+  std::vector<std::string> names;
+  std::vector<const Value*> values;
   for (size_t i = 0; i < d.schema.fields.size(); ++i) {
-    const std::string& name = d.schema.fields[i].name;
-    const auto found = j.find(name);
-    if (found == j.end()) return "JSON object lacks key " + name;
-    bool last = true;
-    for (size_t k = i + 1; k < d.schema.fields.size(); ++k)
-      last = last && d.schema.fields[k].name != name;
-    if (!last) continue;
-    const bool matches = i < d.event.values.size() ? json_value_matches(*found, d.event.values[i])
-                                                   : found->is_null();
-    if (!matches) return "JSON value of " + name + " differs: " + line;
+    names.push_back(d.schema.fields[i].name);
+    values.push_back(i < d.event.values.size() ? &d.event.values[i] : nullptr);
   }
+  if (std::string differs = object_differs(j, names, values); !differs.empty())
+    return "JSON line: " + differs + ": " + line;
   return {};
 }
 

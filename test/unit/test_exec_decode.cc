@@ -43,17 +43,6 @@ TEST_CASE("unpack_path reverses the kernel's names, last first") {
   CHECK(ExecMonitor::unpack_path("gone\0tmp\0", 9, false, true) == "/tmp/gone (deleted)");
 }
 
-TEST_CASE("the record header is the same size on both sides") {
-  // exec.bpf.c sends offsetof(strings) + the strings' sizes; user space reads
-  // the same header. A change of field order or type must show up here.
-  static_assert(offsetof(exec_event, strings) == 6 * 8 + 16 * 4 + 2 * EBPFMON_COMM_LEN +
-                                                     EXEC_TTY_LEN + EXEC_FILENAME_LEN +
-                                                     EXEC_ANCESTORS_LIMIT * sizeof(exec_ancestor),
-                "exec_event header layout changed");
-  CHECK(sizeof(exec_ancestor) == 4 + EBPFMON_COMM_LEN);
-  CHECK(offsetof(exec_event, comm) == 112);
-}
-
 TEST_CASE("split_script_argv gives back the caller's argv and the interpreter") {
   using Strings = std::vector<std::string>;
   // execve("/s.sh", ["custom0", "a"]) of "#!/bin/sh -e": the kernel runs

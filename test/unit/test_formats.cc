@@ -285,33 +285,71 @@ TEST_CASE("JSON lines: invalid UTF-8 in lists is replaced") {
   CHECK(nlohmann::json::parse(out).is_object());
 }
 
+namespace {
+
+// exec's ancestors: a list of {pid, comm} records, nearest first.
+Value ancestors() {
+  return ValueList{{ValueRecord{{{"pid", uint64_t{812}}, {"comm", "bash"s}}},
+                    ValueRecord{{{"pid", uint64_t{1}}, {"comm", "sys,\"temd"s}}}}};
+}
+
+}  // namespace
+
+TEST_CASE("records and lists: a list of records is pid:comm;pid:comm in CSV") {
+  CHECK(csv_value(ancestors()) == "\"812:bash;1:sys,\"\"temd\"");
+  CHECK(value_to_text(ancestors()) == "812:bash;1:sys,\"temd");
+  CHECK(csv_value(ValueList{}) == "");
+  // Nested: a record's values joined by ':', a list's items by ';'.
+  const Value nested =
+      ValueRecord{{{"n", int64_t{-1}}, {"l", ValueList{{"a"s, ValueList{{true, NoValue{}}}}}}}};
+  CHECK(value_to_text(nested) == "-1:a;true;");
+}
+
+TEST_CASE("records and lists: JSON objects and arrays, nested") {
+  const Schema schema{{{"ancestors", ValueType::List}, {"r", ValueType::Record}}};
+  const Value record = ValueRecord{{{"x", 1.5},
+                                    {"inner", ValueRecord{{{"t", Timestamp{1'500'000'000}}}}},
+                                    {"none", NoValue{}},
+                                    {"args", std::vector<std::string>{"a"}}}};
+  std::string out;
+  append_jsonl_record(out, schema, Event{{ancestors(), record}});
+  CHECK(out ==
+        "{\"ancestors\":[{\"pid\":812,\"comm\":\"bash\"},{\"pid\":1,\"comm\":\"sys,\\\"temd\"}],"
+        "\"r\":{\"x\":1.5,\"inner\":{\"t\":1.500000},\"none\":null,\"args\":[\"a\"]}}\n");
+  CHECK(nlohmann::json::parse(out)["r"]["inner"]["t"].get<double>() == 1.5);
+}
+
 // ---- ConsoleSink ----------------------------------------------------------
 
 namespace {
 
-Schema console_schema() {
-  return Schema{
-      {{"pid", ValueType::UInt}, {"comm", ValueType::String}, {"args", ValueType::StringList}}};
-}
+struct ConsoleFields {
+  Schema schema;
+  FieldOf<uint64_t> pid = schema.add<uint64_t>("pid", "");
+  FieldOf<std::string> comm = schema.add<std::string>("comm", "");
+  FieldOf<std::vector<std::string>> args = schema.add<std::vector<std::string>>("args", "");
+};
 
-std::vector<ConsoleColumn> console_columns() {
-  return {{"PID", 0, 7}, {"COMM", 1, 6}, {"ARGS", 2, 0}};
+std::vector<ConsoleColumn> console_columns(const ConsoleFields& f) {
+  return {{"PID", f.pid, 7}, {"COMM", f.comm, 6}, {"ARGS", f.args, 0}};
 }
 
 }  // namespace
 
 TEST_CASE("ConsoleSink prints a padded heading at construction") {
   std::ostringstream out;
-  const Schema schema = console_schema();
-  const ConsoleSink sink(out, schema, console_columns());
+  const ConsoleFields f;
+  const Schema& schema = f.schema;
+  const ConsoleSink sink(out, schema, console_columns(f));
   CHECK(out.str() == "PID     COMM   ARGS\n");
   CHECK(sink.written() == 0);
 }
 
 TEST_CASE("ConsoleSink pads values to the column width") {
   std::ostringstream out;
-  const Schema schema = console_schema();
-  ConsoleSink sink(out, schema, console_columns());
+  const ConsoleFields f;
+  const Schema& schema = f.schema;
+  ConsoleSink sink(out, schema, console_columns(f));
   sink.write(Event{{uint64_t{42}, "bash"s, std::vector<std::string>{"ls", "-l"}}});
   sink.write(Event{{uint64_t{1234567890}, "longcommand"s, std::vector<std::string>{}}});
   CHECK(sink.flush().ok());
@@ -325,8 +363,9 @@ TEST_CASE("ConsoleSink pads values to the column width") {
 
 TEST_CASE("ConsoleSink escapes control characters") {
   std::ostringstream out;
-  const Schema schema = console_schema();
-  ConsoleSink sink(out, schema, console_columns());
+  const ConsoleFields f;
+  const Schema& schema = f.schema;
+  ConsoleSink sink(out, schema, console_columns(f));
   out.str("");
   sink.write(Event{{uint64_t{1}, "a\tb"s,
                     std::vector<std::string>{"x\ny\rz", "\x1b[2J", "del\x7f", "back\\slash"}}});
@@ -335,8 +374,9 @@ TEST_CASE("ConsoleSink escapes control characters") {
 
 TEST_CASE("ConsoleSink pads multi-byte UTF-8 by characters") {
   std::ostringstream out;
-  const Schema schema = console_schema();
-  ConsoleSink sink(out, schema, {{"COMM", 1, 6}, {"PID", 0, 0}});
+  const ConsoleFields f;
+  const Schema& schema = f.schema;
+  ConsoleSink sink(out, schema, {{"COMM", f.comm, 6}, {"PID", f.pid, 0}});
   out.str("");
   sink.write(Event{{uint64_t{7}, "caf\xc3\xa9"s, std::vector<std::string>{}}});
   CHECK(out.str() == "caf\xc3\xa9   7\n");
@@ -344,10 +384,11 @@ TEST_CASE("ConsoleSink pads multi-byte UTF-8 by characters") {
 
 TEST_CASE("ConsoleSink cuts lines at the terminal's width with an ellipsis") {
   std::ostringstream out;
-  const Schema schema = console_schema();
+  const ConsoleFields f;
+  const Schema& schema = f.schema;
   ConsoleStyle style;
   style.width = 20;
-  ConsoleSink sink(out, schema, console_columns(), style);
+  ConsoleSink sink(out, schema, console_columns(f), style);
   out.str("");
   sink.write(Event{{uint64_t{42}, "bash"s, std::vector<std::string>{"a", "very", "long", "line"}}});
   sink.write(Event{{uint64_t{42}, "bash"s, std::vector<std::string>{"short"}}});
@@ -359,8 +400,9 @@ TEST_CASE("ConsoleSink cuts lines at the terminal's width with an ellipsis") {
 }
 
 TEST_CASE("ConsoleSink shows time fields as the clock, the full time or seconds since start") {
-  const Schema schema{{{"timestamp", ValueType::Time}, {"pid", ValueType::UInt}}};
-  const std::vector<ConsoleColumn> columns{{"TIME", 0, 12}, {"PID", 1, 0}};
+  Schema schema;
+  const std::vector<ConsoleColumn> columns{{"TIME", schema.add<Timestamp>("timestamp", ""), 12},
+                                           {"PID", schema.add<uint64_t>("pid", ""), 0}};
   const Timestamp now = wall_clock_now();
   const Event event{{Timestamp{now.ns + 1500000000}, uint64_t{7}}};
   std::ostringstream clock, full, elapsed;
@@ -377,8 +419,9 @@ TEST_CASE("ConsoleSink shows time fields as the clock, the full time or seconds 
 
 TEST_CASE("ConsoleSink: a last column with a width is not padded") {
   std::ostringstream out;
-  const Schema schema = console_schema();
-  ConsoleSink sink(out, schema, {{"PID", 0, 5}, {"COMM", 1, 16}});
+  const ConsoleFields f;
+  const Schema& schema = f.schema;
+  ConsoleSink sink(out, schema, {{"PID", f.pid, 5}, {"COMM", f.comm, 16}});
   sink.write(Event{{uint64_t{7}, "sh"s, std::vector<std::string>{}}});
   CHECK(out.str() == "PID   COMM\n7     sh\n");
 }

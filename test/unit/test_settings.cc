@@ -193,33 +193,47 @@ TEST_CASE("a flag several monitors share reads the same in each") {
 
 namespace {
 
-// The text between `begin` and `end` in the user guide is `expected`; when it
-// is not, the table to paste is left in `file` in the working directory.
-void check_guide_table(const std::string& what, const std::string& expected,
-                       const std::string& file) {
-  std::ifstream in(fs::path(EBPFMON_SOURCE_DIR) / "docs" / "USER_GUIDE.md");
+// A doc's text between `begin` and `end` (each a line of its own) must be
+// `expected`; else the test fails and leaves `expected` in `fix_file`, in its
+// working directory, to paste between the markers.
+void check_made_text(const std::string& doc, const std::string& begin, const std::string& end,
+                     const std::string& expected, const std::string& fix_file) {
+  std::ifstream in(fs::path(EBPFMON_SOURCE_DIR) / "docs" / doc);
   REQUIRE(in);
   std::stringstream text;
   text << in.rdbuf();
-  const std::string guide = text.str();
-  const std::string begin = "<!-- " + what + ": made from the settings tables -->\n";
-  const std::string end = "<!-- end of " + what + " -->";
-  const size_t from = guide.find(begin);
-  const size_t to = guide.find(end);
+  const std::string whole = text.str();
+  const size_t from = whole.find(begin + "\n");
+  const size_t to = whole.find(end, from);
+  CAPTURE(begin);
   REQUIRE(from != std::string::npos);
   REQUIRE(to != std::string::npos);
-  const std::string shown = guide.substr(from + begin.size(), to - from - begin.size());
+  const std::string shown = whole.substr(from + begin.size() + 1, to - from - begin.size() - 1);
   if (shown != expected) {
-    std::ofstream(file) << expected;
-    FAIL("docs/USER_GUIDE.md's " << what << " differ from the tables; the table is in " << file
-                                 << " in the test's working directory");
+    std::ofstream(fix_file) << expected;
+    FAIL("docs/" << doc << " differs from the code between " << begin << " and " << end
+                 << "; the text to put there is in " << fix_file
+                 << " in the test's working directory");
   }
 }
 
 }  // namespace
 
 TEST_CASE("the user guide's tables of settings are the tables") {
-  check_guide_table("shared settings", shared_settings_markdown(), "shared_settings.md");
-  check_guide_table("monitor settings", monitor_settings_markdown(), "monitor_settings.md");
+  check_made_text("USER_GUIDE.md", "<!-- shared settings: made from the settings tables -->",
+                  "<!-- end of shared settings -->", shared_settings_markdown(),
+                  "shared_settings.md");
+  check_made_text("USER_GUIDE.md", "<!-- monitor settings: made from the settings tables -->",
+                  "<!-- end of monitor settings -->", monitor_settings_markdown(),
+                  "monitor_settings.md");
 }
 
+TEST_CASE("the docs' column tables are the field tables") {
+  check_made_text("INTERFACE.md", "<!-- event columns: made from the field tables -->",
+                  "<!-- end of event columns -->", column_lists_markdown(), "event_columns.md");
+  for (const std::string& monitor : registered_monitors())
+    check_made_text("USER_GUIDE.md",
+                    "<!-- columns of " + monitor + ": made from its field table -->",
+                    "<!-- end of columns of " + monitor + " -->", monitor_columns_markdown(monitor),
+                    "columns_" + monitor + ".md");
+}
