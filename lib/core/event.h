@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -57,45 +58,30 @@ struct Field {
   std::string doc = {};  // one line, Markdown: what the column means (the user guide's)
 };
 
-// The value type a C++ type is written as.
+// The value type a C++ type is written as; any other type does not compile.
 template <class T>
-struct ValueTypeOf;
-template <>
-struct ValueTypeOf<int64_t> {
-  static constexpr ValueType value = ValueType::Int;
-};
-template <>
-struct ValueTypeOf<uint64_t> {
-  static constexpr ValueType value = ValueType::UInt;
-};
-template <>
-struct ValueTypeOf<double> {
-  static constexpr ValueType value = ValueType::Float;
-};
-template <>
-struct ValueTypeOf<bool> {
-  static constexpr ValueType value = ValueType::Bool;
-};
-template <>
-struct ValueTypeOf<std::string> {
-  static constexpr ValueType value = ValueType::String;
-};
-template <>
-struct ValueTypeOf<std::vector<std::string>> {
-  static constexpr ValueType value = ValueType::StringList;
-};
-template <>
-struct ValueTypeOf<Timestamp> {
-  static constexpr ValueType value = ValueType::Time;
-};
-template <>
-struct ValueTypeOf<ValueRecord> {
-  static constexpr ValueType value = ValueType::Record;
-};
-template <>
-struct ValueTypeOf<ValueList> {
-  static constexpr ValueType value = ValueType::List;
-};
+constexpr ValueType value_type_of() {
+  if constexpr (std::is_same_v<T, int64_t>)
+    return ValueType::Int;
+  else if constexpr (std::is_same_v<T, uint64_t>)
+    return ValueType::UInt;
+  else if constexpr (std::is_same_v<T, double>)
+    return ValueType::Float;
+  else if constexpr (std::is_same_v<T, bool>)
+    return ValueType::Bool;
+  else if constexpr (std::is_same_v<T, std::string>)
+    return ValueType::String;
+  else if constexpr (std::is_same_v<T, std::vector<std::string>>)
+    return ValueType::StringList;
+  else if constexpr (std::is_same_v<T, Timestamp>)
+    return ValueType::Time;
+  else if constexpr (std::is_same_v<T, ValueRecord>)
+    return ValueType::Record;
+  else if constexpr (std::is_same_v<T, ValueList>)
+    return ValueType::List;
+  else
+    static_assert(sizeof(T) == 0, "no ValueType for this C++ type");
+}
 
 // A field's place in its schema, as Schema::add gave it out.
 struct FieldRef {
@@ -115,7 +101,7 @@ struct Schema {
 
   template <class T>
   FieldOf<T> add(std::string name, std::string doc) {
-    fields.push_back({std::move(name), ValueTypeOf<T>::value, std::move(doc)});
+    fields.push_back({std::move(name), value_type_of<T>(), std::move(doc)});
     return {{fields.size() - 1}};
   }
 };
