@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -26,6 +27,14 @@ inline nlohmann::json fields_by_name(const Monitor& monitor, const Event& event)
   fields.erase("timestamp");
   fields.erase("time_str");
   return fields;
+}
+
+// This boot's id, the first part of every exec id.
+inline std::string boot_id() {
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  std::getline(in, id);
+  return id;
 }
 
 // A cgroup made for the test, named as docker names a container's, so the

@@ -6,7 +6,6 @@
 
 #include <csignal>
 #include <cstring>
-#include <fstream>
 #include <string>
 
 #include "core/time_format.h"
@@ -19,18 +18,12 @@
 #include "monitors/syscall.h"
 
 using namespace ebpfmon;
+using ebpfmon::test::boot_id;
 using ebpfmon::test::ContainerCgroup;
 using ebpfmon::test::fields_by_name;
 using nlohmann::json;
 
 namespace {
-
-std::string boot_id_file() {
-  std::ifstream in("/proc/sys/kernel/random/boot_id");
-  std::string id;
-  std::getline(in, id);
-  return id;
-}
 
 // The two timestamps of a decoded event agree, and are `ns` after `earlier`'s.
 void check_times(const Event& event, const Event& earlier, int64_t ns, const Monitor& monitor) {
@@ -64,7 +57,7 @@ TEST_CASE("decode: exit records, a normal exit and a kill with a core dump") {
                        {"pid", 4242},
                        {"ppid", 1},
                        {"lifetime_ms", 1.5},
-                       {"exec_id", boot_id_file() + ":77000:4242:3"},
+                       {"exec_id", boot_id() + ":77000:4242:3"},
                        {"cgroup_id", cgroup.id()},
                        {"cgroup", cgroup.path()},
                        {"container_id", ContainerCgroup::kContainerId},

@@ -5,10 +5,15 @@
 #include <string>
 #include <vector>
 
+#include "decoded_event.h"
 #include "ebpf/exec.h"
 #include "monitors/exec.h"
 
 using ebpfmon::ExecMonitor;
+using ebpfmon::test::boot_id;
+using ebpfmon::test::ContainerCgroup;
+using ebpfmon::test::fields_by_name;
+using nlohmann::json;
 
 TEST_CASE("unpack_args splits NUL-terminated strings and keeps empty ones") {
   const std::string packed("/bin/true\0a b\0\0last", 19);
@@ -95,48 +100,92 @@ std::vector<char> exec_record(const exec_event& header, const std::string& argv,
   return record;
 }
 
-const ebpfmon::Value& field(const ExecMonitor& m, const ebpfmon::Event& event,
-                            const std::string& name) {
-  const auto& fields = m.schema().fields;
-  for (size_t i = 0; i < fields.size(); ++i)
-    if (fields[i].name == name) return event.values.at(i);
-  FAIL("no field " << name);
-  return event.values.at(0);
-}
-
 }  // namespace
 
 TEST_CASE("decode: a script's record gives the caller's argv and the interpreter") {
+  ContainerCgroup cgroup;
   ebpfmon::ExecSettings settings;
   settings.max_args = 3;
   ExecMonitor monitor(settings);
   exec_event e{};
+  e.ts_ns = 1'000'000'000;
+  e.cgroup_id = cgroup.id();
+  e.start_ns = 77'000;
+  e.exec_seq = 2;
+  e.parent_start_ns = 11'000;
+  e.parent_exec_seq = 1;
   e.pid = 4242;
+  e.tid = 4242;
+  e.ppid = 4200;
+  e.uid = 1000;
   e.argc = 5;  // the kernel's: /bin/sh -e /srv/s.sh a b
   e.flags = EXEC_F_INTERPRETER | EXEC_F_PATHS;
+  e.auid = 1000;
+  e.sessionid = 7;
+  e.mntns = 4026531841;
+  e.pidns = 4026531836;
+  e.vpid = 42;
+  e.ancestor_count = 2;
+  e.ancestors[0].pid = 4200;
+  std::strcpy(e.ancestors[0].comm, "bash");
+  e.ancestors[1].pid = 1;
+  std::strcpy(e.ancestors[1].comm, "systemd");
   std::strcpy(e.comm, "s.sh");
+  std::strcpy(e.pcomm, "bash");
+  std::strcpy(e.tty, "pts/3");
   std::strcpy(e.filename, "/srv/s.sh");
   const std::string argv("custom0\0/bin/sh\0-e\0/srv/s.sh\0a\0b\0", 32);
   const auto record = exec_record(e, argv, std::string("srv\0", 4), std::string("dash\0bin\0", 9));
   ebpfmon::Event event;
   REQUIRE(monitor.decode(record.data(), record.size(), event));
-  using Strings = std::vector<std::string>;
-  CHECK(std::get<Strings>(field(monitor, event, "argv")) == Strings{"custom0", "a", "b"});
-  CHECK(std::get<uint64_t>(field(monitor, event, "argc")) == 3);
-  CHECK(std::get<bool>(field(monitor, event, "truncated")) == false);
-  CHECK(std::get<std::string>(field(monitor, event, "interpreter")) == "/bin/sh -e");
-  CHECK(std::get<std::string>(field(monitor, event, "filename")) == "/srv/s.sh");
-  CHECK(std::get<std::string>(field(monitor, event, "cwd")) == "/srv");
-  CHECK(std::get<std::string>(field(monitor, event, "exe")) == "/bin/dash");
-  CHECK(std::get<uint64_t>(field(monitor, event, "pid")) == 4242);
+  json expected = {
+      {"comm", "s.sh"},
+      {"uid", 1000},
+      {"pid", 4242},
+      {"ppid", 4200},
+      {"ret", 0},
+      {"argv", {"custom0", "a", "b"}},
+      {"filename", "/srv/s.sh"},
+      {"argc", 3},
+      {"truncated", false},
+      {"pcomm", "bash"},
+      {"cwd", "/srv"},
+      {"exe", "/bin/dash"},
+      {"path_truncated", false},
+      {"auid", 1000},
+      {"sessionid", 7},
+      {"tty", "pts/3"},
+      {"cgroup_id", cgroup.id()},
+      {"cgroup", cgroup.path()},
+      {"container_id", ContainerCgroup::kContainerId},
+      {"pod_uid", ""},
+      {"mntns", 4026531841u},
+      {"pidns", 4026531836u},
+      {"vpid", 42},
+      {"ancestors", {{{"pid", 4200}, {"comm", "bash"}}, {{"pid", 1}, {"comm", "systemd"}}}},
+      {"exec_id", boot_id() + ":77000:4242:2"},
+      {"parent_exec_id", nullptr},  // the parent's exec was not seen
+      {"interpreter", "/bin/sh -e"}};
+  CHECK(fields_by_name(monitor, event) == expected);
 
-  // A binary: argv as read, no interpreter (null).
+  // The parent's own exec, then a binary: argv as read, no interpreter
+  // (null), and the parent's exec id, now that its exec was seen.
+  exec_event parent = e;
+  parent.pid = parent.tid = 4200;
+  parent.start_ns = 11'000;
+  parent.exec_seq = 1;
+  const auto parent_record = exec_record(parent, std::string("bash\0", 5), "", "");
+  REQUIRE(monitor.decode(parent_record.data(), parent_record.size(), event));
   e.flags = EXEC_F_PATHS;
   e.argc = 4;
   const auto binary = exec_record(e, std::string("/bin/true\0x\0y\0z\0", 16), "", "");
   REQUIRE(monitor.decode(binary.data(), binary.size(), event));
-  CHECK(std::get<Strings>(field(monitor, event, "argv")) == Strings{"/bin/true", "x", "y"});
-  CHECK(std::get<uint64_t>(field(monitor, event, "argc")) == 4);
-  CHECK(std::get<bool>(field(monitor, event, "truncated")) == true);  // --max-args 3
-  CHECK(std::holds_alternative<ebpfmon::NoValue>(field(monitor, event, "interpreter")));
+  expected.update({{"argv", {"/bin/true", "x", "y"}},
+                   {"argc", 4},
+                   {"truncated", true},  // --max-args 3
+                   {"cwd", "/"},         // no names: the root
+                   {"exe", "/"},
+                   {"parent_exec_id", boot_id() + ":11000:4200:1"},
+                   {"interpreter", nullptr}});
+  CHECK(fields_by_name(monitor, event) == expected);
 }
