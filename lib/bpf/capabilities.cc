@@ -11,7 +11,6 @@
 #include <sstream>
 
 #include "bpf/attach.h"
-#include "bpf/kernel_btf.h"
 #include "bpf/system.h"
 #include "core/unique_fd.h"
 
@@ -145,8 +144,7 @@ FeatureStatus find_tracepoint(const std::string& category_and_name) {
   return {true, "in " + events};
 }
 
-FeatureStatus find_raw_tracepoint(const std::string& name) {
-  const KernelBtf btf;
+FeatureStatus find_raw_tracepoint(const KernelBtf& btf, const std::string& name) {
   if (!btf.available())
     return {true,
             "not looked up: the kernel has no BTF to list raw tracepoints; attaching will tell"};
@@ -207,7 +205,8 @@ const FeatureStatus& Capabilities::hook_target(const HookSpec& hook) {
         it->second = find_tracepoint(hook.target);
         break;
       case HookType::RawTracepoint:
-        it->second = find_raw_tracepoint(hook.target);
+        if (!btf_) btf_.emplace();
+        it->second = find_raw_tracepoint(*btf_, hook.target);
         break;
       case HookType::Kprobe:
       case HookType::Fentry:

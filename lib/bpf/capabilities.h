@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bpf/hook.h"
+#include "bpf/kernel_btf.h"
 #include "core/result.h"
 
 namespace ebpfmon {
@@ -48,6 +49,8 @@ class Capabilities {
  private:
   std::array<std::optional<FeatureStatus>, kFeatureCount> cache_;
   std::map<std::string, FeatureStatus> targets_;  // by HookSpec::describe()
+  // Read on the first raw tracepoint looked up, then shared by the others.
+  std::optional<KernelBtf> btf_;
 };
 
 }  // namespace ebpfmon
