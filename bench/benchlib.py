@@ -188,3 +188,41 @@ def bcc_env():
         return None
     trees = sorted(glob.glob("/var/cache/ebpfmon/kernel-%s-*" % release))
     return dict(os.environ, BCC_KERNEL_SOURCE=trees[-1]) if trees else None
+
+
+BPF_STATS = "/proc/sys/kernel/bpf_stats_enabled"
+
+
+def bpf_programs():
+    """The loaded BPF programs by id, with their bpf_stats counters."""
+    import json
+    r = subprocess.run(["bpftool", "prog", "show", "-j"], stdout=subprocess.PIPE, text=True,
+                       check=True)
+    return {p["id"]: p for p in json.loads(r.stdout or "[]")}
+
+
+def kernel_time(name, cmd, ready, workload, work):
+    """Starts cmd, waits for `ready` in its output, counts the kernel time of
+    the programs it loaded (the ids that appeared) while workload() runs,
+    and stops it. Returns (run_time_ns, run_cnt, programs), or None and why."""
+    before = set(bpf_programs())
+    out = os.path.join(work, re.sub(r"[^A-Za-z0-9_.-]", "_", name))
+    proc = start(cmd, out + ".out", out + ".err")
+    ok, _ = wait_ready(proc, [out + ".out", out + ".err"], ready, 120)
+    if not ok:
+        stop(proc)
+        return None, "did not start: " + read_text(out + ".err").strip()[-200:]
+    time.sleep(0.5)  # bpftrace-style tools print before the last attach
+    mine = [pid for pid in bpf_programs() if pid not in before]
+    with open(BPF_STATS, "w") as f:
+        f.write("1")
+    start_ns = {pid: p.get("run_time_ns", 0) for pid, p in bpf_programs().items() if pid in mine}
+    start_cnt = {pid: p.get("run_cnt", 0) for pid, p in bpf_programs().items() if pid in mine}
+    workload()
+    after = bpf_programs()
+    with open(BPF_STATS, "w") as f:
+        f.write("0")
+    stop(proc)
+    ns = sum(after[p].get("run_time_ns", 0) - start_ns.get(p, 0) for p in mine if p in after)
+    runs = sum(after[p].get("run_cnt", 0) - start_cnt.get(p, 0) for p in mine if p in after)
+    return (ns, runs, len(mine)), None

@@ -17,6 +17,11 @@ enum ebpfmon_loss_stage {
 
 #define EBPFMON_COMM_LEN 16
 
+/* Paths read from dentries (path.bpf.h): at most this many names and mount
+ * points crossed, each name at most NAME_MAX + 1 bytes. */
+#define EBPFMON_PATH_DEPTH 40
+#define EBPFMON_NAME_BYTES 256
+
 /* A record's size and field offsets, asserted in its header: BCC compiles
  * it as C and libebpfmon as C++, so a change that moves a field on either
  * side (a type, an order, padding) stops both builds. __builtin_offsetof,

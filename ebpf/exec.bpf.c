@@ -28,6 +28,7 @@
 
 #include "common.bpf.h"
 #include "exec.h"
+#include "path.bpf.h"
 
 struct exec_start {
   const char *filename;
@@ -132,78 +133,6 @@ static __always_inline void exec_fill_session(struct exec_event *e, struct task_
 }
 
 #ifdef EXEC_PATHS
-/* Appends the names of `path` from its last one up to the task's root
- * (`root`), crossing mounts, into strings after what is already there;
- * *size counts the bytes. A path that does not fit, or whose mounts cannot
- * be crossed (no layout of struct mount), gets `truncated`.
- *
- * The progress lives in the record (*size), not in a register: loaded back
- * it is an unknown number, so the verifier sees every iteration alike. */
-static __always_inline void exec_read_path(struct exec_event *e, u32 *size, u32 start,
-                                           const char *path, const char *root, u32 truncated,
-                                           u32 deleted) {
-  struct dentry *dentry = NULL, *root_dentry = NULL, *parent = NULL;
-  struct vfsmount *vfsmnt = NULL, *root_mnt = NULL;
-  ebpfmon_read_kernel(dentry, path, struct path, dentry);
-  ebpfmon_read_kernel(vfsmnt, path, struct path, mnt);
-  ebpfmon_read_kernel(root_dentry, root, struct path, dentry);
-  ebpfmon_read_kernel(root_mnt, root, struct path, mnt);
-  *size = 0;
-  if (!dentry || !vfsmnt) {
-    e->flags |= truncated;
-    return;
-  }
-  /* d_unlinked(): unhashed, and not the root of its tree */
-  void *pprev = NULL;
-  bpf_probe_read_kernel(&pprev, sizeof(pprev),
-                        (const char *)dentry + offsetof(struct dentry, d_hash) +
-                            offsetof(struct hlist_bl_node, pprev));
-  ebpfmon_read_kernel(parent, dentry, struct dentry, d_parent);
-  if (!pprev && parent != dentry)
-    e->flags |= deleted;
-
-  /* One pass per name or mount crossed, and one more to see the root. */
-  for (int i = 0; i <= EXEC_PATH_DEPTH; i++) {
-    if (dentry == root_dentry && vfsmnt == root_mnt)
-      return;
-    struct dentry *mnt_root = NULL;
-    ebpfmon_read_kernel(mnt_root, vfsmnt, struct vfsmount, mnt_root);
-    if (dentry == mnt_root) {
-#ifdef EXEC_MOUNT_MNT
-      const char *mnt = (const char *)vfsmnt - EXEC_MOUNT_MNT;
-      const char *up = NULL;
-      bpf_probe_read_kernel(&up, sizeof(up), mnt + EXEC_MOUNT_PARENT);
-      if (!up || up == mnt)
-        return; /* the root of everything */
-      bpf_probe_read_kernel(&dentry, sizeof(dentry), mnt + EXEC_MOUNT_MOUNTPOINT);
-      vfsmnt = (struct vfsmount *)(up + EXEC_MOUNT_MNT);
-      continue;
-#else
-      break;
-#endif
-    }
-    ebpfmon_read_kernel(parent, dentry, struct dentry, d_parent);
-    if (!parent || parent == dentry)
-      return; /* the root of a tree outside the task's root */
-    if (i == EXEC_PATH_DEPTH)
-      break;
-    const unsigned char *name = NULL;
-    u32 len = 0;
-    ebpfmon_read_kernel(name, dentry, struct dentry, d_name.name);
-    ebpfmon_read_kernel(len, dentry, struct dentry, d_name.len);
-    u32 used = *size;
-    if (used + len + 1 > EXEC_PATH_BYTES)
-      break;
-    u32 off = (start + used) & (EXEC_STRINGS_POW2 - 1);
-    long n = bpf_probe_read_kernel_str(&e->strings[off], EXEC_NAME_BYTES, name);
-    if (n <= 0)
-      break;
-    *size = used + (u32)n;
-    dentry = parent;
-  }
-  e->flags |= truncated;
-}
-
 /* cwd from fs->pwd, exe from the mm's exe_file: for a successful exec the
  * new image (a script's interpreter), for a failed one the caller's. */
 static __always_inline void exec_fill_paths(struct exec_event *e, struct task_struct *task) {
@@ -215,17 +144,21 @@ static __always_inline void exec_fill_paths(struct exec_event *e, struct task_st
   ebpfmon_read_kernel(exe, mm, struct mm_struct, exe_file);
   const char *root = (const char *)fs + offsetof(struct fs_struct, root);
   e->flags |= EXEC_F_PATHS;
-  exec_read_path(e, &e->cwd_size, e->args_size,
-                 (const char *)fs + offsetof(struct fs_struct, pwd), root, EXEC_F_CWD_TRUNCATED,
-                 EXEC_F_CWD_DELETED);
+  u32 found = ebpfmon_read_path(e->strings, EXEC_STRINGS_POW2 - 1, e->args_size, EXEC_PATH_BYTES,
+                                &e->cwd_size,
+                                (const char *)fs + offsetof(struct fs_struct, pwd), root);
+  e->flags |= (found & EBPFMON_PATH_CUT ? EXEC_F_CWD_TRUNCATED : 0) |
+              (found & EBPFMON_PATH_DELETED ? EXEC_F_CWD_DELETED : 0);
   if (!exe) {
     e->exe_size = 0;
     e->flags |= EXEC_F_EXE_TRUNCATED;
     return;
   }
-  exec_read_path(e, &e->exe_size, e->args_size + e->cwd_size,
-                 (const char *)exe + offsetof(struct file, f_path), root, EXEC_F_EXE_TRUNCATED,
-                 EXEC_F_EXE_DELETED);
+  found = ebpfmon_read_path(e->strings, EXEC_STRINGS_POW2 - 1, e->args_size + e->cwd_size,
+                            EXEC_PATH_BYTES, &e->exe_size,
+                            (const char *)exe + offsetof(struct file, f_path), root);
+  e->flags |= (found & EBPFMON_PATH_CUT ? EXEC_F_EXE_TRUNCATED : 0) |
+              (found & EBPFMON_PATH_DELETED ? EXEC_F_EXE_DELETED : 0);
 }
 #endif
 

@@ -36,11 +36,9 @@
  * it (binfmt_script) before any later hook can read it. */
 #define EXEC_ARGV0_LEN 256
 
-/* cwd and exe: each at most EXEC_PATH_BYTES of names and EXEC_PATH_DEPTH
+/* cwd and exe: each at most EXEC_PATH_BYTES of names and EBPFMON_PATH_DEPTH
  * names plus mount points crossed; a longer path is marked truncated. */
 #define EXEC_PATH_BYTES 1024
-#define EXEC_PATH_DEPTH 40
-#define EXEC_NAME_BYTES 256 /* NAME_MAX + 1 */
 #define EXEC_TTY_LEN 64
 #define EXEC_ANCESTORS_LIMIT 16
 #ifndef EXEC_ANCESTORS
@@ -50,7 +48,7 @@
 /* The strings area holds argv (for a script, after the caller's argv[0]),
  * then cwd's names, then exe's. Smallest power of two >= EXEC_ARGS_BYTES +
  * EXEC_ARGV0_LEN + 2 * EXEC_PATH_BYTES; the area is twice that, so that a
- * read of at most EXEC_ARGS_POW2 (or EXEC_NAME_BYTES) at any offset below it
+ * read of at most EXEC_ARGS_POW2 (or EBPFMON_NAME_BYTES) at any offset below it
  * stays inside the record. */
 #ifndef EXEC_STRINGS_POW2
 #define EXEC_STRINGS_POW2 16384

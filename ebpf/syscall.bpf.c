@@ -63,6 +63,10 @@ static __always_inline u32 syscall_slot(long nr) {
   return (unsigned long)nr < SYSCALL_OTHER_SLOT ? (u32)nr : SYSCALL_OTHER_SLOT;
 }
 
+#ifdef SYSCALL_READ_ARGS
+#include "syscall_args.bpf.h"
+#endif
+
 /* Bucket k holds [2^(k-1), 2^k); a binary search, the verifier has no clz. */
 static __always_inline u32 syscall_bucket(u64 v) {
   u32 bits = 0;
@@ -89,15 +93,24 @@ static __always_inline void syscall_account(struct syscall_stats *s, u64 duratio
     s->hist[bucket]++;
 }
 
+#if defined(SYSCALL_BY_PROCESS) || defined(SYSCALL_BY_CGROUP)
+/* Never written: the zeroes a new row starts from, kept off the stack (the
+ * exit handler's 512 bytes are not enough for a row and the arguments). */
+BPF_ARRAY(syscall_fresh_row, struct syscall_process_stats, 1);
+#endif
+
 #ifdef SYSCALL_BY_PROCESS
 static __always_inline void syscall_account_process(u32 tgid, u64 duration, bool error, bool slow) {
   struct syscall_process_stats *p = syscall_process_stats.lookup(&tgid);
   if (!p) {
-    struct syscall_process_stats fresh = {};
-    bpf_get_current_comm(&fresh.comm, sizeof(fresh.comm));
-    syscall_process_stats.update(&tgid, &fresh);
+    u32 zero = 0;
+    struct syscall_process_stats *fresh = syscall_fresh_row.lookup(&zero);
+    if (fresh)
+      syscall_process_stats.update(&tgid, fresh);
     p = syscall_process_stats.lookup(&tgid);
-    if (!p) {
+    if (p)
+      bpf_get_current_comm(&p->comm, sizeof(p->comm));
+    else {
       u32 others = 0;
       p = syscall_process_stats.lookup(&others);
       if (!p)
@@ -113,8 +126,10 @@ static __always_inline void syscall_account_cgroup(u64 duration, bool error, boo
   u64 id = bpf_get_current_cgroup_id();
   struct syscall_stats *s = syscall_cgroup_stats.lookup(&id);
   if (!s) {
-    struct syscall_stats fresh = {};
-    syscall_cgroup_stats.update(&id, &fresh);
+    u32 zero = 0;
+    struct syscall_process_stats *fresh = syscall_fresh_row.lookup(&zero);
+    if (fresh)
+      syscall_cgroup_stats.update(&id, &fresh->stats);
     s = syscall_cgroup_stats.lookup(&id);
     if (!s) {
       u64 others = 0;
@@ -145,7 +160,7 @@ static __always_inline bool syscall_uid_comm_allowed(void) {
   return true;
 }
 
-static __always_inline int syscall_enter(long nr) {
+static __always_inline int syscall_enter(const struct pt_regs *regs, long nr) {
   u32 slot = syscall_slot(nr);
   struct syscall_class *cls = syscall_table.lookup(&slot);
   if (!cls || !cls->traced)
@@ -165,6 +180,9 @@ static __always_inline int syscall_enter(long nr) {
   start->nr = nr;
   start->slow_ns = cls->slow_ns;
   start->priority = cls->priority;
+#ifdef SYSCALL_READ_ARGS
+  syscall_read_at_entry(regs, cls);
+#endif
   start->ts = bpf_ktime_get_ns();
 #else
   u64 id = bpf_get_current_pid_tgid();
@@ -182,7 +200,24 @@ static __always_inline int syscall_enter(long nr) {
   return 0;
 }
 
-static __always_inline int syscall_exit(void *ctx, long ret) {
+static __always_inline void syscall_fill_event(struct syscall_event *e,
+                                               const struct syscall_start *call, u64 duration,
+                                               long ret, u32 flags) {
+  u64 pid_tgid = bpf_get_current_pid_tgid();
+  e->ts_ns = call->ts;
+  e->duration_ns = duration;
+  e->ret = ret;
+  e->pid = pid_tgid >> 32;
+  e->tid = (u32)pid_tgid;
+  e->nr = call->nr;
+  e->cpu = bpf_get_smp_processor_id();
+  e->flags = flags;
+  e->cgroup_id = bpf_get_current_cgroup_id();
+  e->captures = 0;
+  bpf_get_current_comm(&e->comm, sizeof(e->comm));
+}
+
+static __always_inline int syscall_exit(void *ctx, const struct pt_regs *regs, long ret) {
 #ifdef SYSCALL_TASK_STORAGE
   struct syscall_start *start =
       syscall_starts.task_storage_get(bpf_get_current_task_btf(), 0, 0);
@@ -202,7 +237,8 @@ static __always_inline int syscall_exit(void *ctx, long ret) {
 #endif
   u64 duration = now - call.ts;
   u32 slot = syscall_slot(call.nr);
-  bool error = ret < 0 && ret >= -SYSCALL_MAX_ERRNO;
+  bool error = ret < 0 && ret >= -SYSCALL_MAX_ERRNO &&
+               !(ret <= -SYSCALL_RESTART_FIRST && ret >= -SYSCALL_RESTART_LAST);
   bool slow = duration > call.slow_ns;
   struct syscall_stats *stats = syscall_stats.lookup(&slot);
   if (stats)
@@ -237,35 +273,37 @@ static __always_inline int syscall_exit(void *ctx, long ret) {
   if (!ebpfmon_rate_allows(now))
     return 0;
 
+  u32 flags = (error ? SYSCALL_EV_ERROR : 0) | (slow ? SYSCALL_EV_SLOW : 0);
+#ifdef SYSCALL_READ_ARGS
+  u32 zero = 0;
+  struct syscall_record *r = syscall_records.lookup(&zero);
+  if (!r)
+    return 0;
+  syscall_fill_event(&r->e, &call, duration, ret, flags);
+  u32 size = sizeof(r->e) + syscall_read_args(r, regs, ret) * sizeof(r->cap[0]);
+  ebpfmon_emit(ctx, r, size);
+#else
   struct syscall_event e = {};
-  u64 pid_tgid = bpf_get_current_pid_tgid();
-  e.ts_ns = call.ts;
-  e.duration_ns = duration;
-  e.ret = ret;
-  e.pid = pid_tgid >> 32;
-  e.tid = (u32)pid_tgid;
-  e.nr = call.nr;
-  e.cpu = bpf_get_smp_processor_id();
-  e.flags = (error ? SYSCALL_EV_ERROR : 0) | (slow ? SYSCALL_EV_SLOW : 0);
-  e.cgroup_id = bpf_get_current_cgroup_id();
-  bpf_get_current_comm(&e.comm, sizeof(e.comm));
+  syscall_fill_event(&e, &call, duration, ret, flags);
   ebpfmon_emit(ctx, &e, sizeof(e));
+#endif
   return 0;
 }
 
 #ifdef SYSCALL_CLASSIC_TRACEPOINTS
+/* No registers here: user space leaves SYSCALL_READ_ARGS out. */
 TRACEPOINT_PROBE(raw_syscalls, sys_enter) {
-  return syscall_enter(args->id);
+  return syscall_enter(NULL, args->id);
 }
 TRACEPOINT_PROBE(raw_syscalls, sys_exit) {
-  return syscall_exit(args, args->ret);
+  return syscall_exit(args, NULL, args->ret);
 }
 #else
 /* args: struct pt_regs *regs, long id / long ret */
 RAW_TRACEPOINT_PROBE(sys_enter) {
-  return syscall_enter((long)ctx->args[1]);
+  return syscall_enter((const struct pt_regs *)ctx->args[0], (long)ctx->args[1]);
 }
 RAW_TRACEPOINT_PROBE(sys_exit) {
-  return syscall_exit(ctx, (long)ctx->args[1]);
+  return syscall_exit(ctx, (const struct pt_regs *)ctx->args[0], (long)ctx->args[1]);
 }
 #endif

@@ -17,6 +17,10 @@
 /* The kernel's own convention: -4095..-1 are errnos, anything else is a
  * value (mmap returns addresses that look negative as signed numbers). */
 #define SYSCALL_MAX_ERRNO 4095
+/* -512..-516 (ERESTARTSYS...): a call interrupted by a signal, which the
+ * kernel restarts or turns into EINTR; not an error of the call. */
+#define SYSCALL_RESTART_FIRST 512
+#define SYSCALL_RESTART_LAST 516
 
 enum syscall_category {
   SYSCALL_CAT_FILE_IO = 0,
@@ -29,17 +33,39 @@ enum syscall_category {
   SYSCALL_CATEGORIES = 7,
 };
 
-/* What the kernel side knows of one syscall number, set by user space. */
+/* Arguments: the six registers, and at most SYSCALL_CAPTURES things read
+ * behind them (strings, socket addresses, fd targets) for each event. */
+#define SYSCALL_ARGS 6
+#define SYSCALL_CAPTURES 4
+#define SYSCALL_ARG_RET SYSCALL_ARGS /* a capture of the returned value */
+
+/* What a capture reads behind its argument (syscall_class.capture_kind). */
+enum syscall_capture_kind {
+  SYSCALL_CAPTURE_NONE = 0,
+  SYSCALL_CAPTURE_STRING = 1,   /* a NUL-terminated string in user memory */
+  SYSCALL_CAPTURE_SOCKADDR = 2, /* a struct sockaddr, its length in the next argument */
+  SYSCALL_CAPTURE_FD = 3,       /* what the fd points to in the task's fd table */
+  SYSCALL_CAPTURE_FD_AT_ENTER = 4, /* the same, read at entry: the call closes it (close) */
+};
+
+/* What user space knows of one syscall number, for the kernel side. */
 struct syscall_class {
   __u64 slow_ns;   /* slower than this is a slow call */
   __u8 traced;     /* category enabled and the syscall selected */
   __u8 priority;   /* in high_priority_syscalls: always written */
   __u8 category;   /* enum syscall_category */
-  __u8 pad[5];
+  __u8 replaces_image; /* execve: a success leaves the caller's registers and memory behind */
+  /* Read behind the arguments when the call becomes an event, in order:
+   * argument index (or SYSCALL_ARG_RET) and enum syscall_capture_kind. */
+  __u8 capture_arg[SYSCALL_CAPTURES];
+  __u8 capture_kind[SYSCALL_CAPTURES];
+  __u8 pad2[4];
 };
 EBPFMON_ASSERT_OFFSET(syscall_class, traced, 8);
 EBPFMON_ASSERT_OFFSET(syscall_class, category, 10);
-EBPFMON_ASSERT_SIZE(syscall_class, 16);
+EBPFMON_ASSERT_OFFSET(syscall_class, capture_arg, 12);
+EBPFMON_ASSERT_OFFSET(syscall_class, capture_kind, 16);
+EBPFMON_ASSERT_SIZE(syscall_class, 24);
 
 /* Counted for every traced call, written or not. */
 struct syscall_stats {
@@ -84,6 +110,9 @@ struct syscall_event {
   __u32 flags;       /* SYSCALL_EV_* */
   __u32 pad;
   char comm[EBPFMON_COMM_LEN];
+  __u64 args[SYSCALL_ARGS]; /* the registers (all 0 without SYSCALL_READ_ARGS) */
+  __u8 captures;            /* how many syscall_capture records follow */
+  __u8 pad2[7];
 };
 EBPFMON_ASSERT_OFFSET(syscall_event, ts_ns, 0);
 EBPFMON_ASSERT_OFFSET(syscall_event, cgroup_id, 8);
@@ -95,6 +124,53 @@ EBPFMON_ASSERT_OFFSET(syscall_event, nr, 40);
 EBPFMON_ASSERT_OFFSET(syscall_event, cpu, 44);
 EBPFMON_ASSERT_OFFSET(syscall_event, flags, 48);
 EBPFMON_ASSERT_OFFSET(syscall_event, comm, 56);
-EBPFMON_ASSERT_SIZE(syscall_event, 72);
+EBPFMON_ASSERT_OFFSET(syscall_event, args, 72);
+EBPFMON_ASSERT_OFFSET(syscall_event, captures, 120);
+EBPFMON_ASSERT_SIZE(syscall_event, 128);
+
+/* What a capture found (syscall_capture.found). */
+enum syscall_found {
+  SYSCALL_FOUND_NOTHING = 0, /* unreadable memory, a closed fd, no layout */
+  SYSCALL_FOUND_STRING = 1,  /* data: the string, without its NUL */
+  SYSCALL_FOUND_BYTES = 2,   /* data: the bytes (a sockaddr) */
+  SYSCALL_FOUND_PATH = 3,    /* data: a file's names, last first, each with its NUL */
+  SYSCALL_FOUND_SOCKET = 4,  /* family..daddr; data: a unix socket's sun_path */
+  SYSCALL_FOUND_PSEUDO = 5,  /* a file of no mount (pipe, anon inode): magic, ino; data: its name */
+};
+#define SYSCALL_CAPTURE_CUT 0x1     /* longer than --string-bytes */
+#define SYSCALL_CAPTURE_DELETED 0x2 /* the file is unlinked */
+#define SYSCALL_CAPTURE_AT_ENTRY 0x4 /* kernel side only: read at entry, not yet taken */
+
+/* Filesystems (s_magic) whose files have no path (<linux/magic.h>). */
+#define SYSCALL_PIPEFS_MAGIC 0x50495045
+#define SYSCALL_SOCKFS_MAGIC 0x534F434B
+
+/* After the event, `captures` of these, each followed by its data area of
+ * SYSCALL_DATA_BYTES (2 * the power of two >= --string-bytes, at least
+ * EBPFMON_NAME_BYTES: room for a name read at any offset below half). */
+struct syscall_capture {
+  __u8 arg;       /* 0..5, or SYSCALL_ARG_RET */
+  __u8 found;     /* enum syscall_found */
+  __u16 flags;    /* SYSCALL_CAPTURE_* */
+  __u32 len;      /* bytes of data */
+  __u64 ino;      /* files: the inode number */
+  __u32 magic;    /* files: the filesystem's s_magic */
+  __u16 family;   /* sockets: AF_* */
+  __u16 type;     /* sockets: SOCK_* */
+  __u16 protocol; /* sockets: IPPROTO_* */
+  __u16 sport;    /* sockets: local port, host order */
+  __u16 dport;    /* sockets: remote port, host order */
+  __u16 pad;
+  __u8 saddr[16]; /* sockets: local address (4 bytes for AF_INET) */
+  __u8 daddr[16]; /* sockets: remote address */
+};
+EBPFMON_ASSERT_OFFSET(syscall_capture, ino, 8);
+EBPFMON_ASSERT_OFFSET(syscall_capture, magic, 16);
+EBPFMON_ASSERT_OFFSET(syscall_capture, sport, 26);
+EBPFMON_ASSERT_OFFSET(syscall_capture, saddr, 32);
+EBPFMON_ASSERT_SIZE(syscall_capture, 64);
+
+/* --string-bytes: 1..SYSCALL_STRING_BYTES_LIMIT, default 256. */
+#define SYSCALL_STRING_BYTES_LIMIT 4096
 
 #endif

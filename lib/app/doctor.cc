@@ -10,9 +10,11 @@
 #include "bpf/compile_helper.h"
 #include "bpf/kernel_btf.h"
 #include "bpf/kernel_headers.h"
+#include "bpf/kernel_layouts.h"
 #include "bpf/program_loader.h"
 #include "bpf/system.h"
 #include "core/cgroups.h"
+#include "monitors/syscall_signatures.h"
 
 namespace ebpfmon {
 namespace {
@@ -129,6 +131,15 @@ int run_doctor(const Config& config, const std::vector<std::unique_ptr<Monitor>>
   const bool mntns = kernel_btf.member_offset("mnt_namespace", "ns").has_value();
   row(out, "mntns", mntns, mntns ? "struct mnt_namespace from BTF" : "no layout in BTF: stays 0");
   row(out, "ancestors, tty", true, "real_parent chain and signal->tty, read at exec time");
+  const SyscallSignatures signatures = SyscallSignatures::load(tracefs_events_dir());
+  row(out, "syscall args", signatures.from_tracefs() > 0,
+      "names and types of " + std::to_string(signatures.from_tracefs()) +
+          " syscalls from tracefs formats, " + std::to_string(signatures.from_builtin()) +
+          " from the built-in table (kernel " + SyscallSignatures::built_in_kernel_release() + ")");
+  const bool unix_paths = unix_socket_layout(kernel_btf).has_value();
+  row(out, "unix sockets", unix_paths,
+      unix_paths ? "fd targets name a unix socket's path (struct unix_sock from BTF)"
+                 : "no layout of struct unix_sock in BTF: unix socket fds show their inode");
 
   out << "\nhooks (each tried for real)\n";
   Capabilities caps;

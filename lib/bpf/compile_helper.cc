@@ -72,6 +72,12 @@ Result<Helper> spawn_helper(const std::string& path, const CompileRequest& reque
   return helper;
 }
 
+std::string last_line(std::string text) {
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  if (text.empty()) return "no message";
+  return text.substr(text.rfind('\n') + 1);
+}
+
 Result<CompiledObject> finish_helper(const std::string& path, Helper& helper,
                                      const CompileRequest& request) {
   int status = 0;
@@ -91,7 +97,10 @@ Result<CompiledObject> finish_helper(const std::string& path, Helper& helper,
     std::string message = out.substr(0, newline);
     std::string hint = newline == std::string::npos ? "" : out.substr(newline + 1);
     while (!hint.empty() && hint.back() == '\n') hint.pop_back();
-    if (message.empty()) return helper_error(request.name, path + " failed without a message");
+    // LLVM's fatal errors (a stack over 512 bytes) end the helper before it
+    // can write one: its last diagnostic says why.
+    if (message.empty())
+      return helper_error(request.name, path + " failed: " + last_line(diagnostics));
     return Error::runtime(message, hint);
   }
   if (code != 0)

@@ -33,6 +33,9 @@ struct ValueList {
 // and lists need no new kind of value.
 struct ValueRecord {
   std::vector<std::pair<std::string, Value>> fields;
+  // How it reads on one line (CSV, console) when the values joined by ':'
+  // would not do: syscall arguments read as strace writes them.
+  std::string text = {};
 };
 
 using ValueVariant =

@@ -175,6 +175,17 @@ class SettingsTable {
     return add(std::move(s));
   }
 
+  // A flag-only switch that turns a boolean key off: --no-paths for paths.
+  SettingsTable& off_switch(std::string flag, bool S::*ref, std::string help) {
+    return custom(
+        make("", std::move(flag), "", std::move(help)),
+        [ref](const RawValue&, S& settings) -> Result<void> {
+          settings.*ref = false;
+          return {};
+        },
+        [ref](const S& settings) { return std::string(settings.*ref ? "off" : "on"); });
+  }
+
   template <class Ref>
   SettingsTable& choice(std::string key, std::string flag, Ref ref,
                         std::vector<std::string> choices, std::string help,

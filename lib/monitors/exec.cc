@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "bpf/kernel_btf.h"
+#include "bpf/kernel_layouts.h"
 #include "bpf_sources.h"
 #include "ebpf/exec.h"
 #include "monitors/process_context.h"
@@ -145,13 +146,6 @@ Setting regex_setting(std::string key, std::string help) {
   return s;
 }
 
-Setting no_paths_flag() {
-  Setting s;
-  s.flag = "no-paths";
-  s.help = "no cwd and exe (smaller events; config: paths: false)";
-  return s;
-}
-
 }  // namespace
 
 SettingsSection ExecMonitor::settings_table() {
@@ -164,13 +158,8 @@ SettingsSection ExecMonitor::settings_table() {
                "parents (pid and comm) read in the kernel at exec time, nearest first")
       .boolean("paths", "", &ExecSettings::paths,
                "build cwd and exe in the kernel (--no-paths: leave them empty)")
-      .custom(
-          no_paths_flag(),
-          [](const RawValue&, ExecSettings& s) -> Result<void> {
-            s.paths = false;
-            return {};
-          },
-          [](const ExecSettings& s) { return std::string(s.paths ? "off" : "on"); })
+      .off_switch("no-paths", &ExecSettings::paths,
+                  "no cwd and exe (smaller events; config: paths: false)")
       .boolean("fails_only", "fails", &ExecSettings::fails_only,
                "only failed execs, decided in the kernel (execsnoop -x)")
       .short_flag('x')
@@ -200,13 +189,8 @@ ExecMonitor::Layouts ExecMonitor::layouts(const KernelBtf& btf, bool paths) {
   else
     out.warnings.push_back("exec: mntns stays 0: no layout of struct mnt_namespace (BTF)");
   if (!paths) return out;
-  const auto mnt = btf.member_offset("mount", "mnt");
-  const auto parent = btf.member_offset("mount", "mnt_parent");
-  const auto mountpoint = btf.member_offset("mount", "mnt_mountpoint");
-  if (mnt && parent && mountpoint)
-    out.defines.insert(out.defines.end(), {{"EXEC_MOUNT_MNT", *mnt},
-                                           {"EXEC_MOUNT_PARENT", *parent},
-                                           {"EXEC_MOUNT_MOUNTPOINT", *mountpoint}});
+  if (auto mounts = mount_layout(btf))
+    out.defines.insert(out.defines.end(), mounts->begin(), mounts->end());
   else
     out.warnings.push_back(
         "exec: cwd and exe stop at mount points, marked path_truncated: no layout of struct "

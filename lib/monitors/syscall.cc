@@ -4,6 +4,9 @@
 #include <cstring>
 #include <ostream>
 
+#include "bpf/kernel_btf.h"
+#include "bpf/kernel_layouts.h"
+#include "bpf/system.h"
 #include "bpf_sources.h"
 #include "core/cgroups.h"
 #include "core/text.h"
@@ -157,6 +160,15 @@ struct SyscallFields {
   FieldOf<bool> is_slow = schema.add<bool>(
       "is_slow_call", "`true` when the call took longer than its category's threshold");
   CgroupFields cgroup = add_cgroup_fields(schema, CgroupColumns::IdAndContainer);
+  FieldOf<ValueRecord> args = schema.add<ValueRecord>(
+      "args",
+      "the arguments: CSV and console as strace writes them, without the name (`AT_FDCWD, "
+      "\"/etc/x\", O_RDONLY`); JSON an object keyed by the kernel's argument names, fds with "
+      "`<name>_target` beside them; empty with `--no-args`");
+  FieldOf<uint64_t> args_truncated = schema.add<uint64_t>(
+      "args_truncated", "how many strings and paths in `args` were cut at `--string-bytes`");
+  FieldOf<std::string> ret_target = schema.add<std::string>(
+      "ret_target", "what a returned fd points to (openat, socket, accept4, dup...)");
 };
 
 const SyscallFields& fields() {
@@ -171,11 +183,13 @@ const Schema& SyscallMonitor::schema() const {
 }
 
 std::vector<ConsoleColumn> SyscallMonitor::console_columns() const {
-  // 80 columns: the thread, category and the other durations are in the file.
+  // Each column as wide as its values (15-byte comms, ECONNREFUSED); ARGS
+  // takes the rest of the line, cut at the terminal's width. The thread,
+  // category and the other durations are in the file.
   const SyscallFields& f = fields();
-  return {{"TIME", f.timestamp, 12},     {"COMM", f.comm, 12},  {"PID", f.pid, 7},
-          {"SYSCALL", f.name, 13},       {"RET", f.ret, 7},     {"ERROR", f.error_name, 8},
-          {"LAT(us)", f.duration_us, 9}, {"SLOW", f.is_slow, 0}};
+  return {{"TIME", f.timestamp, 12},     {"COMM", f.comm, 16},   {"PID", f.pid, 7},
+          {"SYSCALL", f.name, 13},       {"RET", f.ret, 7},      {"ERROR", f.error_name, 15},
+          {"LAT(us)", f.duration_us, 9}, {"SLOW", f.is_slow, 6}, {"ARGS", f.args, 0}};
 }
 
 int SyscallMonitor::category_of(int nr) const {
@@ -336,6 +350,12 @@ SettingsSection SyscallMonitor::settings_table() {
           "", "top", [](S& s) -> uint32_t& { return s.summary.top; }, 0, 1000000,
           "summary rows shown (0 = all)")
       .needs("summary");
+  t.boolean("args", "", &S::args,
+            "read and show each call's arguments, strings and fd targets (--no-args: leave them "
+            "out)")
+      .off_switch("no-args", &S::args, "leave the arguments out (config: args: false)")
+      .integer("string_bytes", "string-bytes", &S::string_bytes, 1, SYSCALL_STRING_BYTES_LIMIT,
+               "strings and paths in args are cut at N bytes (counted in args_truncated)");
   return t.with(add_buffer_kb<S>).build();
 }
 
@@ -384,14 +404,46 @@ Result<BpfMonitor::Plan> SyscallMonitor::plan(Capabilities& caps) const {
       plan.defines.emplace_back("SYSCALL_SAMPLE_RATE", std::max<uint32_t>(s.sample_rate, 1));
   }
   plan.max_events_per_second = s.max_events_per_second;
+  if (s.args) add_args_plan(plan);
   if (by_process()) plan.defines.emplace_back("SYSCALL_BY_PROCESS", 4096);
   if (counts_by_cgroup()) plan.defines.emplace_back("SYSCALL_BY_CGROUP", 1024);
   return plan;
 }
 
+void SyscallMonitor::add_args_plan(Plan& plan) const {
+  if (std::any_of(plan.defines.begin(), plan.defines.end(),
+                  [](const auto& d) { return d.first == "SYSCALL_CLASSIC_TRACEPOINTS"; })) {
+    plan.warnings.push_back(
+        "syscall: args stay empty: arguments are read through raw tracepoints, which this "
+        "kernel lacks");
+    return;
+  }
+  plan.defines.insert(plan.defines.end(),
+                      {{"SYSCALL_READ_ARGS", 1},
+                       {"SYSCALL_STRING_BYTES", settings_.string_bytes},
+                       {"SYSCALL_DATA_POW2",
+                        static_cast<int64_t>(capture_data_bytes(settings_.string_bytes) / 2)}});
+  const KernelBtf btf;
+  if (auto mounts = mount_layout(btf))
+    plan.defines.insert(plan.defines.end(), mounts->begin(), mounts->end());
+  else
+    plan.warnings.push_back(
+        "syscall: fd paths stop at mount points, cut: no layout of struct mount (BTF)");
+  if (auto unix_sockets = unix_socket_layout(btf))
+    plan.defines.insert(plan.defines.end(), unix_sockets->begin(), unix_sockets->end());
+  else
+    plan.warnings.push_back(
+        "syscall: unix socket fds show no path: no layout of struct unix_sock (BTF)");
+}
+
 Result<void> SyscallMonitor::configure(const BpfProgram& program) {
   auto table = program.map<uint32_t, syscall_class>(kSyscallTableMap);
   if (!table) return table.error();
+  if (settings_.args) {
+    args_ = std::make_unique<SyscallArgTable>(SyscallSignatures::load(tracefs_events_dir()));
+    for (int nr = 0; nr < SYSCALL_NR_SLOTS; ++nr)
+      args_->set_captures(nr, classes_[static_cast<size_t>(nr)]);
+  }
   for (uint32_t nr = 0; nr < SYSCALL_NR_SLOTS; ++nr)
     if (auto r = table->update(nr, classes_[nr]); !r) return r;
   // Key 0 of each summary table collects what finds it full; it must exist first.
@@ -560,6 +612,23 @@ bool SyscallMonitor::decode(const void* data, size_t size, Event& event) {
   event.set(f.is_error, (e.flags & SYSCALL_EV_ERROR) != 0);
   event.set(f.is_slow, (e.flags & SYSCALL_EV_SLOW) != 0);
   fill_cgroup_values(event, f.cgroup, e.cgroup_id);
+  if (!args_) {
+    event.set_none(f.args);
+    event.set_none(f.args_truncated);
+    event.set_none(f.ret_target);
+    return true;
+  }
+  const size_t data_bytes = capture_data_bytes(settings_.string_bytes);
+  if (e.captures > SYSCALL_CAPTURES ||
+      size < sizeof e + e.captures * (sizeof(syscall_capture) + data_bytes))
+    return false;
+  RenderedArgs rendered = args_->render(e, static_cast<const char*>(data) + sizeof e, data_bytes);
+  event.set(f.args, std::move(rendered.args));
+  event.set(f.args_truncated, rendered.truncated);
+  if (rendered.ret_target.empty())
+    event.set_none(f.ret_target);
+  else
+    event.set(f.ret_target, std::move(rendered.ret_target));
   return true;
 }
 

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <map>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "core/settings.h"
 #include "ebpf/syscall.h"
 #include "monitors/monitor.h"
+#include "monitors/syscall_args.h"
 
 namespace ebpfmon {
 
@@ -52,6 +54,8 @@ struct SyscallSettings {
   bool per_container = false;         // count per cgroup in the kernel (/metrics)
   uint32_t buffer_kb = 4096;
   uint32_t container_series = 20;     // /metrics: the top K containers, the rest "other"
+  bool args = true;                   // read and show the arguments (--no-args)
+  uint32_t string_bytes = 256;        // strings and paths cut at this many bytes
   SyscallSummarySettings summary;
 };
 
@@ -105,11 +109,14 @@ class SyscallMonitor final : public BpfMonitor {
  private:
   using Classes = std::array<syscall_class, SYSCALL_NR_SLOTS>;
   static Result<Classes> classify(const SyscallSettings& settings);
+  // SYSCALL_READ_ARGS and the layouts the arguments' fd targets need.
+  void add_args_plan(Plan& plan) const;
   bool by_process() const;
   bool counts_by_cgroup() const;
 
   SyscallSettings settings_;
   Classes classes_{};
+  std::unique_ptr<SyscallArgTable> args_;  // from configure(), with settings_.args
   Result<void> refused_;  // why classify() refused the settings
 };
 

@@ -129,6 +129,12 @@ int category_of_syscall(std::string_view name) {
 std::string errno_name(int64_t ret) {
   if (ret >= 0 || ret < -SYSCALL_MAX_ERRNO) return "SUCCESS";
   const int err = static_cast<int>(-ret);
+  // The kernel's own restart codes (include/linux/errno.h), which no C
+  // library names: a call a signal interrupted.
+  static const char* const kRestartNames[] = {"ERESTARTSYS", "ERESTARTNOINTR", "ERESTARTNOHAND",
+                                              "ENOIOCTLCMD", "ERESTART_RESTARTBLOCK"};
+  if (err >= SYSCALL_RESTART_FIRST && err <= SYSCALL_RESTART_LAST)
+    return kRestartNames[err - SYSCALL_RESTART_FIRST];
   const char* name = strerrorname_np(err);
   return name != nullptr ? name : "E" + std::to_string(err);
 }

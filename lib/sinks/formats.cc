@@ -89,6 +89,7 @@ std::string joined_text(const Items& items, char separator, Text text_of) {
 }
 
 std::string record_text(const ValueRecord& record) {
+  if (!record.text.empty()) return record.text;
   return joined_text(record.fields, ':',
                      [](const auto& field) -> const Value& { return field.second; });
 }

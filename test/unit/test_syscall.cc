@@ -47,6 +47,11 @@ TEST_CASE("errno names from the C library") {
   CHECK(errno_name(-2) == "ENOENT");
   CHECK(errno_name(-11) == "EAGAIN");
   CHECK(errno_name(-4000) == "E4000");
+  // The kernel's restart codes, which no C library names (include/linux/errno.h).
+  CHECK(errno_name(-512) == "ERESTARTSYS");
+  CHECK(errno_name(-513) == "ERESTARTNOINTR");
+  CHECK(errno_name(-514) == "ERESTARTNOHAND");
+  CHECK(errno_name(-516) == "ERESTART_RESTARTBLOCK");
   CHECK(errno_name(-4096) == "SUCCESS");  // an address, not an errno
 }
 

@@ -1,0 +1,37 @@
+#include "bpf/kernel_layouts.h"
+
+namespace ebpfmon {
+namespace {
+
+struct Member {
+  const char* define;
+  const char* type;
+  const char* member;
+};
+
+// All of the members, or nothing: a half-known layout is not usable.
+std::optional<Defines> offsets(const KernelBtf& btf, std::initializer_list<Member> members) {
+  Defines out;
+  for (const Member& m : members) {
+    auto offset = btf.member_offset(m.type, m.member);
+    if (!offset) return std::nullopt;
+    out.emplace_back(m.define, *offset);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<Defines> mount_layout(const KernelBtf& btf) {
+  return offsets(btf, {{"EBPFMON_MOUNT_MNT", "mount", "mnt"},
+                       {"EBPFMON_MOUNT_PARENT", "mount", "mnt_parent"},
+                       {"EBPFMON_MOUNT_MOUNTPOINT", "mount", "mnt_mountpoint"}});
+}
+
+std::optional<Defines> unix_socket_layout(const KernelBtf& btf) {
+  return offsets(btf, {{"EBPFMON_UNIX_SOCK_ADDR", "unix_sock", "addr"},
+                       {"EBPFMON_UNIX_ADDRESS_LEN", "unix_address", "len"},
+                       {"EBPFMON_UNIX_ADDRESS_NAME", "unix_address", "name"}});
+}
+
+}  // namespace ebpfmon

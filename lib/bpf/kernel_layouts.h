@@ -1,0 +1,26 @@
+// Layouts of kernel structs that no header exports, from the kernel's BTF,
+// as the -D numbers the BPF programs read. Each is said once here and used
+// by every monitor whose program needs it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bpf/kernel_btf.h"
+
+namespace ebpfmon {
+
+using Defines = std::vector<std::pair<std::string, int64_t>>;
+
+// struct mount (fs/mount.h): EBPFMON_MOUNT_*, which let path.bpf.h cross
+// mount points. Nothing when the BTF lacks it.
+std::optional<Defines> mount_layout(const KernelBtf& btf);
+
+// struct unix_sock's address (net/unix/af_unix.h): EBPFMON_UNIX_*, which
+// give a unix socket's bound path. Nothing when the BTF lacks it.
+std::optional<Defines> unix_socket_layout(const KernelBtf& btf);
+
+}  // namespace ebpfmon

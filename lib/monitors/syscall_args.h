@@ -1,0 +1,71 @@
+// syscallmon's arguments: how each argument of each syscall is shown, from
+// the kernel's names and types (SyscallSignatures) and our table of named
+// value sets (syscall_arg_names.h), and what the kernel reads behind them.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/event.h"
+#include "ebpf/syscall.h"
+#include "monitors/syscall_arg_names.h"
+#include "monitors/syscall_signatures.h"
+
+namespace ebpfmon {
+
+enum class ArgShow : uint8_t {
+  Signed,    // decimal
+  Unsigned,  // decimal
+  Pointer,   // hex, NULL for 0: output buffers and structs are never read
+  Fd,        // the number and what it points to: 3</var/log/app.log>
+  DirFd,     // AT_FDCWD, or as Fd
+  String,    // a path or name read from user memory, quoted
+  Sockaddr,  // an address read from user memory: 127.0.0.1:9
+  Named,     // a flag set or an enum by name: O_RDONLY|O_CLOEXEC
+};
+
+struct ArgSpec {
+  std::string name;  // the kernel's: filename, uservaddr
+  ArgShow show = ArgShow::Signed;
+  ArgNames names = ArgNames::OpenFlags;  // with ArgShow::Named
+  bool wide = true;                      // 64 bits; false: the register's low 32 are the value
+};
+
+struct SyscallArgSpecs {
+  std::vector<ArgSpec> args;
+  bool returns_fd = false;
+};
+
+// One event's arguments, rendered.
+struct RenderedArgs {
+  ValueRecord args;        // keyed by the kernel's names; its text is the strace-like line
+  uint64_t truncated = 0;  // strings and paths cut at --string-bytes
+  std::string ret_target;  // what a returned fd points to
+};
+
+class SyscallArgTable {
+ public:
+  explicit SyscallArgTable(SyscallSignatures signatures);
+  const SyscallArgSpecs* find(int nr) const;
+  // What the kernel reads behind the arguments of `nr` (syscall_class's
+  // capture_arg and capture_kind): strings and addresses first, then fds.
+  void set_captures(int nr, syscall_class& out) const;
+  const SyscallSignatures& signatures() const { return signatures_; }
+
+  // The event's arguments; `captures` are the kernel's capture records with
+  // their data (each data_bytes long) after the event.
+  RenderedArgs render(const syscall_event& event, const char* captures, size_t data_bytes) const;
+
+ private:
+  SyscallSignatures signatures_;
+  std::vector<std::optional<SyscallArgSpecs>> specs_;  // by number
+};
+
+// Bytes of each capture's data area for --string-bytes (SYSCALL_DATA_BYTES).
+size_t capture_data_bytes(uint32_t string_bytes);
+
+}  // namespace ebpfmon
