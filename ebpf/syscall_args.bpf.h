@@ -60,10 +60,15 @@ static __always_inline void syscall_read_string(struct syscall_capture_area *c, 
 
 static __always_inline void syscall_read_sockaddr(struct syscall_capture_area *c, u64 ptr,
                                                   u64 len_register) {
-  int len = (int)len_register; /* an int: the upper half is not the caller's */
-  if (len <= 0)
+  u32 n = (u32)len_register; /* an int: the upper half is not the caller's */
+  if ((int)n <= 0)
     return;
-  u32 n = len > SYSCALL_SOCKADDR_BYTES ? SYSCALL_SOCKADDR_BYTES : (u32)len;
+  if (n > SYSCALL_SOCKADDR_BYTES)
+    n = SYSCALL_SOCKADDR_BYTES;
+  /* Without the barrier clang passes the whole register, whose upper half
+   * the verifier cannot bound (the helper reads a u32). */
+  asm volatile("" : "+r"(n));
+  n &= 2 * SYSCALL_SOCKADDR_BYTES - 1;
   if (bpf_probe_read_user(c->data, n, (const void *)ptr) != 0)
     return;
   c->h.found = SYSCALL_FOUND_BYTES;

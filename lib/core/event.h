@@ -38,9 +38,15 @@ struct ValueRecord {
   std::string text = {};
 };
 
+// A number that reads as hex in text (CSV, console) and is a number in
+// JSON: an address a syscall returned (mmap). It stands in an Int field.
+struct Address {
+  uint64_t value = 0;
+};
+
 using ValueVariant =
     std::variant<int64_t, uint64_t, double, bool, std::string, std::vector<std::string>, Timestamp,
-                 NoValue, ValueRecord, ValueList>;
+                 NoValue, ValueRecord, ValueList, Address>;
 
 // A struct, not an alias, so that ValueList and ValueRecord can name it
 // before it is defined; std::visit, std::get and std::holds_alternative take
@@ -116,6 +122,8 @@ struct Event {
   void set(FieldOf<T> field, typename FieldOf<T>::type value) {
     values[field.index] = std::move(value);
   }
+  // An Int field holding an address this once (mmap's return value).
+  void set(FieldOf<int64_t> field, Address value) { values[field.index] = value; }
   void set_none(FieldRef field) { values[field.index] = NoValue{}; }
   template <class T>
   const T& get(FieldOf<T> field) const {

@@ -147,7 +147,10 @@ struct SyscallFields {
       "its name, from `<asm/unistd.h>` of the build machine (`syscall_<nr>` for numbers newer "
       "than those headers)");
   FieldOf<std::string> category = schema.add<std::string>("category", "see the table below");
-  FieldOf<int64_t> ret = schema.add<int64_t>("ret_val", "the return value");
+  FieldOf<int64_t> ret = schema.add<int64_t>(
+      "ret_val",
+      "the return value; an address returned (mmap, mremap, brk, shmat) in hex in CSV and the "
+      "console, a number in JSON");
   FieldOf<std::string> error_name = schema.add<std::string>(
       "error_name", "`SUCCESS` or the errno's name (`ENOENT`), from the C library");
   FieldOf<uint64_t> duration_ns =
@@ -604,7 +607,11 @@ bool SyscallMonitor::decode(const void* data, size_t size, Event& event) {
   event.set(f.nr, e.nr);
   event.set(f.name, syscall_name(e.nr));
   event.set(f.category, category_name(category_of(e.nr)));
-  event.set(f.ret, e.ret);
+  const bool errno_value = e.ret < 0 && e.ret >= -SYSCALL_MAX_ERRNO;
+  if (returns_address(e.nr) && !errno_value)
+    event.set(f.ret, Address{static_cast<uint64_t>(e.ret)});
+  else
+    event.set(f.ret, e.ret);
   event.set(f.error_name, errno_name(e.ret));
   event.set(f.duration_ns, e.duration_ns);
   event.set(f.duration_us, static_cast<double>(e.duration_ns) / 1e3);

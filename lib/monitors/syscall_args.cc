@@ -41,6 +41,9 @@ constexpr std::string_view kMutableStringNames[] = {"filename", "dev_name", "dir
 // `const char *` arguments that are bytes, not strings.
 constexpr std::string_view kByteBufferNames[] = {"buf", "u_msg_ptr"};
 
+// `unsigned long` arguments that are addresses.
+constexpr std::string_view kAddressNames[] = {"addr", "start", "brk", "new_addr"};
+
 template <class Range>
 bool contains(const Range& range, std::string_view name) {
   for (std::string_view n : range)
@@ -116,8 +119,10 @@ ArgSpec arg_spec(const SyscallSignature& sig, size_t i) {
     return spec;
   }
   spec.show = ArgShow::Unsigned;
-  if (sig.name == "ioctl" && arg.name == "arg") {
-    spec.show = ArgShow::Pointer;  // mostly a pointer to the command's struct
+  // Addresses the formats type as integers (mmap's addr, mprotect's start),
+  // and ioctl's arg, mostly a pointer to the command's struct.
+  if (contains(kAddressNames, arg.name) || (sig.name == "ioctl" && arg.name == "arg")) {
+    spec.show = ArgShow::Pointer;
     return spec;
   }
   if (starts_with(type, "enum ")) type = "int";

@@ -139,6 +139,16 @@ std::string errno_name(int64_t ret) {
   return name != nullptr ? name : "E" + std::to_string(err);
 }
 
+bool returns_address(int64_t nr) {
+  static const std::vector<int> numbers = [] {
+    std::vector<int> found;
+    for (const char* name : {"mmap", "mremap", "brk", "shmat"})
+      if (auto n = syscall_number(name)) found.push_back(*n);
+    return found;
+  }();
+  return std::find(numbers.begin(), numbers.end(), nr) != numbers.end();
+}
+
 Result<std::vector<int>> resolve_syscalls(const std::vector<std::string>& items,
                                           const std::string& what) {
   std::vector<int> numbers;

@@ -33,6 +33,9 @@ int category_of_syscall(std::string_view name);
 
 // "SUCCESS" for a value that is not an error, else "ENOENT" (or "E<n>").
 std::string errno_name(int64_t ret);
+// Whether the syscall returns an address when it succeeds (mmap, mremap,
+// brk, shmat): shown in hex.
+bool returns_address(int64_t nr);
 
 // Resolves config items (names or numbers); the error names `what` and
 // suggests the closest name for a misspelling.

@@ -88,6 +88,12 @@ std::string joined_text(const Items& items, char separator, Text text_of) {
   return text;
 }
 
+std::string address_text(Address address) {
+  char text[2 + 16] = {'0', 'x'};
+  const char* end = std::to_chars(text + 2, text + sizeof text, address.value, 16).ptr;
+  return std::string(static_cast<const char*>(text), end);
+}
+
 std::string record_text(const ValueRecord& record) {
   if (!record.text.empty()) return record.text;
   return joined_text(record.fields, ':',
@@ -113,6 +119,7 @@ void append_csv_value(std::string& out, const Value& value, char delimiter) {
           [&](NoValue) {},
           [&](const ValueRecord& v) { append_csv_field(out, record_text(v), delimiter); },
           [&](const ValueList& v) { append_csv_field(out, list_text(v), delimiter); },
+          [&](Address v) { append_csv_field(out, address_text(v), delimiter); },
       },
       value);
 }
@@ -206,6 +213,7 @@ void append_json_value(std::string& out, const Value& value) {
                    }
                    out.push_back(']');
                  },
+                 [&](Address v) { out.append(integer_text(buf, v.value)); },
              },
              value);
 }
@@ -311,6 +319,7 @@ std::string value_to_text(const Value& value) {
                         [&](NoValue) { return std::string(); },
                         [&](const ValueRecord& v) { return record_text(v); },
                         [&](const ValueList& v) { return list_text(v); },
+                        [&](Address v) { return address_text(v); },
                     },
                     value);
 }

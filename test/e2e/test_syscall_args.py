@@ -9,6 +9,7 @@ import csv
 import ctypes
 import json
 import os
+import re
 import signal
 import socket
 import sys
@@ -247,18 +248,33 @@ def test_arguments(tmp):
                   "interrupted sleep: %s, not an error (got %s, %s)" % (name, r["error_name"], r["is_error"]))
 
 
+MMAP_BYTES = 7 * 4096
+
+
+def anonymous_mmap():
+    import mmap
+    mmap.mmap(-1, MMAP_BYTES).close()
+
+
 def test_csv_text(tmp):
-    """CSV: the strace-like line, and the three new columns last."""
+    """CSV: the strace-like line, the three new columns last, mmap's
+    address in hex."""
     out = os.path.join(tmp, "csv")
     facts = Facts(os.path.join(tmp, "csv.facts"))
-    w = HeldChild(workload_steps(tmp, facts)[:1] + [facts.save], "args-wl")
-    t = Tracer([tool("syscallmon"), "-q", "-o", out, "--pid", str(w.pid), "--errors-only"])
+    w = HeldChild(workload_steps(tmp, facts)[:1] + [anonymous_mmap, facts.save], "args-wl")
+    t = Tracer([tool("syscallmon"), "-q", "-o", out, "--pid", str(w.pid), "--sampling", "all",
+                "--max-rate", "0", "--syscall", "openat,mmap"])
     w.go()
     t.stop()
     files = output_files(out, "syscall", "csv")
     with open(files[0], newline="") as f:
         table = list(csv.reader(f))
     check(table[0][-3:] == ["args", "args_truncated", "ret_target"], "csv: new columns last: %s" % table[0][-3:])
+    maps = [row for row in table[1:] if row[8] == "mmap" and row[-3].startswith("NULL, %d," % MMAP_BYTES)]
+    check(len(maps) == 1 and re.match(r"^0x[0-9a-f]{6,}$", maps[0][10]) is not None,
+          "csv: mmap's address in hex: %s" % [m[10] for m in maps])
+    check(maps and maps[0][-3] == "NULL, %d, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_ANONYMOUS, -1, 0" % MMAP_BYTES,
+          "csv: mmap's args: %s" % [m[-3] for m in maps])
     texts = [row[-3] for row in table[1:] if row[8] == "openat"]
     want = 'AT_FDCWD, "%s", O_RDONLY|O_CLOEXEC, 000' % SPACED  # glibc passes mode 0 without O_CREAT
     check(want in texts, "csv: %r among %s" % (want, texts[:3]))

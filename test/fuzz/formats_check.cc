@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -34,8 +35,12 @@ ValueType read_type(ByteReader& in, int depth) {
 
 Value read_value(ByteReader& in, ValueType type, int depth) {
   switch (type) {
-    case ValueType::Int:
-      return in.raw<int64_t>();
+    case ValueType::Int: {
+      const auto n = in.raw<int64_t>();
+      // An Int field may hold an address (a syscall's mmap return).
+      if (in.byte() % 4 == 0) return Address{static_cast<uint64_t>(n)};
+      return n;
+    }
     case ValueType::UInt:
       return in.raw<uint64_t>();
     case ValueType::Float:
@@ -58,6 +63,7 @@ Value read_value(ByteReader& in, ValueType type, int depth) {
         name = in.string();
         value = read_value(in, read_type(in, depth + 1), depth + 1);
       }
+      if (in.byte() % 4 == 0) record.text = in.string();  // its own one-line text
       return record;
     }
     case ValueType::List: {
@@ -180,6 +186,13 @@ std::string check_value_text(const Value& v) {
     const double back = std::strtod(text.c_str(), nullptr);
     if (!(std::fabs(back - *d) <= 5e-7 + std::fabs(*d) * 1e-15)) return "double text " + text;
   }
+  if (auto a = std::get_if<Address>(&v)) {
+    char hex[32];
+    std::snprintf(hex, sizeof hex, "0x%llx", static_cast<unsigned long long>(a->value));
+    return text == hex ? "" : "address text " + text;
+  }
+  if (auto r = std::get_if<ValueRecord>(&v); r && !r->text.empty())
+    return text == r->text ? "" : "record text " + text;
   if (auto r = std::get_if<ValueRecord>(&v))
     return check_joined_text(text, r->fields, ':',
                              [](const auto& f) -> const Value& { return f.second; });
@@ -252,6 +265,8 @@ std::string object_differs(const nlohmann::json& j, const std::vector<std::strin
 bool json_value_matches(const nlohmann::json& j, const Value& v) {
   if (auto i = std::get_if<int64_t>(&v)) return j.is_number_integer() && j.get<int64_t>() == *i;
   if (auto u = std::get_if<uint64_t>(&v)) return j.is_number_unsigned() && j.get<uint64_t>() == *u;
+  if (auto a = std::get_if<Address>(&v))
+    return j.is_number_unsigned() && j.get<uint64_t>() == a->value;
   if (auto b = std::get_if<bool>(&v)) return j.is_boolean() && j.get<bool>() == *b;
   if (auto s = std::get_if<std::string>(&v)) return json_string_matches(j, *s);
   if (auto d = std::get_if<double>(&v)) {

@@ -120,6 +120,22 @@ TEST_CASE("CSV values") {
   CHECK(csv_value(std::vector<std::string>{"echo", "a,b"}) == "\"echo a,b\"");
   CHECK(csv_value(std::vector<std::string>{"say", "\"hi\""}) == "\"say \"\"hi\"\"\"");
   CHECK(csv_value(std::vector<std::string>{"two\nlines"}) == "\"two\nlines\"");
+  CHECK(csv_value(Address{0x7f12ab340000}) == "0x7f12ab340000");
+  CHECK(csv_value(Address{0}) == "0x0");
+  // A record with its own text reads as that text, not its values joined.
+  ValueRecord args{{{"fd", int64_t{3}}, {"path", "/x"s}}};
+  CHECK(csv_value(args) == "3:/x");
+  args.text = "3, \"/x\"";
+  CHECK(csv_value(args) == "\"3, \"\"/x\"\"\"");
+}
+
+TEST_CASE("JSON lines: an address is a number, a record with text an object") {
+  const Schema schema{{{"ret", ValueType::Int}, {"args", ValueType::Record}}};
+  ValueRecord args{{{"fd", int64_t{3}}}};
+  args.text = "3</tmp/x>";
+  std::string out;
+  append_jsonl_record(out, schema, Event{{Address{0x7f12ab340000}, args}});
+  CHECK(out == "{\"ret\":139718158450688,\"args\":{\"fd\":3}}\n");
 }
 
 TEST_CASE("CSV: the delimiter inside a number or a joined list is quoted") {
