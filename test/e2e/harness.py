@@ -1,5 +1,6 @@
 """Shared by the end-to-end tests: run a real tool as root, wait for its
 Tracing line, stop it like a user would, and read what it wrote."""
+import atexit
 import csv
 import functools
 import json
@@ -12,6 +13,29 @@ import sys
 import time
 
 SKIP = 77
+# Every process a test starts (Tracers and HeldChildren), stopped when the
+# test exits however it exits: a test that dies of an exception must not
+# leave a tracer running, or a child holding the runner's pipes open.
+_STARTED = []
+_OWNER = os.getpid()
+
+
+def _stop_leftovers():
+    if os.getpid() != _OWNER:
+        return
+    for proc in _STARTED:
+        try:
+            if isinstance(proc, int):
+                os.kill(proc, signal.SIGKILL)
+                os.waitpid(proc, 0)
+            elif proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+
+
+atexit.register(_stop_leftovers)
 BUILD_DIR = os.environ.get("EBPFMON_BUILD_DIR", "build")
 SOURCE_DIR = os.environ.get("EBPFMON_SOURCE_DIR", ".")
 FAILURES = []
@@ -54,6 +78,7 @@ class Tracer:
         self.args = args
         full_env = dict(os.environ, **(env or {}))
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env)
+        _STARTED.append(self.proc)
         self.stderr = b""
         deadline = time.monotonic() + timeout
         while awaited and b"Ctrl-C to end." not in self.stderr:
@@ -91,6 +116,8 @@ class HeldChild:
     def __init__(self, steps, comm):
         self.go_r, self.go_w = os.pipe()
         self.pid = os.fork()
+        if self.pid != 0:
+            _STARTED.append(self.pid)
         if self.pid == 0:
             try:
                 with open("/proc/self/comm", "w") as f:
@@ -106,6 +133,7 @@ class HeldChild:
         os.write(self.go_w, b"g")
         os.close(self.go_w)
         os.waitpid(self.pid, 0)
+        _STARTED.remove(self.pid)  # reaped: its number may be another process's now
 
 
 def output_files(directory, monitor, ext):
