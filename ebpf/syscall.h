@@ -92,6 +92,7 @@ inline constexpr char kSyscallTableMap[] = "syscall_table";
 inline constexpr char kSyscallStatsMap[] = "syscall_stats";
 inline constexpr char kSyscallProcessStatsMap[] = "syscall_process_stats";
 inline constexpr char kSyscallCgroupStatsMap[] = "syscall_cgroup_stats";
+inline constexpr char kSyscallRecordsMap[] = "syscall_records";  // with SYSCALL_READ_ARGS
 }  // namespace ebpfmon
 #endif
 

@@ -49,6 +49,8 @@ class BpfProgram {
 
   // Typed handles on the named map; an error names the map when the program
   // has none, or when Key's or Value's size is not the map's (bpf/map.h).
+  // Whether the program has the named map: a switch compiled in or out.
+  bool has_map(const std::string& name) const { return map_fd(name).ok(); }
   template <class Key, class Value>
   Result<Map<Key, Value>> map(const std::string& name) const {
     auto fd = map_fd(name);

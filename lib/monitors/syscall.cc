@@ -442,7 +442,8 @@ void SyscallMonitor::add_args_plan(Plan& plan) const {
 Result<void> SyscallMonitor::configure(const BpfProgram& program) {
   auto table = program.map<uint32_t, syscall_class>(kSyscallTableMap);
   if (!table) return table.error();
-  if (settings_.args) {
+  // Classic tracepoints have no registers: the plan left the arguments out.
+  if (settings_.args && program.has_map(kSyscallRecordsMap)) {
     args_ = std::make_unique<SyscallArgTable>(SyscallSignatures::load(tracefs_events_dir()));
     for (int nr = 0; nr < SYSCALL_NR_SLOTS; ++nr)
       args_->set_captures(nr, classes_[static_cast<size_t>(nr)]);

@@ -147,13 +147,14 @@ def workload_steps(tmp, facts):
             interrupted_sleeps, facts.save]
 
 
-def trace(tmp, name, extra=()):
+def trace(tmp, name, extra=(), env=None):
     facts = Facts(os.path.join(tmp, name + ".facts"))
     w = HeldChild(workload_steps(tmp, facts), "args-wl")
     out = os.path.join(tmp, name)
     t = Tracer([tool("syscallmon"), "-q", "-o", out, "--format", "jsonl", "--pid", str(w.pid),
                 "--sampling", "all", "--max-rate", "0",
-                "--category", "file_io,network,memory,process,signal,time,other"] + list(extra))
+                "--category", "file_io,network,memory,process,signal,time,other"] + list(extra),
+               env=env)
     w.go()
     rc = t.stop()
     check(rc == 0, "%s: exit 0 (got %d): %s" % (name, rc, t.stderr_text()[-400:]))
@@ -281,6 +282,25 @@ def test_csv_text(tmp):
     check(any(t.startswith('AT_FDCWD, "%s"...' % LONG_NAME[:256]) for t in texts), "csv: the cut name ends in ...")
 
 
+def test_perf_buffer(tmp):
+    """Without ring buffers and task storage (kernels before 5.8 and 5.11):
+    the variable-size records through the perf buffer, calls in flight in
+    a hash; close, whose target needs task storage, shows its number."""
+    rows, facts = trace(tmp, "perf", ["-v"], env={"EBPFMON_DISABLE_FEATURES": "ringbuf,task_storage"})
+    one(rows, "openat", lambda r: r["args"].get("filename") == SPACED, "perf buffer: the spaced path")
+    rfd, _, ino = facts["pipe"]
+    r = one(rows, "read", lambda r: r["args"].get("fd") == rfd and "fd_target" in r["args"],
+            "perf buffer: read on the pipe")
+    if r:
+        check(r["args"]["fd_target"] == "pipe:[%d]" % ino, "perf buffer: pipe target %s" % r["args"]["fd_target"])
+    want = "127.0.0.1:%d" % facts["port4"]
+    one(rows, "connect", lambda r: r["args"].get("uservaddr") == want, "perf buffer: connect to " + want)
+    fd, _ = facts["file"]
+    r = one(rows, "close", lambda r: r["args"].get("fd") == fd, "perf buffer: close of the file")
+    if r:
+        check("fd_target" not in r["args"], "perf buffer, no task storage: close shows its number only")
+
+
 def test_string_bytes(tmp):
     rows, _ = trace(tmp, "sb16", ["--string-bytes", "16"])
     r = one(rows, "openat", lambda r: r["args"].get("filename") == SPACED[:16], "--string-bytes 16")
@@ -398,6 +418,7 @@ def main():
         test_arguments(tmp)
         test_csv_text(tmp)
         test_string_bytes(tmp)
+        test_perf_buffer(tmp)
         test_no_args(tmp)
         test_against_strace(tmp)
     finish()

@@ -289,6 +289,8 @@ def test_fallbacks(tmp):
     check(len(of(rows, w.pid, "openat")) == MISSING, "fallback: every failed openat")
     check(any(r["is_slow_call"] for r in of(rows, w.pid, "read")), "fallback: the slow read")
     check("tracepoint raw_syscalls:sys_enter" in t.stderr_text(), "fallback: classic tracepoints used")
+    check("args stay empty" in t.stderr_text() and all(r["args"] is None for r in rows),
+          "fallback: no registers on classic tracepoints: args empty, and said so")
 
 
 def test_never_traces_itself(tmp):
