@@ -437,35 +437,34 @@ std::string eventfd_flags(uint64_t value) {
 
 struct ArgNamesInfo {
   ArgNames names;
-  const char* doc;
   std::string (*text)(uint64_t value);
 };
 
 // In the enum's order, which the static_assert below holds it to.
 constexpr ArgNamesInfo kArgNamesInfo[] = {
-    {ArgNames::OpenFlags, "open flags", open_flags},
-    {ArgNames::FileMode, "file mode", file_mode},
-    {ArgNames::AtFlags, "at flags", at_flags},
-    {ArgNames::DirFd, "directory fd", dir_fd},
-    {ArgNames::RenameFlags, "rename flags", rename_flags},
-    {ArgNames::MmapProt, "mmap prot", mmap_prot},
-    {ArgNames::MmapFlags, "mmap flags", mmap_flags},
-    {ArgNames::MremapFlags, "mremap flags", mremap_flags},
-    {ArgNames::SocketDomain, "socket domain", socket_domain},
-    {ArgNames::SocketType, "socket type", socket_type},
-    {ArgNames::MsgFlags, "message flags", msg_flags},
-    {ArgNames::CloneFlags, "clone flags", clone_flags},
-    {ArgNames::Signal, "signal", signal_name},
-    {ArgNames::AccessMode, "access mode", access_mode},
-    {ArgNames::Whence, "lseek whence", whence},
-    {ArgNames::FcntlCmd, "fcntl command", fcntl_cmd},
-    {ArgNames::IoctlCmd, "ioctl command", ioctl_cmd},
-    {ArgNames::Shutdown, "shutdown how", shutdown_how},
-    {ArgNames::EpollCtlOp, "epoll_ctl op", epoll_ctl_op},
-    {ArgNames::WaitOptions, "wait options", wait_options},
-    {ArgNames::SocketLevel, "socket option level", socket_level},
-    {ArgNames::EventfdFlags, "eventfd flags", eventfd_flags},
-    {ArgNames::AccessAtFlags, "faccessat flags", access_at_flags},
+    {ArgNames::OpenFlags, open_flags},
+    {ArgNames::FileMode, file_mode},
+    {ArgNames::AtFlags, at_flags},
+    {ArgNames::DirFd, dir_fd},
+    {ArgNames::RenameFlags, rename_flags},
+    {ArgNames::MmapProt, mmap_prot},
+    {ArgNames::MmapFlags, mmap_flags},
+    {ArgNames::MremapFlags, mremap_flags},
+    {ArgNames::SocketDomain, socket_domain},
+    {ArgNames::SocketType, socket_type},
+    {ArgNames::MsgFlags, msg_flags},
+    {ArgNames::CloneFlags, clone_flags},
+    {ArgNames::Signal, signal_name},
+    {ArgNames::AccessMode, access_mode},
+    {ArgNames::Whence, whence},
+    {ArgNames::FcntlCmd, fcntl_cmd},
+    {ArgNames::IoctlCmd, ioctl_cmd},
+    {ArgNames::Shutdown, shutdown_how},
+    {ArgNames::EpollCtlOp, epoll_ctl_op},
+    {ArgNames::WaitOptions, wait_options},
+    {ArgNames::SocketLevel, socket_level},
+    {ArgNames::EventfdFlags, eventfd_flags},
+    {ArgNames::AccessAtFlags, access_at_flags},
 };
 
 constexpr bool in_enum_order() {
@@ -615,10 +614,6 @@ std::optional<ArgNames> arg_names_for(std::string_view syscall, std::string_view
 
 std::string name_arg(ArgNames names, uint64_t value) {
   return info(names).text(value);
-}
-
-const char* arg_names_doc(ArgNames names) {
-  return info(names).doc;
 }
 
 }  // namespace ebpfmon

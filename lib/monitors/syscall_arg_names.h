@@ -57,11 +57,8 @@ std::optional<ArgNames> arg_names_for(std::string_view syscall, std::string_view
 // look at the low 32 bits only (the kernel does too), signals too.
 std::string name_arg(ArgNames names, uint64_t value);
 
-// A short name for the docs: "open flags", "mmap prot", ...
-const char* arg_names_doc(ArgNames names);
-
-// The table arg_names_for reads, one row per argument, for the docs and for
-// tests that hold it against the kernel's tracepoint formats.
+// The table arg_names_for reads, one row per argument: the tests hold it
+// against the kernel's tracepoint formats.
 struct SyscallArgNames {
   const char* syscall;
   const char* arg;

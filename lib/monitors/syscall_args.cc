@@ -216,10 +216,9 @@ size_t capture_data_bytes(uint32_t string_bytes) {
   return 2 * pow2;
 }
 
-SyscallArgTable::SyscallArgTable(SyscallSignatures signatures)
-    : signatures_(std::move(signatures)), specs_(SYSCALL_NR_SLOTS) {
+SyscallArgTable::SyscallArgTable(const SyscallSignatures& signatures) : specs_(SYSCALL_NR_SLOTS) {
   for (int nr = 0; nr < SYSCALL_OTHER_SLOT; ++nr) {
-    const SyscallSignature* sig = signatures_.find(nr);
+    const SyscallSignature* sig = signatures.find(nr);
     if (sig == nullptr) continue;
     SyscallArgSpecs specs;
     for (size_t i = 0; i < sig->args.size() && i < SYSCALL_ARGS; ++i)

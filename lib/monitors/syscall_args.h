@@ -49,19 +49,17 @@ struct RenderedArgs {
 
 class SyscallArgTable {
  public:
-  explicit SyscallArgTable(SyscallSignatures signatures);
+  explicit SyscallArgTable(const SyscallSignatures& signatures);
   const SyscallArgSpecs* find(int nr) const;
   // What the kernel reads behind the arguments of `nr` (syscall_class's
   // capture_arg and capture_kind): strings and addresses first, then fds.
   void set_captures(int nr, syscall_class& out) const;
-  const SyscallSignatures& signatures() const { return signatures_; }
 
   // The event's arguments; `captures` are the kernel's capture records with
   // their data (each data_bytes long) after the event.
   RenderedArgs render(const syscall_event& event, const char* captures, size_t data_bytes) const;
 
  private:
-  SyscallSignatures signatures_;
   std::vector<std::optional<SyscallArgSpecs>> specs_;  // by number
 };
 

@@ -118,7 +118,6 @@ TEST_CASE("lookup by the kernel's argument names") {
   CHECK(arg_names_for("clone", "clone_flags") == ArgNames::CloneFlags);
   CHECK_FALSE(arg_names_for("openat", "filename").has_value());
   CHECK_FALSE(arg_names_for("read", "fd").has_value());
-  CHECK(std::string(arg_names_doc(ArgNames::MmapProt)) == "mmap prot");
 }
 
 namespace {
