@@ -20,6 +20,10 @@ int run_front_end(Config config, std::vector<std::unique_ptr<Monitor>> monitors,
     return 1;
   }
   const bool under_systemd = std::getenv("NOTIFY_SOCKET") != nullptr;
+  if ((daemon || under_systemd) && config.output.to_stdout()) {
+    std::cerr << "ebpfmon: a daemon has no stdout to write events to (-o -): give -o DIR\n";
+    return 2;
+  }
   set_log_file_only(under_systemd);
   log_info("ebpfmon started; configuration: " + config.source);
   RunOptions options;

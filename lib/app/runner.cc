@@ -96,6 +96,12 @@ int Run::execute() {
 Result<void> Run::check_machine() {
   for (auto& monitor : monitors_)
     if (auto r = monitor->check_settings(); !r) return r;
+  // One stream of one schema: a reader of several monitors' events on one
+  // stdout could not tell them apart (nor CSV headers from rows).
+  if (config_.output.to_stdout() && monitors_.size() > 1)
+    return Error::usage("-o - writes one monitor's events to stdout; " +
+                            std::to_string(monitors_.size()) + " monitors need a directory",
+                        "give -o DIR, or run one monitor");
   if (auto r = check_bpf_privileges(program_name()); !r) return r;
   if (auto r = ensure_trace_filesystems(); !r) return r;
   auto headers = locate_kernel_headers(kernel_cache_dir());
@@ -169,7 +175,12 @@ Result<void> Run::open_outputs() {
     if (!started) return started.error();
     exporter = std::move(*started);
   }
-  const bool console = outputs_.size() == 1 && !config_.output.quiet && !outputs_[0].report;
+  // With -o - stdout carries the events: no live table, and a report's
+  // tables go to stderr.
+  const bool to_stdout = config_.output.to_stdout();
+  const bool console =
+      outputs_.size() == 1 && !config_.output.quiet && !outputs_[0].report && !to_stdout;
+  std::ostream* report_console = to_stdout ? &std::cerr : &std::cout;
   for (auto& out : outputs_) {
     SinkRequest request{out.monitor->name(),
                         &out.monitor->schema(),
@@ -179,7 +190,7 @@ Result<void> Run::open_outputs() {
                         terminal_width(),
                         exporter,
                         out.report != nullptr,
-                        out.report ? &std::cout : nullptr};
+                        out.report ? report_console : nullptr};
     auto sinks = open_sinks(config_.output, request);
     if (!sinks) return sinks.error();
     out.sinks = std::move(*sinks);
@@ -199,9 +210,8 @@ Result<void> Run::watch_monitors() {
           log_error(n.error().message);
           loop_->fail();
         }
-        if (live)
-          for (auto& sink : o->sinks)
-            if (!sink->keeps_events()) (void)sink->flush();
+        for (auto& sink : o->sinks)
+          if ((live && !sink->keeps_events()) || sink->streams()) (void)sink->flush();
       });
       if (!watched) return watched.error();
     }

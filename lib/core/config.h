@@ -31,6 +31,9 @@ struct OutputSettings {
   uint32_t max_file_mb = 0;       // 0 = never roll over
   bool quiet = false;             // no live console table
   std::string console_time = "clock";  // the live table's time: clock | full | elapsed
+
+  // -o -: the events go to stdout, in the chosen format, instead of a file.
+  bool to_stdout() const { return directory == "-"; }
 };
 
 struct LoggingSettings {

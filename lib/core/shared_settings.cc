@@ -175,7 +175,7 @@ void add_output(Table& t) {
   t.text(
        "output.directory", "output-dir",
        [](Config& c) -> std::string& { return c.output.directory; }, TextRule::Path,
-       "where event files go", "DIR")
+       "where event files go; - writes the events to stdout instead (one monitor)", "DIR")
       .short_flag('o');
   Setting format =
       about("output.format", "event file format; none writes no event file (export only)",

@@ -74,9 +74,16 @@ FileSink::~FileSink() {
 
 Result<std::unique_ptr<FileSink>> FileSink::open(const FileSinkOptions& options,
                                                  const Schema& schema) {
-  if (auto created = create_output_directories(options.directory); !created) return created.error();
   // The constructor is private, so std::make_unique cannot reach it.
   std::unique_ptr<FileSink> sink(new FileSink(options, schema));
+  if (options.to_stdout) {
+    // Our own descriptor of stdout, so closing it leaves std::cout alone.
+    const int fd = ::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+    if (fd < 0) return Error::runtime("cannot write events to stdout: " + errno_text(errno));
+    if (auto started = sink->start_file(fd, "stdout"); !started) return started.error();
+    return sink;
+  }
+  if (auto created = create_output_directories(options.directory); !created) return created.error();
   if (auto opened = sink->open_new_file(); !opened) return opened.error();
   return sink;
 }
@@ -113,8 +120,9 @@ Result<void> FileSink::start_file(int fd, const fs::path& path) {
   path_ = path;
   file_bytes_ = 0;
   records_in_file_ = 0;
-  // The umask must neither open the file to others nor lock the group out.
-  if (::fchmod(fd_, kFileMode) != 0) {
+  // The umask must neither open the file to others nor lock the group out
+  // (stdout is the caller's: a terminal's mode is not ours to change).
+  if (!options_.to_stdout && ::fchmod(fd_, kFileMode) != 0) {
     return Error::runtime("cannot set the mode of " + path_.string() + ": " + errno_text(errno),
                           kDirectoryHint);
   }
@@ -124,7 +132,7 @@ Result<void> FileSink::start_file(int fd, const fs::path& path) {
 }
 
 Result<void> FileSink::reopen() {
-  if (auto flushed = flush(); !flushed) return flushed;
+  if (auto flushed = flush(); !flushed || options_.to_stdout) return flushed;
   const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
   if (fd >= 0) {
     close_file();
@@ -223,7 +231,8 @@ Result<void> FileSink::write_all(const std::string& bytes) {
     if (error == EINTR) continue;
     if (::ftruncate(fd_, static_cast<off_t>(file_bytes_)) == 0)
       (void)::lseek(fd_, static_cast<off_t>(file_bytes_), SEEK_SET);
-    return Error::runtime("cannot write " + path_.string() + ": " + errno_text(error), kWriteHint);
+    return Error::runtime("cannot write " + path_.string() + ": " + errno_text(error),
+                          options_.to_stdout ? "whatever read stdout stopped reading" : kWriteHint);
   }
   file_bytes_ += bytes.size();
   return {};

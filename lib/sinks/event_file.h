@@ -21,6 +21,7 @@ struct FileSinkOptions {
   bool include_header = true;
   size_t buffer_events = 2000;      // flush when this many events are buffered (or kFlushBytes)
   uint64_t max_file_bytes = 0;      // 0 = no rollover
+  bool to_stdout = false;           // -o -: stdout instead of a file in `directory`
 };
 
 // Writes events to <directory>/<monitor>_<YYYYmmdd_HHMMSS>.<ext>. Files are
@@ -47,6 +48,7 @@ class FileSink final : public Sink {
   uint64_t dropped() const override { return dropped_; }
   uint64_t written() const override { return written_; }
   bool keeps_events() const override { return true; }
+  bool streams() const override { return options_.to_stdout; }
   std::string destination() const override { return path_.string(); }
   const std::filesystem::path& path() const { return path_; }
   // After SIGHUP (logrotate moved or copied the file): flush, close, and go

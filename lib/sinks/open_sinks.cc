@@ -20,7 +20,8 @@ Result<std::vector<std::unique_ptr<Sink>>> open_sinks(const OutputSettings& outp
   options.delimiter = output.csv_delimiter;
   options.include_header = output.include_header;
   options.buffer_events = output.buffer_size;
-  options.max_file_bytes = uint64_t{output.max_file_mb} << 20;
+  options.max_file_bytes = output.to_stdout() ? 0 : uint64_t{output.max_file_mb} << 20;
+  options.to_stdout = output.to_stdout();
   if (request.file && output.files) {
     auto file = FileSink::open(options, *request.schema);
     if (!file) return file.error();
@@ -28,7 +29,8 @@ Result<std::vector<std::unique_ptr<Sink>>> open_sinks(const OutputSettings& outp
   }
   // CSV has no room for tables of other columns: its users have the
   // console's tables (and the daemon's status).
-  if (request.reports && output.files && output.format == FileFormat::Jsonl) {
+  if (request.reports && output.files && output.format == FileFormat::Jsonl &&
+      !output.to_stdout()) {
     auto summary = SummaryFile::open(options);
     if (!summary) return summary.error();
     sinks.push_back(std::move(*summary));

@@ -30,6 +30,9 @@ class Sink {
   // True for a sink that keeps events (a file): its counts are the run's
   // "events written" and "write errors". The console only shows them.
   virtual bool keeps_events() const { return false; }
+  // True for a sink someone reads as it is written (events to stdout): it
+  // is flushed after every batch, not on the flush timer.
+  virtual bool streams() const { return false; }
   // Where the events go, for the summary and the status ("" if nowhere to name).
   virtual std::string destination() const { return {}; }
   // The loss stage its dropped() events count in when no other sink kept them.
