@@ -280,12 +280,12 @@ static __always_inline int syscall_exit(void *ctx, const struct pt_regs *regs, l
   if (!r)
     return 0;
   syscall_fill_event(&r->e, &call, duration, ret, flags);
-  u32 size = sizeof(r->e) + syscall_read_args(r, regs, ret) * sizeof(r->cap[0]);
+  u32 size = sizeof(r->e) + syscall_read_args(r, regs, ret);
   ebpfmon_emit(ctx, r, size);
 #else
   struct syscall_event e = {};
   syscall_fill_event(&e, &call, duration, ret, flags);
-  ebpfmon_emit(ctx, &e, sizeof(e));
+  ebpfmon_emit(ctx, &e, SYSCALL_EVENT_NO_ARGS_BYTES);
 #endif
   return 0;
 }

@@ -125,7 +125,10 @@ EBPFMON_ASSERT_OFFSET(syscall_event, nr, 40);
 EBPFMON_ASSERT_OFFSET(syscall_event, cpu, 44);
 EBPFMON_ASSERT_OFFSET(syscall_event, flags, 48);
 EBPFMON_ASSERT_OFFSET(syscall_event, comm, 56);
-EBPFMON_ASSERT_OFFSET(syscall_event, args, 72);
+/* Without SYSCALL_READ_ARGS a record ends before args: user space reads the
+ * rest as zeros. */
+#define SYSCALL_EVENT_NO_ARGS_BYTES 72
+EBPFMON_ASSERT_OFFSET(syscall_event, args, SYSCALL_EVENT_NO_ARGS_BYTES);
 EBPFMON_ASSERT_OFFSET(syscall_event, captures, 120);
 EBPFMON_ASSERT_SIZE(syscall_event, 128);
 
@@ -146,9 +149,9 @@ enum syscall_found {
 #define SYSCALL_PIPEFS_MAGIC 0x50495045
 #define SYSCALL_SOCKFS_MAGIC 0x534F434B
 
-/* After the event, `captures` of these, each followed by its data area of
- * SYSCALL_DATA_BYTES (2 * the power of two >= --string-bytes, at least
- * EBPFMON_NAME_BYTES: room for a name read at any offset below half). */
+/* After the event, `captures` of these, each followed by its `len` bytes of
+ * data padded to 8 (SYSCALL_CAPTURE_BYTES in all). A capture that found
+ * nothing is left out. */
 struct syscall_capture {
   __u8 arg;       /* 0..5, or SYSCALL_ARG_RET */
   __u8 found;     /* enum syscall_found */
@@ -170,6 +173,7 @@ EBPFMON_ASSERT_OFFSET(syscall_capture, magic, 16);
 EBPFMON_ASSERT_OFFSET(syscall_capture, sport, 26);
 EBPFMON_ASSERT_OFFSET(syscall_capture, saddr, 32);
 EBPFMON_ASSERT_SIZE(syscall_capture, 64);
+#define SYSCALL_CAPTURE_BYTES(len) (sizeof(struct syscall_capture) + (((len) + 7) & ~7u))
 
 /* --string-bytes: 1..SYSCALL_STRING_BYTES_LIMIT, default 256. */
 #define SYSCALL_STRING_BYTES_LIMIT 4096

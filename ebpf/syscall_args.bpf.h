@@ -25,9 +25,14 @@ struct syscall_capture_area {
   char data[SYSCALL_DATA_BYTES];
 };
 
+/* Captures are read into `captures` one after the other: each takes its
+ * header and its data's length padded to 8 (SYSCALL_CAPTURE_BYTES), and one
+ * that found nothing takes no room. Its reads may still use a whole area
+ * while it is read, hence the room for SYSCALL_CAPTURES areas (and the
+ * padding, which the verifier's bounds count per capture). */
 struct syscall_record {
   struct syscall_event e;
-  struct syscall_capture_area cap[SYSCALL_CAPTURES];
+  char captures[SYSCALL_CAPTURES * (sizeof(struct syscall_capture_area) + 8)];
 };
 
 /* Too big for the stack: one per CPU, filled and sent before the next. */
@@ -252,7 +257,7 @@ static __always_inline void syscall_capture_one(struct syscall_capture_area *c, 
     syscall_read_fd(c, value);
 }
 
-/* Fills r->e.args and r->cap; returns how many captures it wrote. */
+/* Fills r->e.args and r->captures; returns the bytes of captures written. */
 static __always_inline u32 syscall_read_args(struct syscall_record *r, const struct pt_regs *regs,
                                              long ret) {
   u32 slot = syscall_slot(r->e.nr);
@@ -261,15 +266,20 @@ static __always_inline u32 syscall_read_args(struct syscall_record *r, const str
   if (!cls || (cls->replaces_image && ret == 0))
     return 0;
   syscall_read_registers(regs, r->e.args);
-  u32 n = 0;
+  u32 n = 0, used = 0;
 #pragma unroll
   for (int i = 0; i < SYSCALL_CAPTURES; i++) {
     u8 kind = cls->capture_kind[i];
     if (kind == SYSCALL_CAPTURE_NONE)
       break;
-    syscall_capture_one(&r->cap[i], cls->capture_arg[i], kind, r->e.args, ret);
+    struct syscall_capture_area *c = (struct syscall_capture_area *)(r->captures + used);
+    syscall_capture_one(c, cls->capture_arg[i], kind, r->e.args, ret);
+    if (c->h.found == SYSCALL_FOUND_NOTHING)
+      continue; /* user space shows the register alone */
+    /* every capture's len is below SYSCALL_DATA_BYTES; the mask tells the verifier */
+    used += SYSCALL_CAPTURE_BYTES(c->h.len & (SYSCALL_DATA_BYTES - 1));
     n++;
   }
   r->e.captures = n;
-  return n;
+  return used;
 }

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <vector>
 
+#include "core/text.h"
+
 namespace ebpfmon {
 namespace {
 
@@ -15,14 +17,6 @@ bool is_hex(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
     return std::isxdigit(static_cast<unsigned char>(c)) != 0;
   });
-}
-
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
 // The id in one path component, or empty.

@@ -1,6 +1,7 @@
 #include "core/text.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace ebpfmon {
 
@@ -18,6 +19,48 @@ void append_escaped(std::string& out, unsigned char c) {
 }
 
 }  // namespace
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+std::string hex_text(uint64_t value) {
+  char text[2 + 16] = {'0', 'x'};
+  const char* end = std::to_chars(text + 2, text + sizeof text, value, 16).ptr;
+  return std::string(static_cast<const char*>(text), end);
+}
+
+// Table 3-7 of the Unicode standard: the second byte's range excludes
+// overlongs (E0, F0), surrogates (ED) and code points above U+10FFFF (F4).
+Utf8Sequence scan_utf8_sequence(const unsigned char* bytes, size_t available) {
+  const unsigned char lead = bytes[0];
+  size_t length = 0;
+  unsigned char low = 0x80;
+  unsigned char high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;
+    if (lead == 0xED) high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;
+  } else {
+    return {1, false};
+  }
+  for (size_t i = 1; i < length; ++i) {
+    if (i >= available || bytes[i] < low || bytes[i] > high) return {i, false};
+    low = 0x80;
+    high = 0xBF;
+  }
+  return {length, true};
+}
 
 std::string quote_for_message(std::string_view s, size_t max_shown) {
   std::string out = "'";

@@ -2,8 +2,9 @@
 #pragma once
 
 #include <cstddef>
-#include <string>
+#include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -21,6 +22,22 @@ std::string escape_control_bytes(std::string_view s);
 // An error whose message and hint quote user input (keys, values, file
 // names), made one printable line whatever bytes they hold.
 Error printable(Error error);
+
+bool starts_with(std::string_view s, std::string_view prefix);
+bool ends_with(std::string_view s, std::string_view suffix);
+
+// "0x" and the lowercase hex digits of `value` (an address, a flag remainder).
+std::string hex_text(uint64_t value);
+
+// One UTF-8 sequence at the start of `bytes` (Unicode table 3-7: no
+// overlongs, surrogates or code points above U+10FFFF). When invalid,
+// `length` is its longest valid prefix (>= 1): the "maximal subpart" a
+// replacement covers.
+struct Utf8Sequence {
+  size_t length;
+  bool valid;
+};
+Utf8Sequence scan_utf8_sequence(const unsigned char* bytes, size_t available);
 
 // Optimal-string-alignment distance (Levenshtein plus adjacent swaps), so
 // "exce" is one edit from "exec".

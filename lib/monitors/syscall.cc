@@ -421,11 +421,11 @@ void SyscallMonitor::add_args_plan(Plan& plan) const {
         "kernel lacks");
     return;
   }
-  plan.defines.insert(plan.defines.end(),
-                      {{"SYSCALL_READ_ARGS", 1},
-                       {"SYSCALL_STRING_BYTES", settings_.string_bytes},
-                       {"SYSCALL_DATA_POW2",
-                        static_cast<int64_t>(capture_data_bytes(settings_.string_bytes) / 2)}});
+  plan.defines.insert(
+      plan.defines.end(),
+      {{"SYSCALL_READ_ARGS", 1},
+       {"SYSCALL_STRING_BYTES", settings_.string_bytes},
+       {"SYSCALL_DATA_POW2", static_cast<int64_t>(capture_data_pow2(settings_.string_bytes))}});
   const KernelBtf btf;
   if (auto mounts = mount_layout(btf))
     plan.defines.insert(plan.defines.end(), mounts->begin(), mounts->end());
@@ -592,9 +592,9 @@ Result<Metrics> SyscallMonitor::metrics() const {
 }
 
 bool SyscallMonitor::decode(const void* data, size_t size, Event& event) {
-  if (size < sizeof(syscall_event)) return false;
-  syscall_event e;
-  std::memcpy(&e, data, sizeof e);
+  if (size < SYSCALL_EVENT_NO_ARGS_BYTES) return false;
+  syscall_event e{};
+  std::memcpy(&e, data, std::min(size, sizeof e));
   const Timestamp ts = clock().to_wall(e.ts_ns);
   const SyscallFields& f = fields();
   event.values.resize(f.schema.fields.size());
@@ -626,11 +626,11 @@ bool SyscallMonitor::decode(const void* data, size_t size, Event& event) {
     event.set_none(f.ret_target);
     return true;
   }
-  const size_t data_bytes = capture_data_bytes(settings_.string_bytes);
-  if (e.captures > SYSCALL_CAPTURES ||
-      size < sizeof e + e.captures * (sizeof(syscall_capture) + data_bytes))
-    return false;
-  RenderedArgs rendered = args_->render(e, static_cast<const char*>(data) + sizeof e, data_bytes);
+  if (size < sizeof e) return false;
+  std::optional<RenderedArgs> found = args_->render(
+      e, std::string_view(static_cast<const char*>(data) + sizeof e, size - sizeof e));
+  if (!found) return false;
+  RenderedArgs& rendered = *found;
   event.set(f.args, std::move(rendered.args));
   event.set(f.args_truncated, rendered.truncated);
   if (rendered.ret_target.empty())

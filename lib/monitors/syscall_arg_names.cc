@@ -16,12 +16,13 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include <cinttypes>
 #include <initializer_list>
 #include <iterator>
 #include <map>
 #include <utility>
 #include <vector>
+
+#include "core/text.h"
 
 // Linux x86_64 values newer than (or missing from) the build's glibc headers.
 #ifndef AT_EXECVE_CHECK
@@ -254,15 +255,9 @@ int32_t as_int(uint64_t value) {
   return static_cast<int32_t>(value);
 }
 
-std::string hex(uint64_t value) {
-  char text[19];
-  snprintf(text, sizeof text, "0x%" PRIx64, value);
-  return text;
-}
-
 // Bits no name covers: kept, in hex, so a value is never shown as less than it is.
 std::string unknown_bits(uint64_t bits) {
-  return bits ? hex(bits) : "";
+  return bits ? hex_text(bits) : "";
 }
 
 // "A|B" from the parts that are not empty.
@@ -334,7 +329,7 @@ std::string file_mode(uint64_t value) {
   char octal[16];
   snprintf(octal, sizeof octal, "%#03o", static_cast<unsigned>(bits & kPermissions));
   uint64_t type = bits & S_IFMT;
-  return join({type ? named_or(kFileTypes, type, hex(type)) : "", octal,
+  return join({type ? named_or(kFileTypes, type, hex_text(type)) : "", octal,
                unknown_bits(bits & ~(S_IFMT | kPermissions))});
 }
 
@@ -408,11 +403,11 @@ std::string whence(uint64_t value) {
 }
 
 std::string fcntl_cmd(uint64_t value) {
-  return named_or(kFcntlCmds, low32(value), hex(low32(value)));
+  return named_or(kFcntlCmds, low32(value), hex_text(low32(value)));
 }
 
 std::string ioctl_cmd(uint64_t value) {
-  return named_or(kIoctlCmds, low32(value), hex(low32(value)));
+  return named_or(kIoctlCmds, low32(value), hex_text(low32(value)));
 }
 
 std::string shutdown_how(uint64_t value) {

@@ -11,26 +11,11 @@
 #include <cstring>
 #include <vector>
 
+#include "core/text.h"
 #include "monitors/syscall_arg_names.h"
 
 namespace ebpfmon {
 namespace {
-
-// Length of the valid UTF-8 sequence at s[i], or 0 (RFC 3629: no overlongs,
-// surrogates or code points above U+10FFFF).
-size_t utf8_length(std::string_view s, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = byte(i);
-  size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  const unsigned char c1 = byte(i + 1);
-  const unsigned char lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
-  const unsigned char hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
-  if (c1 < lo || c1 > hi) return 0;
-  for (size_t k = 2; k < n; ++k)
-    if ((byte(i + k) & 0xc0) != 0x80) return 0;
-  return n;
-}
 
 void append_hex_byte(std::string& out, unsigned char c) {
   char buf[5];
@@ -139,10 +124,11 @@ std::string quoted_string(std::string_view bytes, bool cut) {
   for (size_t i = 0; i < bytes.size();) {
     const unsigned char c = static_cast<unsigned char>(bytes[i]);
     if (c >= 0x80) {
-      const size_t n = utf8_length(bytes, i);
-      if (n > 0) {
-        out.append(bytes.substr(i, n));
-        i += n;
+      const Utf8Sequence seq = scan_utf8_sequence(
+          reinterpret_cast<const unsigned char*>(bytes.data()) + i, bytes.size() - i);
+      if (seq.valid) {
+        out.append(bytes.substr(i, seq.length));
+        i += seq.length;
         continue;
       }
       append_hex_byte(out, c);

@@ -1,11 +1,10 @@
 #include "monitors/syscall_args.h"
 
 #include <algorithm>
-#include <cinttypes>
-#include <cstdio>
 #include <cstring>
 #include <string_view>
 
+#include "core/text.h"
 #include "monitors/syscall_arg_text.h"
 #include "monitors/syscall_table.h"
 
@@ -135,12 +134,6 @@ ArgSpec arg_spec(const SyscallSignature& sig, size_t i) {
   return spec;
 }
 
-std::string hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-  return buf;
-}
-
 // One argument's register and what was read behind it.
 struct ArgValue {
   uint64_t raw = 0;
@@ -204,16 +197,16 @@ ShownArg show_arg(const ArgSpec& spec, const ArgValue& v) {
       break;
   }
   // A pointer, or one whose memory could not be read: its address.
-  std::string text = v.raw == 0 ? "NULL" : hex(v.raw);
+  std::string text = v.raw == 0 ? "NULL" : hex_text(v.raw);
   return {v.raw, text};
 }
 
 }  // namespace
 
-size_t capture_data_bytes(uint32_t string_bytes) {
+size_t capture_data_pow2(uint32_t string_bytes) {
   size_t pow2 = EBPFMON_NAME_BYTES;
   while (pow2 < string_bytes) pow2 *= 2;
-  return 2 * pow2;
+  return pow2;
 }
 
 SyscallArgTable::SyscallArgTable(const SyscallSignatures& signatures) : specs_(SYSCALL_NR_SLOTS) {
@@ -260,25 +253,28 @@ void SyscallArgTable::set_captures(int nr, syscall_class& out) const {
   if (specs->returns_fd) add(SYSCALL_ARG_RET, SYSCALL_CAPTURE_FD);
 }
 
-RenderedArgs SyscallArgTable::render(const syscall_event& event, const char* captures,
-                                     size_t data_bytes) const {
-  RenderedArgs out;
-  const SyscallArgSpecs* specs = find(event.nr);
-  if (specs == nullptr) return out;
+std::optional<RenderedArgs> SyscallArgTable::render(const syscall_event& event,
+                                                    std::string_view captures) const {
+  if (event.captures > SYSCALL_CAPTURES) return std::nullopt;
   std::array<ArgValue, SYSCALL_ARGS + 1> values{};
   for (size_t i = 0; i < SYSCALL_ARGS; ++i) values[i].raw = event.args[i];
   values[SYSCALL_ARG_RET].raw = static_cast<uint64_t>(event.ret);
   std::array<syscall_capture, SYSCALL_CAPTURES> found{};
-  const size_t stride = sizeof(syscall_capture) + data_bytes;
-  for (size_t c = 0; c < event.captures && c < SYSCALL_CAPTURES; ++c) {
-    const char* at = captures + c * stride;
-    std::memcpy(&found[c], at, sizeof found[c]);
-    if (found[c].arg > SYSCALL_ARG_RET) continue;
-    ArgValue& v = values[found[c].arg];
-    v.capture = &found[c];
-    v.data =
-        std::string_view(at + sizeof(syscall_capture), std::min<size_t>(found[c].len, data_bytes));
+  for (size_t c = 0; c < event.captures; ++c) {
+    if (captures.size() < sizeof(syscall_capture)) return std::nullopt;
+    std::memcpy(&found[c], captures.data(), sizeof found[c]);
+    const size_t bytes = SYSCALL_CAPTURE_BYTES(size_t{found[c].len});
+    if (found[c].len > SYSCALL_STRING_BYTES_LIMIT || captures.size() < bytes) return std::nullopt;
+    if (found[c].arg <= SYSCALL_ARG_RET) {
+      ArgValue& v = values[found[c].arg];
+      v.capture = &found[c];
+      v.data = captures.substr(sizeof(syscall_capture), found[c].len);
+    }
+    captures.remove_prefix(bytes);
   }
+  RenderedArgs out;
+  const SyscallArgSpecs* specs = find(event.nr);
+  if (specs == nullptr) return out;
   std::string text;
   for (size_t i = 0; i < specs->args.size(); ++i) {
     const ArgSpec& spec = specs->args[i];

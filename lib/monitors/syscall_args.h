@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/event.h"
@@ -55,15 +56,17 @@ class SyscallArgTable {
   // capture_arg and capture_kind): strings and addresses first, then fds.
   void set_captures(int nr, syscall_class& out) const;
 
-  // The event's arguments; `captures` are the kernel's capture records with
-  // their data (each data_bytes long) after the event.
-  RenderedArgs render(const syscall_event& event, const char* captures, size_t data_bytes) const;
+  // The event's arguments; `captures` are the record's bytes after the
+  // event: its capture headers, each followed by its data padded to 8
+  // (SYSCALL_CAPTURE_BYTES). Nothing when they run past the record.
+  std::optional<RenderedArgs> render(const syscall_event& event, std::string_view captures) const;
 
  private:
   std::vector<std::optional<SyscallArgSpecs>> specs_;  // by number
 };
 
-// Bytes of each capture's data area for --string-bytes (SYSCALL_DATA_BYTES).
-size_t capture_data_bytes(uint32_t string_bytes);
+// The kernel's SYSCALL_DATA_POW2 for --string-bytes: the power of two >= it
+// and a name (each capture reads into an area twice that).
+size_t capture_data_pow2(uint32_t string_bytes);
 
 }  // namespace ebpfmon

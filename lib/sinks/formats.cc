@@ -4,6 +4,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "core/text.h"
 #include "core/time_format.h"
 
 namespace ebpfmon {
@@ -88,12 +89,6 @@ std::string joined_text(const Items& items, char separator, Text text_of) {
   return text;
 }
 
-std::string address_text(Address address) {
-  char text[2 + 16] = {'0', 'x'};
-  const char* end = std::to_chars(text + 2, text + sizeof text, address.value, 16).ptr;
-  return std::string(static_cast<const char*>(text), end);
-}
-
 std::string record_text(const ValueRecord& record) {
   if (!record.text.empty()) return record.text;
   return joined_text(record.fields, ':',
@@ -119,44 +114,9 @@ void append_csv_value(std::string& out, const Value& value, char delimiter) {
           [&](NoValue) {},
           [&](const ValueRecord& v) { append_csv_field(out, record_text(v), delimiter); },
           [&](const ValueList& v) { append_csv_field(out, list_text(v), delimiter); },
-          [&](Address v) { append_csv_field(out, address_text(v), delimiter); },
+          [&](Address v) { append_csv_field(out, hex_text(v.value), delimiter); },
       },
       value);
-}
-
-struct Utf8Sequence {
-  size_t length;  // of the sequence, or of its longest valid prefix (>= 1)
-  bool valid;
-};
-
-// Table 3-7 of the Unicode standard: the second byte's range excludes
-// overlongs (E0, F0), surrogates (ED) and code points above U+10FFFF (F4).
-// An invalid sequence is replaced as one unit up to the first byte that
-// cannot continue it ("maximal subpart"), as Unicode recommends.
-Utf8Sequence scan_utf8_sequence(const unsigned char* bytes, size_t available) {
-  const unsigned char lead = bytes[0];
-  size_t length = 0;
-  unsigned char low = 0x80;
-  unsigned char high = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) low = 0xA0;
-    if (lead == 0xED) high = 0x9F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) low = 0x90;
-    if (lead == 0xF4) high = 0x8F;
-  } else {
-    return {1, false};
-  }
-  for (size_t i = 1; i < length; ++i) {
-    if (i >= available || bytes[i] < low || bytes[i] > high) return {i, false};
-    low = 0x80;
-    high = 0xBF;
-  }
-  return {length, true};
 }
 
 void append_json_escape(std::string& out, unsigned char c) {
@@ -319,7 +279,7 @@ std::string value_to_text(const Value& value) {
                         [&](NoValue) { return std::string(); },
                         [&](const ValueRecord& v) { return record_text(v); },
                         [&](const ValueList& v) { return list_text(v); },
-                        [&](Address v) { return address_text(v); },
+                        [&](Address v) { return hex_text(v.value); },
                     },
                     value);
 }

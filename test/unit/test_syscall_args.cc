@@ -13,6 +13,7 @@
 #include <sys/un.h>
 
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,16 +47,24 @@ class Record {
     e_.captures = static_cast<uint8_t>(captures_.size());
     return captures_.back();
   }
-  RenderedArgs render() const {
-    const size_t bytes = capture_data_bytes(256);
+  // The bytes after the event: each capture's header, its data, zeros to 8.
+  std::string captures() const {
     std::string area;
     for (size_t i = 0; i < captures_.size(); ++i) {
-      std::string one(sizeof(syscall_capture) + bytes, '\0');
+      std::string one(SYSCALL_CAPTURE_BYTES(data_[i].size()), '\0');
       std::memcpy(one.data(), &captures_[i], sizeof(syscall_capture));
       std::memcpy(one.data() + sizeof(syscall_capture), data_[i].data(), data_[i].size());
       area += one;
     }
-    return table().render(e_, area.data(), bytes);
+    return area;
+  }
+  std::optional<RenderedArgs> render_bytes(std::string_view captures) const {
+    return table().render(e_, captures);
+  }
+  RenderedArgs render() const {
+    std::optional<RenderedArgs> out = render_bytes(captures());
+    REQUIRE(out);
+    return *out;
   }
 
  private:
@@ -125,6 +134,22 @@ TEST_CASE("openat: named flags, a quoted path, the returned fd's target") {
   CHECK(std::get<std::string>(arg(out, "flags")) == "O_RDONLY|O_CLOEXEC");
   CHECK(out.ret_target == "/srv/app/x");
   CHECK(out.truncated == 0);
+}
+
+TEST_CASE("captures are packed: data padded to 8, a record cut short is refused") {
+  Record r(SYS_renameat2,
+           {static_cast<uint64_t>(-100), 0x1000, static_cast<uint64_t>(-100), 0x2000, 0}, 0);
+  r.capture(1, SYSCALL_FOUND_STRING, "/a/old");  // 6 bytes: 2 of padding follow
+  r.capture(3, SYSCALL_FOUND_STRING, "/a/new-name");
+  const std::string bytes = r.captures();
+  CHECK(bytes.size() == 2 * sizeof(syscall_capture) + 8 + 16);
+  const std::optional<RenderedArgs> whole = r.render_bytes(bytes);
+  REQUIRE(whole);
+  CHECK(whole->args.text == "AT_FDCWD, \"/a/old\", AT_FDCWD, \"/a/new-name\", 0");
+  // The kernel's perf buffer pads a record: bytes after the last capture are ignored.
+  CHECK(r.render_bytes(bytes + std::string(4, '\xee')));
+  CHECK_FALSE(r.render_bytes(std::string_view(bytes).substr(0, bytes.size() - 1)));
+  CHECK_FALSE(r.render_bytes(std::string_view(bytes).substr(0, sizeof(syscall_capture) + 8)));
 }
 
 TEST_CASE("a string cut at --string-bytes, with bytes that are not UTF-8") {
