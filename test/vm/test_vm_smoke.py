@@ -49,11 +49,13 @@ def vm(cmd, **kw):
         print("SKIP: " + e.reason, flush=True)
         sys.exit(SKIP)
     except run_in_vm.GuestError as e:
-        print(e.report(), flush=True)
+        # What the command wrote first, then why the guest failed, so a log's
+        # tail names the reason.
         if e.stdout or e.stderr:
             print("--- guest stdout ---\n%s\n--- guest stderr ---\n%s" % (
                 e.stdout.decode(errors="replace"), e.stderr.decode(errors="replace")), flush=True)
-        check(False, "guest finished " + " ".join(cmd[:3]))
+        print(e.report(), flush=True)
+        check(False, "guest finished " + " ".join(cmd[:3]), str(e))
         finish()
 
 
@@ -155,7 +157,7 @@ if [ -n "$BCC" ]; then
   funccount-bpfcc -d 3 vfs_read 2>&1
   echo "rc=$? start=$s end=$(t)"
 fi
-kill $load
+kill $load; wait $load
 echo "== end"
 """
     t = time.monotonic()
