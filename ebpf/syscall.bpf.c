@@ -20,7 +20,8 @@ struct syscall_start {
   s32 nr;
   u8 priority;
   u8 verdict;  /* task storage only: SYSCALL_TASK_* */
-  u8 pad[2];
+  u8 hung;     /* the task iterator wrote this call (syscall_hung.bpf.h) */
+  u8 adopted;  /* in flight before we attached: timed from the first scan, not counted */
 };
 
 /* Whether a task passes the pid filter and is not ourselves. Its tgid never
@@ -65,6 +66,10 @@ static __always_inline u32 syscall_slot(long nr) {
 
 #ifdef SYSCALL_READ_ARGS
 #include "syscall_args.bpf.h"
+#endif
+
+#ifdef SYSCALL_HUNG_NS
+#include "syscall_hung.bpf.h"
 #endif
 
 /* Bucket k holds [2^(k-1), 2^k); a binary search, the verifier has no clz. */
@@ -180,6 +185,8 @@ static __always_inline int syscall_enter(const struct pt_regs *regs, long nr) {
   start->nr = nr;
   start->slow_ns = cls->slow_ns;
   start->priority = cls->priority;
+  start->hung = 0;
+  start->adopted = 0;
 #ifdef SYSCALL_READ_ARGS
   syscall_read_at_entry(regs, cls);
 #endif
@@ -198,6 +205,42 @@ static __always_inline int syscall_enter(const struct pt_regs *regs, long nr) {
     ebpfmon_count_loss(EBPFMON_LOSS_KERNEL_MAP);
 #endif
   return 0;
+}
+
+/* Counted in the kernel: every traced call, written or not. */
+static __always_inline void syscall_count(u32 slot, u64 duration, bool error, bool slow) {
+  struct syscall_stats *stats = syscall_stats.lookup(&slot);
+  if (stats)
+    syscall_account(stats, duration, error, slow);
+#ifdef SYSCALL_BY_PROCESS
+  syscall_account_process(ebpfmon_current_tgid(), duration, error, slow);
+#endif
+#ifdef SYSCALL_BY_CGROUP
+  syscall_account_cgroup(duration, error, slow);
+#endif
+}
+
+/* Which calls become events: SYSCALL_WRITE_* from the sampling strategy and
+ * the errors-only / slow-only switches. */
+static __always_inline bool syscall_chosen(const struct syscall_start *call, bool error,
+                                           bool slow) {
+  bool write = false;
+#ifdef SYSCALL_WRITE_ALL
+  write = true;
+#endif
+#ifdef SYSCALL_WRITE_ERRORS
+  write = write || error;
+#endif
+#ifdef SYSCALL_WRITE_SLOW
+  write = write || slow;
+#endif
+#ifdef SYSCALL_WRITE_PRIORITY
+  write = write || call->priority;
+#endif
+#ifdef SYSCALL_SAMPLE_RATE
+  write = write || syscall_sampled();
+#endif
+  return write;
 }
 
 static __always_inline void syscall_fill_event(struct syscall_event *e,
@@ -236,44 +279,28 @@ static __always_inline int syscall_exit(void *ctx, const struct pt_regs *regs, l
   syscall_starts.delete(&tid);
 #endif
   u64 duration = now - call.ts;
-  u32 slot = syscall_slot(call.nr);
   bool error = ret < 0 && ret >= -SYSCALL_MAX_ERRNO &&
                !(ret <= -SYSCALL_RESTART_FIRST && ret >= -SYSCALL_RESTART_LAST);
   bool slow = duration > call.slow_ns;
-  struct syscall_stats *stats = syscall_stats.lookup(&slot);
-  if (stats)
-    syscall_account(stats, duration, error, slow);
-#ifdef SYSCALL_BY_PROCESS
-  syscall_account_process(ebpfmon_current_tgid(), duration, error, slow);
-#endif
-#ifdef SYSCALL_BY_CGROUP
-  syscall_account_cgroup(duration, error, slow);
-#endif
-
-  /* Which calls become events: SYSCALL_WRITE_* from the sampling strategy
-   * and the errors-only / slow-only switches. */
+  /* A call adopted in flight has no known latency: neither counted nor
+   * written, unless it was reported hung. */
   bool write = false;
-#ifdef SYSCALL_WRITE_ALL
-  write = true;
-#endif
-#ifdef SYSCALL_WRITE_ERRORS
-  write = write || error;
-#endif
-#ifdef SYSCALL_WRITE_SLOW
-  write = write || slow;
-#endif
-#ifdef SYSCALL_WRITE_PRIORITY
-  write = write || call.priority;
-#endif
-#ifdef SYSCALL_SAMPLE_RATE
-  write = write || syscall_sampled();
+  if (!call.adopted) {
+    syscall_count(syscall_slot(call.nr), duration, error, slow);
+    write = syscall_chosen(&call, error, slow);
+  }
+  u32 flags = (error ? SYSCALL_EV_ERROR : 0) | (slow ? SYSCALL_EV_SLOW : 0);
+#ifdef SYSCALL_HUNG_NS
+  if (call.hung && syscall_hung_was_reported(call.ts)) {
+    write = true;
+    flags |= SYSCALL_EV_HUNG | (call.adopted ? SYSCALL_EV_ADOPTED : 0);
+  }
 #endif
   if (!write)
     return 0;
   if (!ebpfmon_rate_allows(now))
     return 0;
 
-  u32 flags = (error ? SYSCALL_EV_ERROR : 0) | (slow ? SYSCALL_EV_SLOW : 0);
 #ifdef SYSCALL_READ_ARGS
   u32 zero = 0;
   struct syscall_record *r = syscall_records.lookup(&zero);

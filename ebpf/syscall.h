@@ -93,11 +93,14 @@ inline constexpr char kSyscallStatsMap[] = "syscall_stats";
 inline constexpr char kSyscallProcessStatsMap[] = "syscall_process_stats";
 inline constexpr char kSyscallCgroupStatsMap[] = "syscall_cgroup_stats";
 inline constexpr char kSyscallRecordsMap[] = "syscall_records";  // with SYSCALL_READ_ARGS
+inline constexpr char kSyscallHungReportedMap[] = "syscall_hung_reported";  // with SYSCALL_HUNG_NS
 }  // namespace ebpfmon
 #endif
 
 #define SYSCALL_EV_ERROR 0x1
 #define SYSCALL_EV_SLOW 0x2
+#define SYSCALL_EV_HUNG 0x4    /* reported while in flight (syscall_hung_reported) */
+#define SYSCALL_EV_ADOPTED 0x8 /* in flight before the monitor started: timed from its first scan */
 
 struct syscall_event {
   __u64 ts_ns;       /* when the call entered the kernel (CLOCK_MONOTONIC) */
@@ -132,6 +135,25 @@ EBPFMON_ASSERT_OFFSET(syscall_event, args, SYSCALL_EVENT_NO_ARGS_BYTES);
 EBPFMON_ASSERT_OFFSET(syscall_event, captures, 120);
 EBPFMON_ASSERT_SIZE(syscall_event, 128);
 
+/* What the task iterator writes for a traced call in flight longer than
+ * SYSCALL_HUNG_NS that it has not written before (one per call). */
+struct syscall_hung_candidate {
+  __u64 ts_ns;      /* when the call entered (CLOCK_MONOTONIC) */
+  __u64 elapsed_ns; /* in flight so far */
+  __u32 pid;
+  __u32 tid;
+  __s32 nr;
+  __u32 flags;      /* SYSCALL_EV_ADOPTED */
+  char comm[EBPFMON_COMM_LEN];
+  __u32 state;      /* task_struct's state bits, SYSCALL_STATE_UNKNOWN without its layout */
+  __u32 pad;
+};
+EBPFMON_ASSERT_OFFSET(syscall_hung_candidate, pid, 16);
+EBPFMON_ASSERT_OFFSET(syscall_hung_candidate, comm, 32);
+EBPFMON_ASSERT_OFFSET(syscall_hung_candidate, state, 48);
+EBPFMON_ASSERT_SIZE(syscall_hung_candidate, 56);
+#define SYSCALL_STATE_UNKNOWN 0xffffffffu
+
 /* What a capture found (syscall_capture.found). */
 enum syscall_found {
   SYSCALL_FOUND_NOTHING = 0, /* unreadable memory, a closed fd, no layout */
@@ -140,6 +162,7 @@ enum syscall_found {
   SYSCALL_FOUND_PATH = 3,    /* data: a file's names, last first, each with its NUL */
   SYSCALL_FOUND_SOCKET = 4,  /* family..daddr; data: a unix socket's sun_path */
   SYSCALL_FOUND_PSEUDO = 5,  /* a file of no mount (pipe, anon inode): magic, ino; data: its name */
+  SYSCALL_FOUND_TEXT = 6,    /* user space only: data is the target as /proc names it */
 };
 #define SYSCALL_CAPTURE_CUT 0x1     /* longer than --string-bytes */
 #define SYSCALL_CAPTURE_DELETED 0x2 /* the file is unlinked */

@@ -86,4 +86,24 @@ Result<UniqueFd> attach_fentry(int prog_fd) {
   return link;
 }
 
+Result<UniqueFd> attach_iterator(int prog_fd) {
+  UniqueFd link(bpf_link_create(prog_fd, 0, BPF_TRACE_ITER, nullptr));
+  if (!link) return Error::runtime("creating the iterator's link failed: " + errno_text());
+  return link;
+}
+
+Result<std::string> read_iterator(int link_fd) {
+  UniqueFd iter(bpf_iter_create(link_fd));
+  if (!iter) return Error::runtime("starting the iterator failed: " + errno_text());
+  std::string out;
+  char chunk[16384];
+  for (;;) {
+    const ssize_t n = read(iter.get(), chunk, sizeof chunk);
+    if (n == 0) return out;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::runtime("reading the iterator failed: " + errno_text());
+    out.append(chunk, static_cast<size_t>(n));
+  }
+}
+
 }  // namespace ebpfmon

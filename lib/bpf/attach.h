@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "core/result.h"
 #include "core/unique_fd.h"
@@ -18,6 +19,12 @@ Result<UniqueFd> attach_raw_tracepoint(int prog_fd, const std::string& name);
 Result<UniqueFd> attach_kprobe(int prog_fd, const std::string& function);
 // A tracing program loaded with its target's BTF id; the link is the trampoline.
 Result<UniqueFd> attach_fentry(int prog_fd);
+
+// A BPF iterator (BPF_TRACE_ITER); each read_iterator() of the link runs it
+// over every object once.
+Result<UniqueFd> attach_iterator(int prog_fd);
+// What one run of the iterator wrote (bpf_seq_write), to its end.
+Result<std::string> read_iterator(int link_fd);
 
 // The tracepoint's perf event id, from tracefs.
 Result<unsigned long long> tracepoint_id(const std::string& category_and_name);

@@ -132,6 +132,26 @@ FeatureStatus probe_task_storage() {
   return {true, "task storage used from a raw tracepoint program"};
 }
 
+// Loads an empty task iterator and reads it once: one pass over every thread.
+FeatureStatus probe_task_iterator() {
+  const KernelBtf btf;
+  if (!btf.available())
+    return {false, "a task iterator needs kernel BTF (/sys/kernel/btf/vmlinux), which is missing"};
+  const int id = btf.function_id("bpf_iter_task");
+  if (id == 0) return {false, "the kernel has no task iterator (bpf_iter_task, Linux 5.8+)"};
+  bpf_prog_load_opts opts{};
+  opts.sz = sizeof opts;
+  opts.expected_attach_type = BPF_TRACE_ITER;
+  opts.attach_btf_id = static_cast<__u32>(id);
+  UniqueFd prog(load_trivial(BPF_PROG_TYPE_TRACING, &opts));
+  if (!prog) return {false, "loading a task iterator program failed: " + errno_text(errno)};
+  auto link = attach_iterator(prog.get());
+  if (!link) return {false, link.error().message};
+  auto read = read_iterator(link->get());
+  if (!read) return {false, read.error().message};
+  return {true, "task iterator loaded and read"};
+}
+
 // tracefs may be unmounted (the runner and the doctor mount it first).
 FeatureStatus find_tracepoint(const std::string& category_and_name) {
   const std::string events = tracefs_events_dir();
@@ -162,6 +182,8 @@ const char* feature_name(Feature f) {
     case Feature::Kprobe: return "kprobe";
     case Feature::Fentry: return "fentry";
     case Feature::TaskStorage: return "task storage";
+    case Feature::TaskIterator:
+      return "task iterator";
   }
   return "?";
 }
@@ -192,6 +214,9 @@ const FeatureStatus& Capabilities::status(Feature f) {
       case Feature::Kprobe: slot = probe_kprobe(); break;
       case Feature::Fentry: slot = probe_fentry(); break;
       case Feature::TaskStorage: slot = probe_task_storage(); break;
+      case Feature::TaskIterator:
+        slot = probe_task_iterator();
+        break;
     }
   }
   return *slot;
@@ -210,6 +235,7 @@ const FeatureStatus& Capabilities::hook_target(const HookSpec& hook) {
         break;
       case HookType::Kprobe:
       case HookType::Fentry:
+      case HookType::TaskIterator:
         it->second = {true, "not looked up"};
         break;
     }

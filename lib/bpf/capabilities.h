@@ -18,8 +18,18 @@ namespace ebpfmon {
 
 // TaskStorage: a raw tracepoint program may keep per-thread data in task
 // local storage (Linux 6.2+), the cheapest per-thread state there is.
-enum class Feature { Tracepoint, RawTracepoint, RingBuffer, Kprobe, Fentry, TaskStorage };
-constexpr int kFeatureCount = 6;
+// TaskIterator: a program run over every thread on a read (Linux 5.8+):
+// syscallmon's scan for calls that hang.
+enum class Feature {
+  Tracepoint,
+  RawTracepoint,
+  RingBuffer,
+  Kprobe,
+  Fentry,
+  TaskStorage,
+  TaskIterator
+};
+constexpr int kFeatureCount = 7;
 
 const char* feature_name(Feature f);  // "tracepoint", "raw tracepoint", ...
 

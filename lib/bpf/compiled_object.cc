@@ -7,8 +7,8 @@
 namespace ebpfmon {
 namespace {
 
-constexpr char kObjectMagic[8] = {'E', 'B', 'P', 'F', 'M', 'O', 'B', '1'};
-constexpr char kRequestMagic[8] = {'E', 'B', 'P', 'F', 'M', 'R', 'Q', '1'};
+constexpr char kObjectMagic[8] = {'E', 'B', 'P', 'F', 'M', 'O', 'B', '2'};
+constexpr char kRequestMagic[8] = {'E', 'B', 'P', 'F', 'M', 'R', 'Q', '2'};
 // Far above any program of ours, far below what would exhaust memory.
 constexpr uint32_t kMaxItems = 1u << 16;
 constexpr uint32_t kMaxBytes = 64u << 20;
@@ -124,6 +124,7 @@ std::string CompiledObject::serialize() const {
   for (const CompiledFunction& f : functions) {
     w.bytes(f.name);
     w.u32(f.prog_type);
+    w.u32(f.attach_type);
     w.bytes(f.attach_function);
     w.bytes(f.instructions);
     w.u32(static_cast<uint32_t>(f.map_references.size()));
@@ -153,6 +154,7 @@ Result<CompiledObject> CompiledObject::parse(std::string_view bytes) {
   for (CompiledFunction& f : object.functions) {
     f.name = r.bytes();
     f.prog_type = r.u32();
+    f.attach_type = r.u32();
     f.attach_function = r.bytes();
     f.instructions = r.bytes();
     f.map_references.resize(r.count());
@@ -190,6 +192,7 @@ std::string CompileRequest::serialize() const {
   for (const Function& f : functions) {
     w.bytes(f.name);
     w.u32(f.prog_type);
+    w.u32(f.attach_type);
     w.bytes(f.attach_function);
   }
   return w.take();
@@ -210,6 +213,7 @@ Result<CompileRequest> CompileRequest::parse(std::string_view bytes) {
   for (Function& f : request.functions) {
     f.name = r.bytes();
     f.prog_type = r.u32();
+    f.attach_type = r.u32();
     f.attach_function = r.bytes();
   }
   if (!r.at_end()) return Error::usage("truncated ebpfmon compile request");

@@ -35,8 +35,10 @@ struct MapReference {
 struct CompiledFunction {
   std::string name;        // "tracepoint__syscalls__sys_enter_execve"
   uint32_t prog_type = 0;  // enum bpf_prog_type
-  // For fentry (BPF_PROG_TYPE_TRACING): the kernel function it attaches
-  // to, whose BTF id is looked up where it is loaded.
+  // For BPF_PROG_TYPE_TRACING: BPF_TRACE_FENTRY or BPF_TRACE_ITER, and the
+  // kernel function it attaches to ("vfs_read", "bpf_iter_task"), whose BTF
+  // id is looked up where it is loaded.
+  uint32_t attach_type = 0;  // enum bpf_attach_type
   std::string attach_function;
   std::string instructions;  // struct bpf_insn[], 8 bytes each
   std::vector<MapReference> map_references;
@@ -65,6 +67,7 @@ struct CompileRequest {
   struct Function {
     std::string name;
     uint32_t prog_type = 0;
+    uint32_t attach_type = 0;
     std::string attach_function;
   };
   std::vector<Function> functions;  // the ones to keep, each once

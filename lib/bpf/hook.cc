@@ -10,6 +10,8 @@ const char* hook_type_name(HookType type) {
     case HookType::RawTracepoint: return "raw tracepoint";
     case HookType::Kprobe: return "kprobe";
     case HookType::Fentry: return "fentry";
+    case HookType::TaskIterator:
+      return "iterator";
   }
   return "hook";
 }
@@ -26,6 +28,8 @@ std::string bcc_function_name(HookType type, const std::string& target) {
     case HookType::RawTracepoint: return "raw_tracepoint__" + target;
     case HookType::Kprobe: return "kprobe__" + target;
     case HookType::Fentry: return "kfunc__" + target;
+    case HookType::TaskIterator:
+      return "bpf_iter__" + target;
   }
   return target;
 }

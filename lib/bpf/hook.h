@@ -5,7 +5,9 @@
 
 namespace ebpfmon {
 
-enum class HookType { Tracepoint, RawTracepoint, Kprobe, Fentry };
+// TaskIterator: BPF_ITER(task), run over every thread when user space reads
+// it (BpfProgram::read_iterator), not on an event.
+enum class HookType { Tracepoint, RawTracepoint, Kprobe, Fentry, TaskIterator };
 
 const char* hook_type_name(HookType type);  // "tracepoint", "raw tracepoint", ...
 
@@ -14,7 +16,7 @@ const char* hook_type_name(HookType type);  // "tracepoint", "raw tracepoint", .
 // sys_enter_execve) is tracepoint__syscalls__sys_enter_execve,
 // RAW_TRACEPOINT_PROBE(sys_enter) raw_tracepoint__sys_enter, and a fentry
 // program must be kfunc__<function> (libbcc finds its BTF id by that name).
-// Kprobes follow BCC's kprobe__<function>.
+// Kprobes follow BCC's kprobe__<function>; BPF_ITER(task) is bpf_iter__task.
 std::string bcc_function_name(HookType type, const std::string& target);
 
 struct HookSpec {

@@ -34,4 +34,9 @@ std::optional<Defines> unix_socket_layout(const KernelBtf& btf) {
                        {"EBPFMON_UNIX_ADDRESS_NAME", "unix_address", "name"}});
 }
 
+std::optional<Defines> task_state_layout(const KernelBtf& btf) {
+  if (auto layout = offsets(btf, {{"EBPFMON_TASK_STATE", "task_struct", "__state"}})) return layout;
+  return offsets(btf, {{"EBPFMON_TASK_STATE", "task_struct", "state"}});
+}
+
 }  // namespace ebpfmon

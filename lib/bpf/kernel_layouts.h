@@ -23,4 +23,7 @@ std::optional<Defines> mount_layout(const KernelBtf& btf);
 // give a unix socket's bound path. Nothing when the BTF lacks it.
 std::optional<Defines> unix_socket_layout(const KernelBtf& btf);
 
+// task_struct's state (`__state` since 5.14, `state` before): EBPFMON_TASK_STATE.
+std::optional<Defines> task_state_layout(const KernelBtf& btf);
+
 }  // namespace ebpfmon

@@ -37,18 +37,22 @@ std::string object_name(const std::string& name) {
   return name.substr(0, BPF_OBJ_NAME_LEN - 1);
 }
 
-uint32_t prog_type_of(HookType type) {
-  switch (type) {
+// The program type a hook loads as, and for tracing programs their attach
+// type and the kernel function whose BTF id they are loaded with.
+CompileRequest::Function function_for(const HookSpec& hook) {
+  switch (hook.type) {
     case HookType::Tracepoint:
-      return BPF_PROG_TYPE_TRACEPOINT;
+      return {hook.function, BPF_PROG_TYPE_TRACEPOINT, 0, ""};
     case HookType::RawTracepoint:
-      return BPF_PROG_TYPE_RAW_TRACEPOINT;
+      return {hook.function, BPF_PROG_TYPE_RAW_TRACEPOINT, 0, ""};
     case HookType::Kprobe:
-      return BPF_PROG_TYPE_KPROBE;
+      return {hook.function, BPF_PROG_TYPE_KPROBE, 0, ""};
     case HookType::Fentry:
-      return BPF_PROG_TYPE_TRACING;
+      return {hook.function, BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, hook.target};
+    case HookType::TaskIterator:
+      return {hook.function, BPF_PROG_TYPE_TRACING, BPF_TRACE_ITER, "bpf_iter_" + hook.target};
   }
-  return BPF_PROG_TYPE_UNSPEC;
+  return {hook.function, BPF_PROG_TYPE_UNSPEC, 0, ""};
 }
 
 }  // namespace
@@ -57,9 +61,7 @@ CompileRequest ProgramSpec::request() const {
   CompileRequest request{name, std::string(source), defines, {}};
   std::set<std::string> seen;
   for (const HookSpec& hook : hooks)
-    if (seen.insert(hook.function).second)
-      request.functions.push_back({hook.function, prog_type_of(hook.type),
-                                   hook.type == HookType::Fentry ? hook.target : ""});
+    if (seen.insert(hook.function).second) request.functions.push_back(function_for(hook));
   return request;
 }
 
@@ -68,7 +70,7 @@ Result<std::unique_ptr<BpfProgram>> BpfProgram::load(const std::string& name,
   std::unique_ptr<BpfProgram> program(new BpfProgram());
   program->name_ = name;
   if (auto r = program->create_maps(object); !r) return r.error();
-  std::unique_ptr<KernelBtf> kernel;  // only fentry needs the kernel's BTF ids
+  std::unique_ptr<KernelBtf> kernel;  // only tracing programs need the kernel's BTF ids
   std::vector<KernelLoad> loads;
   std::vector<std::pair<std::string, size_t>> uses;  // function -> its load
   for (const CompiledFunction& f : object.functions) {
@@ -166,7 +168,7 @@ void BpfProgram::load_in_kernel(const CompiledObject& object, KernelLoad& load) 
   bpf_prog_load_opts opts{};
   opts.sz = sizeof opts;
   if (f.prog_type == BPF_PROG_TYPE_TRACING) {
-    opts.expected_attach_type = BPF_TRACE_FENTRY;
+    opts.expected_attach_type = static_cast<bpf_attach_type>(f.attach_type);
     opts.attach_btf_id = static_cast<__u32>(load.attach_btf_id);
   } else {
     opts.kern_version = object.kernel_version;
@@ -233,6 +235,9 @@ Result<void> BpfProgram::attach(const HookSpec& hook) {
     case HookType::Fentry:
       link = attach_fentry(prog);
       break;
+    case HookType::TaskIterator:
+      link = attach_iterator(prog);
+      break;
   }
   if (!link)
     return Error::runtime(
@@ -241,6 +246,13 @@ Result<void> BpfProgram::attach(const HookSpec& hook) {
   attached_.push_back(hook);
   links_.push_back(std::move(*link));
   return {};
+}
+
+Result<std::string> BpfProgram::read_iterator(const HookSpec& hook) const {
+  for (size_t i = 0; i < attached_.size(); ++i)
+    if (attached_[i].type == HookType::TaskIterator && attached_[i].function == hook.function)
+      return ebpfmon::read_iterator(links_[i].get());
+  return Error::runtime(name_ + ": " + hook.describe() + " is not attached");
 }
 
 void BpfProgram::detach_all() {

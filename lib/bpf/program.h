@@ -45,6 +45,8 @@ class BpfProgram {
   // Detaches every hook (newest first), keeping maps and buffers so events
   // already in flight can still be drained.
   void detach_all();
+  // One run of an attached iterator: what it wrote.
+  Result<std::string> read_iterator(const HookSpec& hook) const;
   const std::vector<HookSpec>& attached() const { return attached_; }
 
   // Typed handles on the named map; an error names the map when the program

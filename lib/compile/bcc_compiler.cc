@@ -74,6 +74,7 @@ Result<CompiledFunction> describe_function(ebpf::BPFModule& module,
     return Error::runtime("the BPF program has no function " + wanted.name);
   CompiledFunction f{wanted.name,
                      wanted.prog_type,
+                     wanted.attach_type,
                      wanted.attach_function,
                      std::string(reinterpret_cast<const char*>(start), size),
                      {}};

@@ -71,6 +71,19 @@ Result<CgroupV2Mount> find_cgroup_v2() {
   return CgroupV2Mount{v2.front(), v1};
 }
 
+std::optional<uint64_t> cgroup_id_of_process(uint32_t pid) {
+  auto mount = find_cgroup_v2();
+  if (!mount) return std::nullopt;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cgroup");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("0::", 0) != 0) continue;  // the v2 hierarchy's line
+    struct stat st {};
+    if (stat((mount->path / line.substr(4)).c_str(), &st) != 0) return std::nullopt;
+    return static_cast<uint64_t>(st.st_ino);
+  }
+  return std::nullopt;
+}
+
 Result<std::string> resolve_cgroup_path(std::string_view text, std::string_view where) {
   const std::string prefix = where.empty() ? "" : std::string(where) + ": ";
   auto mount = find_cgroup_v2();

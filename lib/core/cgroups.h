@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -23,6 +24,10 @@ struct CgroupV2Mount {
 // From /proc/self/mountinfo: the cgroup2 mount, /sys/fs/cgroup preferred.
 // The error says why there is none (then the cgroup fields stay empty).
 Result<CgroupV2Mount> find_cgroup_v2();
+
+// The cgroup v2 id of a process now (its directory's inode, as
+// bpf_get_current_cgroup_id gives it); nothing when it is gone or unknown.
+std::optional<uint64_t> cgroup_id_of_process(uint32_t pid);
 
 // A --cgroup value: "/system.slice/x.scope", "system.slice/x.scope" or the
 // same under the mount ("/sys/fs/cgroup/unified/system.slice/x.scope").

@@ -1,6 +1,7 @@
 #include "monitors/monitor.h"
 
 #include <fcntl.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,10 +10,10 @@
 #include <filesystem>
 
 #include "bpf/system.h"
-#include "ebpf/common.h"
 #include "core/cgroups.h"
-#include "core/unique_fd.h"
 #include "core/log.h"
+#include "core/unique_fd.h"
+#include "ebpf/common.h"
 
 namespace ebpfmon {
 namespace {
@@ -127,8 +128,25 @@ Result<void> BpfMonitor::start(const Config& config, Capabilities& caps, Program
       std::chrono::duration<double>(std::chrono::steady_clock::now() - attach_start).count();
   log_debug(name() + ": " + std::to_string(plan->hooks.size()) + " hooks attached in " +
             std::to_string(attach_seconds) + " s");
+  if (plan->tick_period.count() > 0) {
+    tick_timer_ = UniqueFd(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
+    itimerspec every{};
+    every.it_interval.tv_sec = plan->tick_period.count() / 1000;
+    every.it_interval.tv_nsec = (plan->tick_period.count() % 1000) * 1000000;
+    every.it_value = every.it_interval;
+    if (!tick_timer_ || timerfd_settime(tick_timer_.get(), 0, &every, nullptr) != 0) {
+      program_->detach_all();
+      return Error::runtime(name() + ": cannot start its timer: " + strerror(errno));
+    }
+  }
   adopt(*plan);
   return {};
+}
+
+void BpfMonitor::emit(const Event& event) {
+  if (!wanted(event)) return;
+  consumer_(event);
+  ++emitted_;
 }
 
 namespace {
@@ -192,19 +210,25 @@ Result<std::vector<HookSpec>> BpfMonitor::planned_hooks(Capabilities& caps) cons
 }
 
 void BpfMonitor::stop() {
+  tick_timer_.reset();
   if (program_) program_->detach_all();
 }
 
 std::vector<int> BpfMonitor::poll_fds() const {
-  if (buffer_ == nullptr) return {};
-  return {buffer_->epoll_fd()};
+  std::vector<int> fds;
+  if (buffer_ != nullptr) fds.push_back(buffer_->epoll_fd());
+  if (tick_timer_) fds.push_back(tick_timer_.get());
+  return fds;
 }
 
 Result<size_t> BpfMonitor::consume() {
   if (buffer_ == nullptr) return size_t{0};
+  emitted_ = 0;
+  uint64_t expirations = 0;
+  if (tick_timer_ && read(tick_timer_.get(), &expirations, sizeof expirations) > 0) tick();
   auto n = buffer_->consume();
   if (!n) return Error::runtime(name() + ": " + n.error().message);
-  return n;
+  return *n + emitted_;
 }
 
 Result<void> BpfMonitor::drain() {

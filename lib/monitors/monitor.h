@@ -5,6 +5,7 @@
 #pragma once
 
 #include <any>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -23,6 +24,7 @@
 #include "core/result.h"
 #include "core/settings.h"
 #include "core/time_format.h"
+#include "core/unique_fd.h"
 
 namespace ebpfmon {
 
@@ -131,6 +133,7 @@ class BpfMonitor : public Monitor {
     size_t perf_pages_per_cpu = 64;       // power of two
     uint32_t max_events_per_second = 0;   // 0 = unlimited
     std::vector<std::string> warnings;    // logged by start(), not by --doctor
+    std::chrono::milliseconds tick_period{0};  // how often tick() runs once started; 0: never
     std::any state;                       // what planning found that start() keeps (adopt())
   };
   // What to compile and attach, from the monitor's settings and the
@@ -144,6 +147,12 @@ class BpfMonitor : public Monitor {
   virtual bool wanted(const Event& /*event*/) const { return true; }
   // Fills the monitor's own maps once compiled, before anything attaches.
   virtual Result<void> configure(const BpfProgram& /*program*/) { return {}; }
+
+  // Work the kernel does not start (syscall's scan for calls that hang),
+  // every plan.tick_period while started, on the event loop's thread.
+  virtual void tick() {}
+  // An event made in user space (by tick()), written as decoded ones are.
+  void emit(const Event& event);
 
   const MonotonicClock& clock() const { return clock_; }
   const BpfProgram* program() const { return program_.get(); }
@@ -162,6 +171,8 @@ class BpfMonitor : public Monitor {
   std::optional<Prepared> prepared_;  // from program_spec(), until start()
   std::unique_ptr<BpfProgram> program_;
   EventBuffer* buffer_ = nullptr;
+  UniqueFd tick_timer_;  // a timerfd, while there is a tick_period
+  size_t emitted_ = 0;   // by tick(), for consume()'s count
   EventConsumer consumer_;
   Event scratch_;
   MonotonicClock clock_;

@@ -9,6 +9,7 @@
 #include "bpf/system.h"
 #include "bpf_sources.h"
 #include "core/cgroups.h"
+#include "core/log.h"
 #include "core/text.h"
 #include "monitors/process_context.h"
 #include "monitors/registry.h"
@@ -65,6 +66,14 @@ Result<void> check_syscall(const RawValue& item) {
   if (!word) return value_error(item, "expected a syscall number or name ([a-z0-9_]+)");
   if (auto known = resolve_syscalls({s}, item.where); !known) return known.error();
   return {};
+}
+
+// --hung: up to a day, 0 = off.
+constexpr NumberRange kHungRange{0, false, 86400, "seconds"};
+
+Result<void> check_hung_syscall(const RawValue& item) {
+  if (item.text == "all") return {};
+  return check_syscall(item);
 }
 
 // --category LIST: exactly these categories.
@@ -172,6 +181,24 @@ struct SyscallFields {
       "args_truncated", "how many strings and paths in `args` were cut at `--string-bytes`");
   FieldOf<std::string> ret_target = schema.add<std::string>(
       "ret_target", "what a returned fd points to (openat, socket, accept4, dup...)");
+  FieldOf<bool> hung = schema.add<bool>(
+      "hung",
+      "`true` for a call reported while still in flight past `--hung` (its `ret_val` and "
+      "`error_name` empty, its duration so far), and for that call's return");
+  FieldOf<bool> in_flight_at_start = schema.add<bool>(
+      "in_flight_at_start",
+      "`true` for a hung call that entered before the monitor started: its duration counts "
+      "from the monitor's first look at it, a lower bound");
+  FieldOf<std::string> task_state = schema.add<std::string>(
+      "task_state",
+      "a hung call's thread: `R` running, `S` sleeping, `D` uninterruptible (as `ps` shows); "
+      "empty otherwise");
+  FieldOf<std::string> wchan =
+      schema.add<std::string>("wchan", "where a hung call's thread sleeps in the kernel");
+  FieldOf<std::string> kernel_stack = schema.add<std::string>(
+      "kernel_stack",
+      "a hung call's kernel stack, innermost frame first, `; ` between frames (empty where "
+      "the kernel does not show it)");
 };
 
 const SyscallFields& fields() {
@@ -190,9 +217,16 @@ std::vector<ConsoleColumn> SyscallMonitor::console_columns() const {
   // takes the rest of the line, cut at the terminal's width. The thread,
   // category and the other durations are in the file.
   const SyscallFields& f = fields();
-  return {{"TIME", f.timestamp, 12},     {"COMM", f.comm, 16},   {"PID", f.pid, 7},
-          {"SYSCALL", f.name, 13},       {"RET", f.ret, 7},      {"ERROR", f.error_name, 15},
-          {"LAT(us)", f.duration_us, 9}, {"SLOW", f.is_slow, 6}, {"ARGS", f.args, 0}};
+  return {{"TIME", f.timestamp, 12},
+          {"COMM", f.comm, 16},
+          {"PID", f.pid, 7},
+          {"SYSCALL", f.name, 13},
+          {"RET", f.ret, 7},
+          {"ERROR", f.error_name, 15},
+          {"LAT(us)", f.duration_us, 9},
+          {"SLOW", f.is_slow, 6},
+          {"HUNG", f.hung, 6},
+          {"ARGS", f.args, 0}};
 }
 
 int SyscallMonitor::category_of(int nr) const {
@@ -236,7 +270,8 @@ auto SyscallMonitor::classify(const SyscallSettings& s) -> Result<Classes> {
   return classes;
 }
 
-SyscallMonitor::SyscallMonitor(const SyscallSettings& settings) : settings_(settings) {
+SyscallMonitor::SyscallMonitor(const SyscallSettings& settings)
+    : settings_(settings), hung_policy_(settings.hung_syscalls) {
   // A refusal is check_settings()'s to report; nothing is traced meanwhile.
   auto classes = classify(settings_);
   if (classes)
@@ -358,7 +393,15 @@ SettingsSection SyscallMonitor::settings_table() {
             "out)")
       .off_switch("no-args", &S::args, "leave the arguments out (config: args: false)")
       .integer("string_bytes", "string-bytes", &S::string_bytes, 1, SYSCALL_STRING_BYTES_LIMIT,
-               "strings and paths in args are cut at N bytes (counted in args_truncated)");
+               "strings and paths in args are cut at N bytes (counted in args_truncated)")
+      .number("hung_after", "hung", &S::hung_after, kHungRange, "[0, 86400]",
+              "report a call still in flight after SECS seconds, while it hangs, with its "
+              "thread's state, wait channel and kernel stack (0: off)",
+              "SECS")
+      .words("hung_syscalls", "hung-syscalls", &S::hung_syscalls, "syscall", check_hung_syscall,
+             "syscall names or numbers, or all",
+             "report these as hung too, though they wait by design (epoll_wait, read of a "
+             "pipe...): all for every call");
   return t.with(add_buffer_kb<S>).build();
 }
 
@@ -408,6 +451,7 @@ Result<BpfMonitor::Plan> SyscallMonitor::plan(Capabilities& caps) const {
   }
   plan.max_events_per_second = s.max_events_per_second;
   if (s.args) add_args_plan(plan);
+  if (s.hung_after > 0) add_hung_plan(plan, caps);
   if (by_process()) plan.defines.emplace_back("SYSCALL_BY_PROCESS", 4096);
   if (counts_by_cgroup()) plan.defines.emplace_back("SYSCALL_BY_CGROUP", 1024);
   return plan;
@@ -437,6 +481,125 @@ void SyscallMonitor::add_args_plan(Plan& plan) const {
   else
     plan.warnings.push_back(
         "syscall: unix socket fds show no path: no layout of struct unix_sock (BTF)");
+}
+
+void SyscallMonitor::add_hung_plan(Plan& plan, Capabilities& caps) const {
+  if (!caps.has(Feature::TaskIterator)) {
+    plan.warnings.push_back("syscall: calls that hang are not reported (--hung): " +
+                            caps.status(Feature::TaskIterator).detail);
+    return;
+  }
+  plan.defines.emplace_back("SYSCALL_HUNG_NS", static_cast<int64_t>(settings_.hung_after * 1e9));
+  plan.hooks.emplace_back(HookType::TaskIterator, "task");
+  // Calls already in flight at the start are adopted from their saved
+  // registers (bpf_task_pt_regs, Linux 5.15+).
+  const KernelBtf btf;
+  auto state = task_state_layout(btf);
+  if (state) plan.defines.insert(plan.defines.end(), state->begin(), state->end());
+  if (state && btf.has_enumerator("bpf_func_id", "BPF_FUNC_task_pt_regs")) {
+    plan.defines.emplace_back("SYSCALL_HUNG_ADOPT", 1);
+  } else {
+    plan.warnings.push_back(
+        "syscall: calls already in flight at the start are not seen hanging: the kernel has no "
+        "bpf_task_pt_regs (Linux 5.15+)");
+  }
+  // A quarter of the threshold, 1 to 5 s: a hang is reported at most that
+  // late. A scan of 10,000 threads takes about 7 ms (docs/PERFORMANCE.md).
+  const auto quarter = std::chrono::milliseconds(static_cast<int64_t>(settings_.hung_after * 250));
+  plan.tick_period =
+      std::clamp(quarter, std::chrono::milliseconds(1000), std::chrono::milliseconds(5000));
+}
+
+void SyscallMonitor::tick() {
+  auto found = program()->read_iterator(HookSpec(HookType::TaskIterator, "task"));
+  if (!found) {
+    if (!hung_scan_failed_)
+      log_warning("syscall: the scan for calls that hang failed: " + found.error().message);
+    hung_scan_failed_ = true;
+    return;
+  }
+  for (size_t at = 0; at + sizeof(syscall_hung_candidate) <= found->size();
+       at += sizeof(syscall_hung_candidate)) {
+    syscall_hung_candidate call;
+    std::memcpy(&call, found->data() + at, sizeof call);
+    report_hung(call);
+  }
+}
+
+void SyscallMonitor::report_hung(const syscall_hung_candidate& call) {
+  // Most calls found are waits (futex, epoll_wait): judged by the kernel's
+  // state alone, with no /proc read.
+  if (!hung_policy_.is_hang(call.nr, task_state_letter(call.state), false)) return;
+  const std::optional<BlockedThread> thread = read_blocked_thread(call.pid, call.tid, call.nr);
+  if (!thread) return;  // gone since
+  // An adopted call's number came from saved registers, which a thread
+  // asleep in a page fault also has: it must be in that syscall.
+  const bool adopted = call.flags & SYSCALL_EV_ADOPTED;
+  if (adopted &&
+      (!thread->registers || (!thread->kernel_stack.empty() &&
+                              thread->kernel_stack.find("entry_SYSCALL") == std::string::npos)))
+    return;
+  std::optional<FdTarget> first_fd;
+  if (thread->registers) first_fd = read_fd_target(call.pid, thread->args[0]);
+  if (!hung_policy_.is_hang(call.nr, thread->state, first_fd && first_fd->waits())) return;
+  // The call's exit writes it, whatever the sampling, if it is still this call.
+  auto reported = program()->map<uint32_t, uint64_t>(kSyscallHungReportedMap);
+  if (reported) (void)reported->update(call.tid, call.ts_ns);
+
+  const SyscallFields& f = fields();
+  Event event;
+  event.values.resize(f.schema.fields.size());
+  const Timestamp ts = clock().to_wall(call.ts_ns);
+  event.set(f.timestamp, ts);
+  event.set(f.time_str, format_time_str(ts));
+  event.set(f.monitor_type, "syscall");
+  event.set(f.pid, call.pid);
+  event.set(f.tid, call.tid);
+  event.set_none(f.cpu);
+  event.set(f.comm, std::string(call.comm, strnlen(call.comm, sizeof call.comm)));
+  event.set(f.nr, call.nr);
+  event.set(f.name, syscall_name(call.nr));
+  event.set(f.category, category_name(category_of(call.nr)));
+  event.set_none(f.ret);
+  event.set_none(f.error_name);
+  event.set(f.duration_ns, call.elapsed_ns);
+  event.set(f.duration_us, static_cast<double>(call.elapsed_ns) / 1e3);
+  event.set(f.duration_ms, static_cast<double>(call.elapsed_ns) / 1e6);
+  event.set(f.is_error, false);
+  event.set(
+      f.is_slow,
+      call.elapsed_ns >
+          classes_[static_cast<size_t>(
+                       call.nr >= 0 && call.nr < SYSCALL_OTHER_SLOT ? call.nr : SYSCALL_OTHER_SLOT)]
+              .slow_ns);
+  fill_cgroup_values(event, f.cgroup, cgroup_id_of_process(call.pid).value_or(0));
+  const SyscallArgSpecs* specs = args_ ? args_->find(call.nr) : nullptr;
+  std::optional<RenderedArgs> rendered;
+  if (specs != nullptr && thread->registers) {
+    syscall_event e{};
+    e.nr = call.nr;
+    std::copy(thread->args.begin(), thread->args.end(), e.args);
+    const std::string captures =
+        captures_from_proc(call.pid, *specs, thread->args, settings_.string_bytes, &e.captures);
+    rendered = args_->render(e, captures);
+  }
+  if (rendered) {
+    event.set(f.args, std::move(rendered->args));
+    event.set(f.args_truncated, rendered->truncated);
+  } else {
+    event.set_none(f.args);
+    event.set_none(f.args_truncated);
+  }
+  event.set_none(f.ret_target);
+  event.set(f.hung, true);
+  event.set(f.in_flight_at_start, adopted);
+  event.set(f.task_state, std::string(1, thread->state));
+  event.set(f.wchan, thread->wchan);
+  if (thread->kernel_stack.empty())
+    event.set_none(f.kernel_stack);
+  else
+    event.set(f.kernel_stack, thread->kernel_stack);
+  emit(event);
 }
 
 Result<void> SyscallMonitor::configure(const BpfProgram& program) {
@@ -620,6 +783,14 @@ bool SyscallMonitor::decode(const void* data, size_t size, Event& event) {
   event.set(f.is_error, (e.flags & SYSCALL_EV_ERROR) != 0);
   event.set(f.is_slow, (e.flags & SYSCALL_EV_SLOW) != 0);
   fill_cgroup_values(event, f.cgroup, e.cgroup_id);
+  event.set(f.hung, (e.flags & SYSCALL_EV_HUNG) != 0);
+  if (e.flags & SYSCALL_EV_HUNG)
+    event.set(f.in_flight_at_start, (e.flags & SYSCALL_EV_ADOPTED) != 0);
+  else
+    event.set_none(f.in_flight_at_start);
+  event.set_none(f.task_state);
+  event.set_none(f.wchan);
+  event.set_none(f.kernel_stack);
   if (!args_) {
     event.set_none(f.args);
     event.set_none(f.args_truncated);

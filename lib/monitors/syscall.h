@@ -15,6 +15,7 @@
 #include "ebpf/syscall.h"
 #include "monitors/monitor.h"
 #include "monitors/syscall_args.h"
+#include "monitors/syscall_hung.h"
 
 namespace ebpfmon {
 
@@ -56,6 +57,8 @@ struct SyscallSettings {
   uint32_t container_series = 20;     // /metrics: the top K containers, the rest "other"
   bool args = true;                   // read and show the arguments (--no-args)
   uint32_t string_bytes = 256;        // strings and paths cut at this many bytes
+  double hung_after = 10;             // seconds in flight that make a call hung (--hung); 0: off
+  std::vector<std::string> hung_syscalls;  // reported even if they wait by design; "all"
   SyscallSummarySettings summary;
 };
 
@@ -105,18 +108,26 @@ class SyscallMonitor final : public BpfMonitor {
   Result<Plan> plan(Capabilities& caps) const override;
   Result<void> configure(const BpfProgram& program) override;
   Result<Metrics> metrics() const override;
+  // The scan for calls that hang (--hung): reads the task iterator.
+  void tick() override;
 
  private:
   using Classes = std::array<syscall_class, SYSCALL_NR_SLOTS>;
   static Result<Classes> classify(const SyscallSettings& settings);
   // SYSCALL_READ_ARGS and the layouts the arguments' fd targets need.
   void add_args_plan(Plan& plan) const;
+  // SYSCALL_HUNG_NS, the task iterator and the scan's period.
+  void add_hung_plan(Plan& plan, Capabilities& caps) const;
+  // One call the kernel found in flight past --hung: an event, if a hang.
+  void report_hung(const syscall_hung_candidate& call);
   bool by_process() const;
   bool counts_by_cgroup() const;
 
   SyscallSettings settings_;
   Classes classes_{};
   std::unique_ptr<SyscallArgTable> args_;  // from configure(), with settings_.args
+  HungPolicy hung_policy_;
+  bool hung_scan_failed_ = false;  // said once
   Result<void> refused_;  // why classify() refused the settings
 };
 

@@ -188,6 +188,8 @@ std::string fd_target_text(const syscall_capture& capture, std::string_view data
       return socket_text(capture, data);
     case SYSCALL_FOUND_PSEUDO:
       return pseudo_text(capture, data);
+    case SYSCALL_FOUND_TEXT:
+      return std::string(data);
     default:
       return "";
   }

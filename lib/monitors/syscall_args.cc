@@ -203,6 +203,14 @@ ShownArg show_arg(const ArgSpec& spec, const ArgValue& v) {
 
 }  // namespace
 
+void append_capture(std::string& captures, syscall_capture header, std::string_view data) {
+  header.len = static_cast<uint32_t>(data.size());
+  const size_t at = captures.size();
+  captures.resize(at + SYSCALL_CAPTURE_BYTES(data.size()), '\0');
+  std::memcpy(&captures[at], &header, sizeof header);
+  std::memcpy(&captures[at + sizeof header], data.data(), data.size());
+}
+
 size_t capture_data_pow2(uint32_t string_bytes) {
   size_t pow2 = EBPFMON_NAME_BYTES;
   while (pow2 < string_bytes) pow2 *= 2;

@@ -65,6 +65,11 @@ class SyscallArgTable {
   std::vector<std::optional<SyscallArgSpecs>> specs_;  // by number
 };
 
+// Appends one capture as the kernel packs it: the header (its len set to
+// data's size), the data, zeros to 8 bytes. For captures made in user space
+// (a call that hangs, read from /proc) and tests.
+void append_capture(std::string& captures, syscall_capture header, std::string_view data);
+
 // The kernel's SYSCALL_DATA_POW2 for --string-bytes: the power of two >= it
 // and a name (each capture reads into an area twice that).
 size_t capture_data_pow2(uint32_t string_bytes);

@@ -78,6 +78,7 @@ def refuse_by_verifier(path):
     u32()  # function count
     skip_bytes()  # name
     u32()  # prog type
+    u32()  # attach type
     skip_bytes()  # attach function
     start, size = skip_bytes()
     payload[start + size - 8] = 0xff  # the last instruction's opcode (exit)

@@ -16,7 +16,8 @@ from harness import (HeldChild, Tracer, check, finish, output_files, read_csv, r
 COLUMNS = ["timestamp", "time_str", "monitor_type", "pid", "tid", "cpu", "comm", "syscall_nr",
            "syscall_name", "category", "ret_val", "error_name", "duration_ns", "duration_us",
            "duration_ms", "is_error", "is_slow_call", "cgroup_id", "container_id", "args",
-           "args_truncated", "ret_target"]
+           "args_truncated", "ret_target", "hung", "in_flight_at_start", "task_state", "wchan",
+           "kernel_stack"]
 MISSING = 37          # openat() calls of a file that does not exist
 GETPPID = 1234        # getppid() calls, counted exactly by --summary
 PIPE_WAIT = 0.020     # the pipe's writer waits this long before writing

@@ -113,7 +113,12 @@ TEST_CASE("decode: a syscall record, a failed openat") {
                          // configure() reads the argument table: not run here
                          {"args", nullptr},
                          {"args_truncated", nullptr},
-                         {"ret_target", nullptr}};
+                         {"ret_target", nullptr},
+                         {"hung", false},
+                         {"in_flight_at_start", nullptr},
+                         {"task_state", nullptr},
+                         {"wchan", nullptr},
+                         {"kernel_stack", nullptr}};
   CHECK(fields_by_name(monitor, first) == expected);
 
   e.ts_ns += 1'000;
@@ -131,6 +136,14 @@ TEST_CASE("decode: a syscall record, a failed openat") {
   REQUIRE(monitor.decode(&e, SYSCALL_EVENT_NO_ARGS_BYTES, short_record));
   CHECK(fields_by_name(monitor, short_record) == success);
   CHECK_FALSE(monitor.decode(&e, SYSCALL_EVENT_NO_ARGS_BYTES - 1, slow));
+
+  // The return of a call reported while it hung, one in flight at the start.
+  e.flags = SYSCALL_EV_SLOW | SYSCALL_EV_HUNG | SYSCALL_EV_ADOPTED;
+  Event hung;
+  REQUIRE(monitor.decode(&e, sizeof e, hung));
+  json returned = success;
+  returned.update({{"hung", true}, {"in_flight_at_start", true}});
+  CHECK(fields_by_name(monitor, hung) == returned);
 }
 
 TEST_CASE("decode: a func record; an address no symbol table names is shown in hex") {

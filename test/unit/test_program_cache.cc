@@ -25,6 +25,7 @@ CompiledObject sample() {
   };
   object.functions.push_back({"f",
                               BPF_PROG_TYPE_RAW_TRACEPOINT,
+                              0,
                               "",
                               std::string(reinterpret_cast<const char*>(insns), sizeof insns),
                               {{0, 0}}});

@@ -50,12 +50,7 @@ class Record {
   // The bytes after the event: each capture's header, its data, zeros to 8.
   std::string captures() const {
     std::string area;
-    for (size_t i = 0; i < captures_.size(); ++i) {
-      std::string one(SYSCALL_CAPTURE_BYTES(data_[i].size()), '\0');
-      std::memcpy(one.data(), &captures_[i], sizeof(syscall_capture));
-      std::memcpy(one.data() + sizeof(syscall_capture), data_[i].data(), data_[i].size());
-      area += one;
-    }
+    for (size_t i = 0; i < captures_.size(); ++i) append_capture(area, captures_[i], data_[i]);
     return area;
   }
   std::optional<RenderedArgs> render_bytes(std::string_view captures) const {

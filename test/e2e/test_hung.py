@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""Calls that hang, reported while they hang (syscallmon --hung): children
+that this test blocks and releases itself, so it knows each call, its fd's
+target and when it returns. A flock on a file the test holds (reported once
+while blocked, then its return), a read of a FIFO (waiting, not hanging:
+reported only with --hung-syscalls read), a thread killed inside a hung
+call, a vfork parent in uninterruptible sleep (D) with its kernel stack, a
+call already blocked before the tracer started, --hung 0, and bad values."""
+import fcntl
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness
+from harness import BUILD_DIR, Tracer, check, finish, output_files, read_jsonl, require_root, run, tool
+
+RESTARTS = ("ERESTARTSYS", "ERESTARTNOINTR", "ERESTARTNOHAND", "ERESTART_RESTARTBLOCK", "EINTR")
+
+
+def child(comm, code):
+    """A python child named comm running code; its stdout is a pipe."""
+    script = "open('/proc/self/comm', 'w').write(%r)\n%s" % (comm, code)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    harness._STARTED.append(proc)
+    return proc
+
+
+def flock_child(comm, path):
+    """Opens path, prints the fd, then blocks in flock until the test lets go."""
+    return child(comm, "import fcntl, os\nfd = os.open(%r, os.O_RDWR)\nprint(fd, flush=True)\n"
+                       "fcntl.flock(fd, fcntl.LOCK_EX)\nprint('locked', flush=True)\n" % path)
+
+
+def holding(path):
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def in_call(pid, nr):
+    """Whether pid is inside syscall nr now (/proc/<pid>/syscall)."""
+    try:
+        with open("/proc/%d/syscall" % pid) as f:
+            return f.read().split()[0] == str(nr)
+    except (OSError, IndexError):
+        return False
+
+
+def events(directory):
+    files = output_files(directory, "syscall", "jsonl")
+    return read_jsonl(files[0]) if files else []
+
+
+def wait_for(what, predicate, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.2)
+    check(False, "in time: " + what)
+    return None
+
+
+def hung_of(evs, pid, name, in_flight):
+    """pid's hung events of syscall `name`, in flight (ret null) or returned."""
+    return [e for e in evs if e["pid"] == pid and e["syscall_name"] == name and e["hung"]
+            and (e["ret_val"] is None) == in_flight]
+
+
+def bad_values():
+    for args, word in ((["--hung", "-1"], "--hung"), (["--hung", "x"], "--hung"),
+                       (["--hung", "86401"], "--hung"), (["--hung-syscalls", "nosuch"], "nosuch")):
+        r = run([tool("syscallmon")] + args)
+        lines = r.stderr.strip().splitlines()
+        check(r.returncode == 2 and lines and word in lines[0],
+              "syscallmon %s: exit 2 and one line naming %s (%d: %r)" % (" ".join(args), word,
+                                                                       r.returncode, r.stderr))
+
+
+def main():
+    require_root()
+    bad_values()
+    tmp = tempfile.mkdtemp(prefix="ebpfmon-hung-")
+    lock, kill_lock, early_lock = (os.path.join(tmp, n) for n in ("app.lock", "kill.lock", "early.lock"))
+    fifo = os.path.join(tmp, "requests.fifo")
+    os.mkfifo(fifo)
+    held = {p: holding(p) for p in (lock, kill_lock, early_lock)}
+
+    # Blocked before any tracer starts: adopted at the first scan.
+    early = flock_child("hung-early", early_lock)
+    early_fd = int(early.stdout.readline())
+    wait_for("hung-early blocks in flock", lambda: in_call(early.pid, 73))
+
+    dirs = {k: os.path.join(tmp, k) for k in ("default", "reads", "off")}
+    comms = "hung-flock,hung-fifo,hung-kill,hung-early,vfork_hold"
+    common = ["--format", "jsonl", "--sampling", "intelligent", "--max-rate", "0"]
+    tracers = {
+        "default": Tracer([tool("syscallmon"), "--hung", "1", "-p", comms, "-o", dirs["default"]] + common),
+        "reads": Tracer([tool("syscallmon"), "--hung", "1", "--hung-syscalls", "read", "-p", "hung-fifo",
+                         "-o", dirs["reads"]] + common),
+        "off": Tracer([tool("syscallmon"), "--hung", "0", "-p", "hung-flock", "-o", dirs["off"]] + common),
+    }
+    adopts = "already in flight at the start are not seen" not in tracers["default"].stderr_text()
+
+    flocker = flock_child("hung-flock", lock)
+    flock_fd = int(flocker.stdout.readline())
+    killed = flock_child("hung-kill", kill_lock)
+    int(killed.stdout.readline())
+    reader = child("hung-fifo", "import os\nfd = os.open(%r, os.O_RDWR)\nprint(fd, flush=True)\n"
+                                "print(len(os.read(fd, 1)), flush=True)\n" % fifo)
+    fifo_fd = int(reader.stdout.readline())
+    vfork = subprocess.Popen([os.path.join(BUILD_DIR, "test", "vfork_hold")], stdout=subprocess.PIPE, text=True)
+    harness._STARTED.append(vfork)
+
+    # Reported while still blocked: each child is still inside its call.
+    def in_flight():
+        evs = events(dirs["default"])
+        want = [hung_of(evs, flocker.pid, "flock", True), hung_of(evs, killed.pid, "flock", True),
+                hung_of(evs, vfork.pid, "vfork", True)]
+        if adopts:
+            want.append(hung_of(evs, early.pid, "flock", True))
+        want.append(hung_of(events(dirs["reads"]), reader.pid, "read", True))
+        return evs if all(want) else None
+
+    evs = wait_for("hung reports of flock, the killed flock, vfork, the early flock and the FIFO read",
+                   in_flight) or []
+    check(in_call(flocker.pid, 73), "the flock was still blocked when its hang was reported")
+    reports = hung_of(evs, flocker.pid, "flock", True)
+    if reports:
+        r = reports[0]
+        check(r["duration_ns"] >= 1e9, "the hang is reported after --hung 1: %d ns" % r["duration_ns"])
+        check(r["args"].get("fd") == flock_fd and r["args"].get("fd_target") == lock,
+              "the hung flock's fd and its target: %r" % r["args"])
+        check(r["error_name"] is None and r["cpu"] is None, "a call in flight has no return value")
+        check(r["task_state"] == "S" and r["wchan"], "flock sleeps (S) in %r" % r["wchan"])
+        check("flock" in (r["kernel_stack"] or ""), "its kernel stack names flock: %r" % r["kernel_stack"])
+        check(r["in_flight_at_start"] is False, "it entered after the start")
+    vforks = hung_of(evs, vfork.pid, "vfork", True)
+    if vforks:
+        check(vforks[0]["task_state"] == "D", "vfork's parent sleeps uninterruptibly (D), reported whatever "
+                                              "the call: %r" % vforks[0]["task_state"])
+    if adopts:
+        early_reports = hung_of(evs, early.pid, "flock", True)
+        if early_reports:
+            e = early_reports[0]
+            check(e["in_flight_at_start"] is True and e["args"].get("fd") == early_fd
+                  and e["args"].get("fd_target") == early_lock,
+                  "a flock blocked before the start is reported, its fd resolved: %r" % e)
+    else:
+        print("SKIP: calls in flight at the start (this kernel cannot adopt them)")
+
+    # The console marks it at once.
+    # Then each is let go: the lock, a kill, the vfork child's death, a byte.
+    fcntl.flock(held[lock], fcntl.LOCK_UN)
+    check(flocker.stdout.readline().strip() == "locked", "the flock returned once let go")
+    killed.kill()
+    killed.wait()
+    with open("/proc/%d/task/%d/children" % (vfork.pid, vfork.pid)) as f:
+        vfork_child = int(f.read().split()[0])
+    os.kill(vfork_child, signal.SIGKILL)
+    check(int(vfork.stdout.readline()) == vfork_child, "vfork returned its child's pid")
+    fcntl.flock(held[early_lock], fcntl.LOCK_UN)
+    early.stdout.readline()
+    reads = events(dirs["reads"])
+    fifo_reports = hung_of(reads, reader.pid, "read", True)
+    with open(fifo, "wb", buffering=0) as w:
+        w.write(b"x")
+    check(reader.stdout.readline().strip() == "1", "the FIFO read returned its byte")
+    for p in (flocker, reader, vfork, early):
+        p.wait(timeout=30)
+    time.sleep(1)
+    for t in tracers.values():
+        check(t.stop() == 0, "%s exits 0: %s" % (t.args, t.stderr_text()[-300:]))
+
+    evs = events(dirs["default"])
+    returns = hung_of(evs, flocker.pid, "flock", False)
+    check(len(hung_of(evs, flocker.pid, "flock", True)) == 1 and len(returns) == 1,
+          "one report while it hung and one at its return, no more")
+    if returns:
+        check(returns[0]["ret_val"] == 0 and returns[0]["duration_ns"] > reports[0]["duration_ns"],
+              "the return: 0, after longer than the report said")
+    kill_returns = hung_of(evs, killed.pid, "flock", False)
+    check(len(kill_returns) == 1 and kill_returns[0]["error_name"] in RESTARTS,
+          "the thread killed in its hung call is reported: %r" % kill_returns)
+    vfork_returns = hung_of(evs, vfork.pid, "vfork", False)
+    check(len(vfork_returns) == 1 and vfork_returns[0]["ret_val"] == vfork_child,
+          "vfork's return is reported hung, with the child's pid")
+    if adopts:
+        early_returns = hung_of(evs, early.pid, "flock", False)
+        check(len(early_returns) == 1 and early_returns[0]["in_flight_at_start"] is True,
+              "the early flock's return is reported, still marked in flight at the start")
+    check(not hung_of(evs, reader.pid, "read", True), "a FIFO read waits: not hung by default")
+    check(len(fifo_reports) == 1 and fifo_reports[0]["args"].get("fd") == fifo_fd
+          and fifo_reports[0]["args"].get("fd_target") == fifo,
+          "--hung-syscalls read reports the FIFO read, its target the FIFO: %r" % fifo_reports)
+    console = tracers["default"].stdout.decode(errors="replace")
+    check(re.search(r"hung-flock\s+%d\s+flock\s+\S+\s+true\s+true\s+%d<%s>" % (flocker.pid, flock_fd, re.escape(lock)),
+                    console) is not None, "the console shows the hung flock, HUNG true, with its fd")
+    off = events(dirs["off"])
+    check(not [e for e in off if e["hung"]] and [e for e in off if e["syscall_name"] == "flock"],
+          "--hung 0: the flock is written at its return as a slow call, never as hung")
+    finish()
+
+
+if __name__ == "__main__":
+    main()
