@@ -140,6 +140,12 @@ int run_doctor(const Config& config, const std::vector<std::unique_ptr<Monitor>>
   row(out, "unix sockets", unix_paths,
       unix_paths ? "fd targets name a unix socket's path (struct unix_sock from BTF)"
                  : "no layout of struct unix_sock in BTF: unix socket fds show their inode");
+  const bool adopts = task_state_layout(kernel_btf).has_value() &&
+                      kernel_btf.has_enumerator("bpf_func_id", "BPF_FUNC_task_pt_regs");
+  row(out, "hung calls at start", adopts,
+      adopts ? "calls already in flight when syscallmon starts are seen (bpf_task_pt_regs)"
+             : "calls in flight before the start are not seen hanging (needs bpf_task_pt_regs, "
+               "Linux 5.15+); the task iterator line below says whether any are");
 
   out << "\nhooks (each tried for real)\n";
   Capabilities caps;

@@ -223,7 +223,7 @@ std::vector<ConsoleColumn> SyscallMonitor::console_columns() const {
           {"SYSCALL", f.name, 13},
           {"RET", f.ret, 7},
           {"ERROR", f.error_name, 15},
-          {"LAT(us)", f.duration_us, 9},
+          {"LAT(us)", f.duration_us, 12},
           {"SLOW", f.is_slow, 6},
           {"HUNG", f.hung, 6},
           {"ARGS", f.args, 0}};

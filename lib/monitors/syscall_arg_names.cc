@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -244,6 +245,7 @@ const Names kSocketLevels = {
     NAMED(SOL_MPTCP),
 };
 const Names kEventfdFlags = {NAMED(EFD_SEMAPHORE), NAMED(EFD_NONBLOCK), NAMED(EFD_CLOEXEC)};
+const Names kFlockOps = {NAMED(LOCK_SH), NAMED(LOCK_EX), NAMED(LOCK_UN), NAMED(LOCK_NB)};
 
 #undef NAMED
 
@@ -430,6 +432,10 @@ std::string eventfd_flags(uint64_t value) {
   return flags(kEventfdFlags, low32(value));
 }
 
+std::string flock_ops(uint64_t value) {
+  return flags(kFlockOps, low32(value));
+}
+
 struct ArgNamesInfo {
   ArgNames names;
   std::string (*text)(uint64_t value);
@@ -460,6 +466,7 @@ constexpr ArgNamesInfo kArgNamesInfo[] = {
     {ArgNames::SocketLevel, socket_level},
     {ArgNames::EventfdFlags, eventfd_flags},
     {ArgNames::AccessAtFlags, access_at_flags},
+    {ArgNames::FlockOps, flock_ops},
 };
 
 constexpr bool in_enum_order() {
@@ -468,7 +475,7 @@ constexpr bool in_enum_order() {
   return true;
 }
 static_assert(in_enum_order() &&
-                  std::size(kArgNamesInfo) == static_cast<size_t>(ArgNames::AccessAtFlags) + 1,
+                  std::size(kArgNamesInfo) == static_cast<size_t>(ArgNames::FlockOps) + 1,
               "kArgNamesInfo has one row per ArgNames, in order");
 
 const ArgNamesInfo& info(ArgNames names) {
@@ -590,6 +597,7 @@ const SyscallArgNames kSyscallArgNames[] = {
     {"ioctl", "cmd", ArgNames::IoctlCmd},
     {"epoll_ctl", "op", ArgNames::EpollCtlOp},
     {"eventfd2", "flags", ArgNames::EventfdFlags},
+    {"flock", "cmd", ArgNames::FlockOps},
 };
 // clang-format on
 const size_t kSyscallArgNamesCount = std::size(kSyscallArgNames);

@@ -43,6 +43,7 @@ enum class ArgNames : uint8_t {
   // faccessat2's flags: AT_EACCESS|AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH. A set of
   // its own because AT_EACCESS is 0x200, which AtFlags names AT_REMOVEDIR.
   AccessAtFlags,
+  FlockOps,  // LOCK_SH, LOCK_EX, LOCK_UN | LOCK_NB
 };
 
 // The set an argument of a syscall takes, by the syscall's name and the argument's

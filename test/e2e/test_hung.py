@@ -135,7 +135,8 @@ def main():
     if reports:
         r = reports[0]
         check(r["duration_ns"] >= 1e9, "the hang is reported after --hung 1: %d ns" % r["duration_ns"])
-        check(r["args"].get("fd") == flock_fd and r["args"].get("fd_target") == lock,
+        check(r["args"].get("fd") == flock_fd and r["args"].get("fd_target") == lock
+              and r["args"].get("cmd") == "LOCK_EX",
               "the hung flock's fd and its target: %r" % r["args"])
         check(r["error_name"] is None and r["cpu"] is None, "a call in flight has no return value")
         check(r["task_state"] == "S" and r["wchan"], "flock sleeps (S) in %r" % r["wchan"])

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -108,6 +109,13 @@ TEST_CASE("commands: known ones by name, unknown ones in hex") {
   CHECK(name_arg(ArgNames::IoctlCmd, 0xdead) == "0xdead");
   CHECK(name_arg(ArgNames::Whence, SEEK_END) == "SEEK_END");
   CHECK(name_arg(ArgNames::WaitOptions, WNOHANG | __WALL) == "WNOHANG|__WALL");
+}
+
+TEST_CASE("flock's operation: LOCK_EX|LOCK_NB") {
+  CHECK(name_arg(ArgNames::FlockOps, LOCK_EX) == "LOCK_EX");
+  CHECK(name_arg(ArgNames::FlockOps, LOCK_EX | LOCK_NB) == "LOCK_EX|LOCK_NB");
+  CHECK(name_arg(ArgNames::FlockOps, LOCK_UN) == "LOCK_UN");
+  CHECK(arg_names_for("flock", "cmd") == ArgNames::FlockOps);
 }
 
 TEST_CASE("lookup by the kernel's argument names") {

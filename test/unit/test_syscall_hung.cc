@@ -11,10 +11,13 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
 #include <thread>
 
 #include "monitors/syscall_hung.h"
+#include "monitors/syscall_table.h"
 
 using namespace ebpfmon;
 
@@ -73,6 +76,28 @@ TEST_CASE("waiting is not hanging; uninterruptible sleep always is; exits never"
   const HungPolicy all({"all"});
   CHECK(all.is_hang(SYS_poll, 'S', false));
   CHECK_FALSE(all.is_hang(SYS_exit, 'S', false));
+}
+
+TEST_CASE("INTERFACE.md lists the calls that wait, as the policy has them") {
+  std::ifstream in(std::string(EBPFMON_SOURCE_DIR) + "/docs/INTERFACE.md");
+  const std::string doc{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  // The paragraph, its line breaks made spaces.
+  const size_t at = doc.find("- Waiting is not hanging:");
+  REQUIRE(at != std::string::npos);
+  std::string paragraph = doc.substr(at, doc.find("\n- ", at + 1) - at);
+  for (char& c : paragraph)
+    if (c == '\n') c = ' ';
+  std::string words = waiting_syscalls_text();
+  for (char& c : words)
+    if (c == ',' || c == ';' || c == ':') c = ' ';
+  std::istringstream names(words);
+  for (std::string name; names >> name;) {
+    if (name.find('_') == std::string::npos && !resolve_syscalls({name}, "test"))
+      continue;  // prose
+    INFO(name);
+    CHECK(paragraph.find(name) != std::string::npos);
+    CHECK(resolve_syscalls({name}, "test"));
+  }
 }
 
 TEST_CASE("a thread blocked reading a pipe, as /proc shows it" * doctest::skip(geteuid() != 0)) {
