@@ -34,8 +34,9 @@ struct syscall_iter_task {
 
 #ifdef SYSCALL_HUNG_ADOPT
 /* A thread asleep in a call that entered before we attached has no start
- * record: its first scan makes one, timed from then (so its duration is a
- * lower bound) and marked adopted. The number is the one its saved
+ * record: its first scan makes one, marked adopted, timed from when the
+ * thread last got a CPU (it entered the call then, or just after; a wake-up
+ * that found nothing to do moves it later), else from the scan. The number is the one its saved
  * registers hold (as /proc/<pid>/syscall reads it; user space checks that
  * the thread is in a syscall, not a fault). The cgroup and container filters
  * judge the current task only: with them set, nothing is adopted. */
@@ -78,6 +79,12 @@ static __always_inline void syscall_adopt(struct task_struct *task, u32 tid, u64
 #endif
   struct syscall_start fresh = {};
   fresh.ts = now;
+#ifdef EBPFMON_TASK_LAST_ARRIVAL
+  u64 ran = 0;
+  bpf_probe_read_kernel(&ran, sizeof(ran), (const char *)task + EBPFMON_TASK_LAST_ARRIVAL);
+  if (ran > 0 && ran < now)
+    fresh.ts = ran;
+#endif
   fresh.nr = nr;
   fresh.slow_ns = cls->slow_ns;
   fresh.priority = cls->priority;

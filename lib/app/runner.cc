@@ -210,6 +210,7 @@ Result<void> Run::watch_monitors() {
           log_error(n.error().message);
           loop_->fail();
         }
+        if (o->monitor->finished()) loop_->request_stop();
         for (auto& sink : o->sinks)
           if ((live && !sink->keeps_events()) || sink->streams()) (void)sink->flush();
       });

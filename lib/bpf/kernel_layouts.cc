@@ -35,8 +35,14 @@ std::optional<Defines> unix_socket_layout(const KernelBtf& btf) {
 }
 
 std::optional<Defines> task_state_layout(const KernelBtf& btf) {
-  if (auto layout = offsets(btf, {{"EBPFMON_TASK_STATE", "task_struct", "__state"}})) return layout;
-  return offsets(btf, {{"EBPFMON_TASK_STATE", "task_struct", "state"}});
+  auto layout = offsets(btf, {{"EBPFMON_TASK_STATE", "task_struct", "__state"}});
+  if (!layout) layout = offsets(btf, {{"EBPFMON_TASK_STATE", "task_struct", "state"}});
+  if (!layout) return std::nullopt;
+  const auto sched_info = btf.member_offset("task_struct", "sched_info");
+  const auto last_arrival = btf.member_offset("sched_info", "last_arrival");
+  if (sched_info && last_arrival)
+    layout->emplace_back("EBPFMON_TASK_LAST_ARRIVAL", *sched_info + *last_arrival);
+  return layout;
 }
 
 }  // namespace ebpfmon

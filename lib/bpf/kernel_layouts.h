@@ -23,7 +23,10 @@ std::optional<Defines> mount_layout(const KernelBtf& btf);
 // give a unix socket's bound path. Nothing when the BTF lacks it.
 std::optional<Defines> unix_socket_layout(const KernelBtf& btf);
 
-// task_struct's state (`__state` since 5.14, `state` before): EBPFMON_TASK_STATE.
+// task_struct's state (`__state` since 5.14, `state` before): EBPFMON_TASK_STATE;
+// and, where the kernel keeps scheduler info (CONFIG_SCHED_INFO), when the
+// task last got a CPU: EBPFMON_TASK_LAST_ARRIVAL (sched_info.last_arrival,
+// the scheduler's clock, which follows CLOCK_MONOTONIC closely).
 std::optional<Defines> task_state_layout(const KernelBtf& btf);
 
 }  // namespace ebpfmon

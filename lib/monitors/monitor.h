@@ -88,6 +88,9 @@ class Monitor {
   // settings ask for one: the runner takes a report every interval and at
   // exit, hands it to the sinks, and then shows no live event table.
   virtual std::unique_ptr<PeriodicReport> report() const { return nullptr; }
+  // True once a one-shot monitor has said all it had to (syscallmon
+  // --hung-now): the run then stops as on SIGTERM.
+  virtual bool finished() const { return false; }
 };
 
 // buffer_kb (--buffer-kb), which every BPF monitor's settings have: the

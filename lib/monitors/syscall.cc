@@ -187,8 +187,8 @@ struct SyscallFields {
       "`error_name` empty, its duration so far), and for that call's return");
   FieldOf<bool> in_flight_at_start = schema.add<bool>(
       "in_flight_at_start",
-      "`true` for a hung call that entered before the monitor started: its duration counts "
-      "from the monitor's first look at it, a lower bound");
+      "`true` for a hung call that entered before the monitor started: its entry time is "
+      "estimated as when its thread last got a CPU");
   FieldOf<std::string> task_state = schema.add<std::string>(
       "task_state",
       "a hung call's thread: `R` running, `S` sleeping, `D` uninterruptible (as `ps` shows); "
@@ -212,11 +212,36 @@ const Schema& SyscallMonitor::schema() const {
   return fields().schema;
 }
 
+Result<void> SyscallMonitor::check_settings() const {
+  if (!refused_) return refused_;
+  if (settings_.hung_now && settings_.hung_after <= 0)
+    return Error::usage(
+        "syscall: --hung-now needs --hung above 0 (the calls in flight longer "
+        "than that are shown)");
+  return {};
+}
+
+bool SyscallMonitor::wanted(const Event& event) const {
+  const SyscallFields& f = fields();
+  return !settings_.hung_now ||
+         (std::holds_alternative<bool>(event.values[f.hung.index]) && event.get(f.hung) &&
+          std::holds_alternative<NoValue>(event.values[f.ret.index]));
+}
+
 std::vector<ConsoleColumn> SyscallMonitor::console_columns() const {
   // Each column as wide as its values (15-byte comms, ECONNREFUSED); ARGS
   // takes the rest of the line, cut at the terminal's width. The thread,
   // category and the other durations are in the file.
   const SyscallFields& f = fields();
+  if (settings_.hung_now)
+    return {{"PID", f.pid, 7},
+            {"COMM", f.comm, 16},
+            {"SYSCALL", f.name, 13},
+            {"ELAPSED(ms)", f.duration_ms, 12},
+            {"STATE", f.task_state, 5},
+            {"WCHAN", f.wchan, 24},
+            {"CONTAINER", f.cgroup.container_id, 12},
+            {"ARGS", f.args, 0}};
   return {{"TIME", f.timestamp, 12},
           {"COMM", f.comm, 16},
           {"PID", f.pid, 7},
@@ -398,6 +423,9 @@ SettingsSection SyscallMonitor::settings_table() {
               "report a call still in flight after SECS seconds, while it hangs, with its "
               "thread's state, wait channel and kernel stack (0: off)",
               "SECS")
+      .boolean("", "hung-now", &S::hung_now,
+               "show the calls in flight past --hung now (those already hanging when it "
+               "starts), then exit")
       .words("hung_syscalls", "hung-syscalls", &S::hung_syscalls, "syscall", check_hung_syscall,
              "syscall names or numbers, or all",
              "report these as hung too, though they wait by design (epoll_wait, read of a "
@@ -505,12 +533,17 @@ void SyscallMonitor::add_hung_plan(Plan& plan, Capabilities& caps) const {
   }
   // A quarter of the threshold, 1 to 5 s: a hang is reported at most that
   // late. A scan of 10,000 threads takes about 7 ms (docs/PERFORMANCE.md).
+  // --hung-now: two scans at once, the first adopting the calls in flight.
   const auto quarter = std::chrono::milliseconds(static_cast<int64_t>(settings_.hung_after * 250));
-  plan.tick_period =
-      std::clamp(quarter, std::chrono::milliseconds(1000), std::chrono::milliseconds(5000));
+  plan.tick_period = settings_.hung_now ? std::chrono::milliseconds(50)
+                                        : std::clamp(quarter, std::chrono::milliseconds(1000),
+                                                     std::chrono::milliseconds(5000));
 }
 
 void SyscallMonitor::tick() {
+  if (finished()) return;
+  ++scans_;
+  hung_calls_.prune();
   auto found = program()->read_iterator(HookSpec(HookType::TaskIterator, "task"));
   if (!found) {
     if (!hung_scan_failed_)
@@ -545,6 +578,7 @@ void SyscallMonitor::report_hung(const syscall_hung_candidate& call) {
   // The call's exit writes it, whatever the sampling, if it is still this call.
   auto reported = program()->map<uint32_t, uint64_t>(kSyscallHungReportedMap);
   if (reported) (void)reported->update(call.tid, call.ts_ns);
+  hung_calls_.add(call.pid, call.tid, call.nr, call.ts_ns);
 
   const SyscallFields& f = fields();
   Event event;
@@ -751,6 +785,15 @@ Result<Metrics> SyscallMonitor::metrics() const {
     for (MetricFamily& f : container_metrics(by_container(*totals), settings_.container_series))
       out.push_back(std::move(f));
   }
+  if (program() != nullptr && program()->has_map(kSyscallHungReportedMap)) {
+    std::vector<std::string> categories;
+    for (int nr = 0; nr < SYSCALL_NR_SLOTS; ++nr)
+      categories.push_back(category_name(category_of(nr)));
+    const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::steady_clock::now().time_since_epoch());
+    for (MetricFamily& f : hung_calls_.metrics(static_cast<uint64_t>(now.count()), categories))
+      out.push_back(std::move(f));
+  }
   return out;
 }
 
@@ -784,6 +827,7 @@ bool SyscallMonitor::decode(const void* data, size_t size, Event& event) {
   event.set(f.is_slow, (e.flags & SYSCALL_EV_SLOW) != 0);
   fill_cgroup_values(event, f.cgroup, e.cgroup_id);
   event.set(f.hung, (e.flags & SYSCALL_EV_HUNG) != 0);
+  if (e.flags & SYSCALL_EV_HUNG) hung_calls_.returned(e.tid);
   if (e.flags & SYSCALL_EV_HUNG)
     event.set(f.in_flight_at_start, (e.flags & SYSCALL_EV_ADOPTED) != 0);
   else

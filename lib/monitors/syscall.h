@@ -59,6 +59,7 @@ struct SyscallSettings {
   uint32_t string_bytes = 256;        // strings and paths cut at this many bytes
   double hung_after = 10;             // seconds in flight that make a call hung (--hung); 0: off
   std::vector<std::string> hung_syscalls;  // reported even if they wait by design; "all"
+  bool hung_now = false;                   // --hung-now: the calls hanging now, then exit
   SyscallSummarySettings summary;
 };
 
@@ -98,7 +99,8 @@ class SyscallMonitor final : public BpfMonitor {
   static std::map<std::string, LatencyStats> by_container(const Totals& totals);
   Result<void> read_totals(Totals& out) const;
 
-  Result<void> check_settings() const override { return refused_; }
+  Result<void> check_settings() const override;
+  bool finished() const override { return settings_.hung_now && scans_ >= 2; }
   std::unique_ptr<PeriodicReport> report() const override;
 
   int category_of(int nr) const;
@@ -110,6 +112,8 @@ class SyscallMonitor final : public BpfMonitor {
   Result<Metrics> metrics() const override;
   // The scan for calls that hang (--hung): reads the task iterator.
   void tick() override;
+  // --hung-now writes only the calls found hanging.
+  bool wanted(const Event& event) const override;
 
  private:
   using Classes = std::array<syscall_class, SYSCALL_NR_SLOTS>;
@@ -127,7 +131,9 @@ class SyscallMonitor final : public BpfMonitor {
   Classes classes_{};
   std::unique_ptr<SyscallArgTable> args_;  // from configure(), with settings_.args
   HungPolicy hung_policy_;
+  HungCalls hung_calls_;
   bool hung_scan_failed_ = false;  // said once
+  int scans_ = 0;
   Result<void> refused_;  // why classify() refused the settings
 };
 

@@ -160,6 +160,54 @@ std::optional<BlockedThread> read_blocked_thread(uint32_t pid, uint32_t tid, int
   return t;
 }
 
+std::optional<long> current_syscall(uint32_t pid, uint32_t tid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/syscall");
+  if (!in) return std::nullopt;
+  long nr = -1;
+  return in >> nr ? nr : -1;
+}
+
+void HungCalls::add(uint32_t pid, uint32_t tid, int nr, uint64_t entered_ns) {
+  calls_[tid] = {pid, nr, entered_ns};
+  ever_.insert(nr);
+}
+
+void HungCalls::prune() {
+  for (auto it = calls_.begin(); it != calls_.end();) {
+    const std::optional<long> now = current_syscall(it->second.pid, it->first);
+    const bool moved_on = !now || (*now >= 0 && *now != it->second.nr);
+    it = moved_on ? calls_.erase(it) : std::next(it);
+  }
+}
+
+Metrics HungCalls::metrics(uint64_t now_ns, const std::vector<std::string>& category_by_nr) const {
+  MetricFamily hung{"ebpfmon_syscall_hung",
+                    "System calls in flight past --hung now, by syscall",
+                    MetricFamily::Type::Gauge,
+                    {},
+                    {}};
+  std::map<int, double> count;
+  for (int nr : ever_) count[nr] = 0;
+  uint64_t oldest = now_ns;
+  for (const auto& [tid, call] : calls_) {
+    count[call.nr] += 1;
+    oldest = std::min(oldest, call.entered_ns);
+  }
+  for (const auto& [nr, n] : count) {
+    const auto at = static_cast<size_t>(nr);
+    hung.samples.push_back(
+        {{{"syscall", syscall_name(nr)},
+          {"category", at < category_by_nr.size() ? category_by_nr[at] : "other"}},
+         n});
+  }
+  MetricFamily oldest_family{"ebpfmon_syscall_oldest_in_flight_seconds",
+                             "How long the oldest call in flight past --hung has been (0: none)",
+                             MetricFamily::Type::Gauge,
+                             {{{}, static_cast<double>(now_ns - oldest) * 1e-9}},
+                             {}};
+  return {std::move(hung), std::move(oldest_family)};
+}
+
 std::optional<FdTarget> read_fd_target(uint32_t pid, uint64_t fd) {
   if (static_cast<int>(fd) < 0) return std::nullopt;
   const std::string path =

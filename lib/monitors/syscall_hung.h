@@ -8,10 +8,13 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "core/metrics.h"
 #include "core/result.h"
 #include "ebpf/syscall.h"
 #include "monitors/syscall_args.h"
@@ -56,6 +59,32 @@ struct BlockedThread {
 
 // Nothing when the thread is gone.
 std::optional<BlockedThread> read_blocked_thread(uint32_t pid, uint32_t tid, int nr);
+
+// The syscall a thread is in now (/proc/<pid>/task/<tid>/syscall): -1 when
+// on a CPU or in none; nothing when the thread is gone.
+std::optional<long> current_syscall(uint32_t pid, uint32_t tid);
+
+// The calls reported hung and not yet returned, for /metrics: added when
+// reported, removed at their return, or at a scan that finds their thread
+// gone or in another call (a return the rate limit did not write).
+class HungCalls {
+ public:
+  void add(uint32_t pid, uint32_t tid, int nr, uint64_t entered_ns);
+  void returned(uint32_t tid) { calls_.erase(tid); }
+  void prune();
+  // ebpfmon_syscall_hung (by syscall and category; 0 for those that hung
+  // before) and ebpfmon_syscall_oldest_in_flight_seconds (0: none).
+  Metrics metrics(uint64_t now_ns, const std::vector<std::string>& category_by_nr) const;
+
+ private:
+  struct Call {
+    uint32_t pid;
+    int nr;
+    uint64_t entered_ns;
+  };
+  std::map<uint32_t, Call> calls_;  // by tid
+  std::set<int> ever_;              // syscalls that have hung: their series stay, at 0
+};
 
 // What the fd points to, as its readlink in /proc/<pid>/fd names it
 // ("/var/lib/app.lock", "socket:[123]", "pipe:[456]"), and its S_IFMT bits.

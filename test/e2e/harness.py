@@ -3,6 +3,7 @@ Tracing line, stop it like a user would, and read what it wrote."""
 import atexit
 import csv
 import functools
+import http.client
 import json
 import os
 import re
@@ -195,3 +196,25 @@ def monitor_names(ebpfmon=None):
 def default_monitors(ebpfmon=None):
     """Those ebpfmon runs when neither -m nor the config names them."""
     return [name for name, on, _ in monitors(ebpfmon) if on]
+
+
+def scrape(address, path="/metrics", method="GET"):
+    """(status, content type, body) of an HTTP request to the metrics server."""
+    conn = http.client.HTTPConnection(address, timeout=10)
+    conn.request(method, path)
+    r = conn.getresponse()
+    return r.status, r.getheader("Content-Type"), r.read().decode()
+
+
+def parse_metrics(text):
+    """{(name, frozenset(labels)): value} from Prometheus text."""
+    samples = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = re.fullmatch(r'([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)', line)
+        if not m:
+            raise ValueError("not a sample line: %r" % line)
+        labels = frozenset(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(2) or ""))
+        samples[(m.group(1), labels)] = float(m.group(3))
+    return samples

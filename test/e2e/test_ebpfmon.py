@@ -16,8 +16,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (HeldChild, Tracer, check, default_monitors, finish, output_files, read_csv,  # noqa: E402
-                     require_root, run, summary_counts, tool)
+from harness import (HeldChild, Tracer, check, default_monitors, finish, output_files, parse_metrics,  # noqa: E402
+                     read_csv, require_root, run, scrape, summary_counts, tool)
 
 TRUE = "/bin/true"
 KPROBES = os.path.exists("/sys/bus/event_source/devices/kprobe")
@@ -410,27 +410,6 @@ def test_sighup_reopens(tmp):
     log = open(os.path.join(cwd, "ebpfmon.log")).read()
     check("SIGHUP: reopened" in log and "syscall: 7 events written, 0 lost" in log,
           "hup: the log goes on in a new file: %s" % log[-300:])
-
-
-def scrape(address, path="/metrics", method="GET"):
-    conn = http.client.HTTPConnection(address, timeout=10)
-    conn.request(method, path)
-    r = conn.getresponse()
-    return r.status, r.getheader("Content-Type"), r.read().decode()
-
-
-def parse_metrics(text):
-    """{(name, frozenset(labels)): value} from Prometheus text."""
-    samples = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        m = re.fullmatch(r'([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)', line)
-        if not m:
-            raise ValueError("not a sample line: %r" % line)
-        labels = frozenset(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(2) or ""))
-        samples[(m.group(1), labels)] = float(m.group(3))
-    return samples
 
 
 def test_metrics(tmp):

@@ -17,7 +17,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness
-from harness import BUILD_DIR, Tracer, check, finish, output_files, read_jsonl, require_root, run, tool
+from harness import (BUILD_DIR, Tracer, check, finish, output_files, parse_metrics, read_jsonl,  # noqa: E402
+                     require_root, run, scrape, tool)
 
 RESTARTS = ("ERESTARTSYS", "ERESTARTNOINTR", "ERESTARTNOHAND", "ERESTART_RESTARTBLOCK", "EINTR")
 
@@ -100,12 +101,25 @@ def main():
     dirs = {k: os.path.join(tmp, k) for k in ("default", "reads", "off")}
     comms = "hung-flock,hung-fifo,hung-kill,hung-early,vfork_hold"
     common = ["--format", "jsonl", "--sampling", "intelligent", "--max-rate", "0"]
+    metrics_config = os.path.join(tmp, "metrics.yaml")
+    with open(metrics_config, "w") as f:
+        f.write('metrics:\n  enabled: true\n  listen: "127.0.0.1:0"\n')
     tracers = {
         "default": Tracer([tool("syscallmon"), "--hung", "1", "-p", comms, "-o", dirs["default"]] + common),
         "reads": Tracer([tool("syscallmon"), "--hung", "1", "--hung-syscalls", "read", "-p", "hung-fifo",
                          "-o", dirs["reads"]] + common),
         "off": Tracer([tool("syscallmon"), "--hung", "0", "-p", "hung-flock", "-o", dirs["off"]] + common),
+        "metrics": Tracer([tool("ebpfmon"), "-c", metrics_config, "-m", "syscall", "--hung", "1", "-p", "hung-kill",
+                           "-o", os.path.join(tmp, "metrics")]),
     }
+    address = re.search(r"^metrics: http://(127\.0\.0\.1:\d+)/metrics$", tracers["metrics"].stderr_text(), re.M)
+    address = address.group(1) if address else None
+    check(address is not None, "ebpfmon prints its metrics address")
+    HUNG_FLOCK = ("ebpfmon_syscall_hung", frozenset({("syscall", "flock"), ("category", "file_io")}))
+    OLDEST = ("ebpfmon_syscall_oldest_in_flight_seconds", frozenset())
+
+    def gauges():
+        return parse_metrics(scrape(address)[2]) if address else {}
     adopts = "already in flight at the start are not seen" not in tracers["default"].stderr_text()
 
     flocker = flock_child("hung-flock", lock)
@@ -130,6 +144,9 @@ def main():
 
     evs = wait_for("hung reports of flock, the killed flock, vfork, the early flock and the FIFO read",
                    in_flight) or []
+    hanging = wait_for("ebpfmon_syscall_hung counts the hanging flock",
+                       lambda: (lambda g: g if g.get(HUNG_FLOCK) == 1 else None)(gauges())) or {}
+    check(hanging.get(OLDEST, 0) >= 1, "the oldest call in flight, over a second: %s" % hanging.get(OLDEST))
     check(in_call(flocker.pid, 73), "the flock was still blocked when its hang was reported")
     reports = hung_of(evs, flocker.pid, "flock", True)
     if reports:
@@ -156,12 +173,31 @@ def main():
     else:
         print("SKIP: calls in flight at the start (this kernel cannot adopt them)")
 
-    # The console marks it at once.
+    # --hung-now: the calls hanging at this moment, one row each, then exit.
+    now_dir = os.path.join(tmp, "now")
+    r = run([tool("syscallmon"), "--hung-now", "--hung", "1", "-p", comms, "--format", "jsonl", "-o", now_dir],
+            timeout=120)
+    check(r.returncode == 0, "--hung-now exits 0 by itself: %s" % r.stderr[-300:])
+    rows = events(now_dir)
+    want = {(flocker.pid, "flock"), (killed.pid, "flock"), (vfork.pid, "vfork")}
+    if adopts:
+        want.add((early.pid, "flock"))
+    check({(e["pid"], e["syscall_name"]) for e in rows} == want and len(rows) == len(want),
+          "--hung-now: exactly the hanging calls (not the FIFO read): %s" % [(e["pid"], e["syscall_name"]) for e in rows])
+    check(all(e["hung"] and e["ret_val"] is None and e["duration_ns"] >= 1e9 for e in rows),
+          "--hung-now: each in flight for over a second")
+    table = [line for line in r.stdout.splitlines() if line.split()[:1] and line.split()[0].isdigit()]
+    check(len(table) == len(want) and r.stdout.splitlines()[0].split()[:4] == ["PID", "COMM", "SYSCALL", "ELAPSED(ms)"],
+          "--hung-now: a table of %d rows on stdout: %r" % (len(want), r.stdout))
+
     # Then each is let go: the lock, a kill, the vfork child's death, a byte.
     fcntl.flock(held[lock], fcntl.LOCK_UN)
     check(flocker.stdout.readline().strip() == "locked", "the flock returned once let go")
     killed.kill()
     killed.wait()
+    back = wait_for("ebpfmon_syscall_hung back to 0 once the killed call returned",
+                    lambda: (lambda g: g if g.get(HUNG_FLOCK) == 0 else None)(gauges())) or {}
+    check(back.get(OLDEST) == 0, "no call in flight: the oldest is 0 (%s)" % back.get(OLDEST))
     with open("/proc/%d/task/%d/children" % (vfork.pid, vfork.pid)) as f:
         vfork_child = int(f.read().split()[0])
     os.kill(vfork_child, signal.SIGKILL)

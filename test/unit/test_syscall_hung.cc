@@ -173,3 +173,36 @@ TEST_CASE("a blocked open's path is read from the thread's memory, its dirfd fro
   unlink(fifo.c_str());
   rmdir(dir);
 }
+
+TEST_CASE("hung calls as gauges: by syscall, 0 once returned; the oldest in flight") {
+  HungCalls calls;
+  const std::vector<std::string> categories(SYSCALL_NR_SLOTS, "file_io");
+  const auto value = [](const Metrics& m, const std::string& name, const std::string& syscall) {
+    for (const MetricFamily& f : m)
+      for (const MetricSample& s : f.samples)
+        if (f.name == name && (syscall.empty() || s.labels.front().second == syscall))
+          return s.value;
+    return -1.0;
+  };
+  Metrics none = calls.metrics(5'000'000'000, categories);
+  CHECK(value(none, "ebpfmon_syscall_oldest_in_flight_seconds", "") == 0);
+  CHECK(none.front().samples.empty());
+
+  calls.add(10, 11, SYS_flock, 1'000'000'000);
+  calls.add(10, 12, SYS_flock, 3'000'000'000);
+  calls.add(20, 21, SYS_read, 2'000'000'000);
+  Metrics three = calls.metrics(5'000'000'000, categories);
+  CHECK(value(three, "ebpfmon_syscall_hung", "flock") == 2);
+  CHECK(value(three, "ebpfmon_syscall_hung", "read") == 1);
+  CHECK(value(three, "ebpfmon_syscall_oldest_in_flight_seconds", "") == doctest::Approx(4.0));
+
+  calls.returned(11);
+  calls.returned(21);
+  Metrics one = calls.metrics(5'000'000'000, categories);
+  CHECK(value(one, "ebpfmon_syscall_hung", "flock") == 1);
+  CHECK(value(one, "ebpfmon_syscall_hung", "read") == 0);  // a series that was there stays, at 0
+  CHECK(value(one, "ebpfmon_syscall_oldest_in_flight_seconds", "") == doctest::Approx(2.0));
+
+  calls.prune();  // no thread 12 in process 10 here: forgotten
+  CHECK(value(calls.metrics(5'000'000'000, categories), "ebpfmon_syscall_hung", "flock") == 0);
+}
