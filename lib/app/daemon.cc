@@ -14,12 +14,26 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "app/control_socket.h"
 
 namespace ebpfmon {
 namespace {
+
+// One thing still going on, from the keys its event has: "pid 412 (flock)
+// flock for 61.2 s, state S in locks_lock_inode_wait".
+std::string in_flight_line(const nlohmann::json& e) {
+  std::ostringstream out;
+  out << "pid " << e.value("pid", 0) << " (" << e.value("comm", "") << ") "
+      << e.value("syscall_name", "") << " for " << e.value("duration_ms", 0.0) / 1000 << " s";
+  if (e.contains("task_state") && e["task_state"].is_string())
+    out << ", state " << e["task_state"].get<std::string>();
+  if (e.contains("wchan") && e["wchan"].is_string() && !e["wchan"].get<std::string>().empty())
+    out << " in " << e["wchan"].get<std::string>();
+  return out.str();
+}
 
 constexpr char kReadyMarker[] =
     "\x01"
@@ -188,6 +202,10 @@ int print_daemon_status(bool json) {
     if (m.contains("summary"))
       std::cout << "    summary: " << m["summary"].size()
                 << " rows in its latest report (--json shows them)\n";
+    if (m.contains("in_flight")) {
+      std::cout << "    in flight: " << m["in_flight"].size() << " (--json shows them whole)\n";
+      for (const auto& e : m["in_flight"]) std::cout << "      " << in_flight_line(e) << "\n";
+    }
   }
   if (j.contains("export")) {
     const auto& e = j["export"];

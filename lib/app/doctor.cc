@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "bpf/capabilities.h"
@@ -142,6 +143,13 @@ int run_doctor(const Config& config, const std::vector<std::unique_ptr<Monitor>>
                  : "no layout of struct unix_sock in BTF: unix socket fds show their inode");
   const bool adopts = task_state_layout(kernel_btf).has_value() &&
                       kernel_btf.has_enumerator("bpf_func_id", "BPF_FUNC_task_pt_regs");
+  std::ifstream own_stack("/proc/self/stack");
+  std::string frame;
+  const bool stacks = static_cast<bool>(std::getline(own_stack, frame));
+  row(out, "kernel stacks", stacks,
+      stacks ? "a hung call's kernel stack is read from /proc/<pid>/stack"
+             : "/proc/<pid>/stack is not readable here (CONFIG_STACKTRACE off, or not root): "
+               "hung calls show no kernel stack");
   row(out, "hung calls at start", adopts,
       adopts ? "calls already in flight when syscallmon starts are seen (bpf_task_pt_regs)"
              : "calls in flight before the start are not seen hanging (needs bpf_task_pt_regs, "

@@ -9,6 +9,7 @@
 
 #include "core/log.h"
 #include "core/version.h"
+#include "sinks/formats.h"
 #include "sinks/prometheus_text.h"
 #include "sinks/summary_file.h"
 
@@ -89,6 +90,15 @@ std::string status_json(const std::vector<MonitorOutput>& outputs, const RunInfo
       std::istringstream rows(report_jsonl(*out.latest_report));
       for (std::string row; std::getline(rows, row);)
         m["summary"].push_back(nlohmann::json::parse(row));
+    }
+    // What is still going on (syscall: calls hanging now), as event lines.
+    if (const std::vector<Event> going = out.monitor->in_flight(); !going.empty()) {
+      m["in_flight"] = nlohmann::json::array();
+      for (const Event& e : going) {
+        std::string line;
+        append_jsonl_record(line, out.monitor->schema(), e);
+        m["in_flight"].push_back(nlohmann::json::parse(line));
+      }
     }
     j["monitors"].push_back(m);
   }

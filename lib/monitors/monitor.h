@@ -88,6 +88,10 @@ class Monitor {
   // settings ask for one: the runner takes a report every interval and at
   // exit, hands it to the sinks, and then shows no live event table.
   virtual std::unique_ptr<PeriodicReport> report() const { return nullptr; }
+  // What is still going on, as events of the monitor's schema (syscall: the
+  // calls reported hung and not yet returned, timed to now): the daemon's
+  // status shows them.
+  virtual std::vector<Event> in_flight() const { return {}; }
   // True once a one-shot monitor has said all it had to (syscallmon
   // --hung-now): the run then stops as on SIGTERM.
   virtual bool finished() const { return false; }

@@ -578,7 +578,6 @@ void SyscallMonitor::report_hung(const syscall_hung_candidate& call) {
   // The call's exit writes it, whatever the sampling, if it is still this call.
   auto reported = program()->map<uint32_t, uint64_t>(kSyscallHungReportedMap);
   if (reported) (void)reported->update(call.tid, call.ts_ns);
-  hung_calls_.add(call.pid, call.tid, call.nr, call.ts_ns);
 
   const SyscallFields& f = fields();
   Event event;
@@ -634,6 +633,24 @@ void SyscallMonitor::report_hung(const syscall_hung_candidate& call) {
   else
     event.set(f.kernel_stack, thread->kernel_stack);
   emit(event);
+  hung_calls_.add(call.pid, call.tid, call.nr, call.ts_ns, std::move(event));
+}
+
+std::vector<Event> SyscallMonitor::in_flight() const {
+  const SyscallFields& f = fields();
+  const auto now = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                             std::chrono::steady_clock::now().time_since_epoch())
+                                             .count());
+  std::vector<Event> out;
+  for (const auto& [tid, call] : hung_calls_.calls()) {
+    Event e = call.event;
+    const uint64_t elapsed = now > call.entered_ns ? now - call.entered_ns : 0;
+    e.set(f.duration_ns, elapsed);
+    e.set(f.duration_us, static_cast<double>(elapsed) / 1e3);
+    e.set(f.duration_ms, static_cast<double>(elapsed) / 1e6);
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 Result<void> SyscallMonitor::configure(const BpfProgram& program) {

@@ -101,6 +101,7 @@ class SyscallMonitor final : public BpfMonitor {
 
   Result<void> check_settings() const override;
   bool finished() const override { return settings_.hung_now && scans_ >= 2; }
+  std::vector<Event> in_flight() const override;
   std::unique_ptr<PeriodicReport> report() const override;
 
   int category_of(int nr) const;

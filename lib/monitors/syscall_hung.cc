@@ -167,8 +167,8 @@ std::optional<long> current_syscall(uint32_t pid, uint32_t tid) {
   return in >> nr ? nr : -1;
 }
 
-void HungCalls::add(uint32_t pid, uint32_t tid, int nr, uint64_t entered_ns) {
-  calls_[tid] = {pid, nr, entered_ns};
+void HungCalls::add(uint32_t pid, uint32_t tid, int nr, uint64_t entered_ns, Event event) {
+  calls_[tid] = {pid, nr, entered_ns, std::move(event)};
   ever_.insert(nr);
 }
 

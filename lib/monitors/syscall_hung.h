@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/event.h"
 #include "core/metrics.h"
 #include "core/result.h"
 #include "ebpf/syscall.h"
@@ -69,19 +70,23 @@ std::optional<long> current_syscall(uint32_t pid, uint32_t tid);
 // gone or in another call (a return the rate limit did not write).
 class HungCalls {
  public:
-  void add(uint32_t pid, uint32_t tid, int nr, uint64_t entered_ns);
+  // `event`: the call as it was reported.
+  void add(uint32_t pid, uint32_t tid, int nr, uint64_t entered_ns, Event event);
   void returned(uint32_t tid) { calls_.erase(tid); }
   void prune();
   // ebpfmon_syscall_hung (by syscall and category; 0 for those that hung
   // before) and ebpfmon_syscall_oldest_in_flight_seconds (0: none).
   Metrics metrics(uint64_t now_ns, const std::vector<std::string>& category_by_nr) const;
 
- private:
   struct Call {
     uint32_t pid;
     int nr;
     uint64_t entered_ns;
+    Event event;
   };
+  const std::map<uint32_t, Call>& calls() const { return calls_; }
+
+ private:
   std::map<uint32_t, Call> calls_;  // by tid
   std::set<int> ever_;              // syscalls that have hung: their series stay, at 0
 };

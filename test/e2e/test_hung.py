@@ -6,7 +6,9 @@ while blocked, then its return), a read of a FIFO (waiting, not hanging:
 reported only with --hung-syscalls read), a thread killed inside a hung
 call, a vfork parent in uninterruptible sleep (D) with its kernel stack, a
 call already blocked before the tracer started, --hung 0, and bad values."""
+import atexit
 import fcntl
+import json
 import os
 import re
 import signal
@@ -122,6 +124,18 @@ def main():
         return parse_metrics(scrape(address)[2]) if address else {}
     adopts = "already in flight at the start are not seen" not in tracers["default"].stderr_text()
 
+    # A daemon too: its status lists the calls hanging now.
+    daemon_env = dict(os.environ, EBPFMON_RUN_DIR=os.path.join(tmp, "run"))
+    daemon_cwd = os.path.join(tmp, "daemon")
+    os.makedirs(daemon_cwd)
+
+    def daemon(*args):
+        return run([tool("ebpfmon")] + list(args), env=daemon_env, cwd=daemon_cwd, timeout=120)
+
+    r = daemon("--daemon", "-m", "syscall", "--hung", "1", "-p", "hung-kill")
+    check(r.returncode == 0, "the daemon starts: %s" % r.stderr[-300:])
+    atexit.register(daemon, "--daemon-stop")  # also when the test dies early
+
     flocker = flock_child("hung-flock", lock)
     flock_fd = int(flocker.stdout.readline())
     killed = flock_child("hung-kill", kill_lock)
@@ -144,6 +158,20 @@ def main():
 
     evs = wait_for("hung reports of flock, the killed flock, vfork, the early flock and the FIFO read",
                    in_flight) or []
+    def status_rows():
+        r = daemon("--daemon-status", "--json")
+        mons = json.loads(r.stdout)["monitors"] if r.returncode == 0 else []
+        rows = [e for e in (mons[0].get("in_flight", []) if mons else []) if e["pid"] == killed.pid]
+        return rows or None
+
+    rows = wait_for("the daemon's status lists the hanging flock", status_rows) or [{}]
+    check(len(rows) == 1 and rows[0].get("syscall_name") == "flock" and rows[0].get("task_state") == "S"
+          and rows[0].get("args", {}).get("fd_target") == kill_lock and rows[0].get("duration_ms", 0) >= 1000,
+          "the status's row: the flock, its lock file, sleeping, over a second: %s" % rows)
+    text = daemon("--daemon-status").stdout
+    check(re.search(r"^    in flight: 1 \(--json shows them whole\)\n      pid %d \(hung-kill\) flock for [\d.]+ s, "
+                    r"state S in \S+$" % killed.pid, text, re.M) is not None,
+          "the text status shows it: %s" % text[-400:])
     hanging = wait_for("ebpfmon_syscall_hung counts the hanging flock",
                        lambda: (lambda g: g if g.get(HUNG_FLOCK) == 1 else None)(gauges())) or {}
     check(hanging.get(OLDEST, 0) >= 1, "the oldest call in flight, over a second: %s" % hanging.get(OLDEST))
@@ -214,6 +242,7 @@ def main():
     time.sleep(1)
     for t in tracers.values():
         check(t.stop() == 0, "%s exits 0: %s" % (t.args, t.stderr_text()[-300:]))
+    check(daemon("--daemon-stop").returncode == 0, "the daemon stops")
 
     evs = events(dirs["default"])
     returns = hung_of(evs, flocker.pid, "flock", False)

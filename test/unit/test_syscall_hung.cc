@@ -188,9 +188,9 @@ TEST_CASE("hung calls as gauges: by syscall, 0 once returned; the oldest in flig
   CHECK(value(none, "ebpfmon_syscall_oldest_in_flight_seconds", "") == 0);
   CHECK(none.front().samples.empty());
 
-  calls.add(10, 11, SYS_flock, 1'000'000'000);
-  calls.add(10, 12, SYS_flock, 3'000'000'000);
-  calls.add(20, 21, SYS_read, 2'000'000'000);
+  calls.add(10, 11, SYS_flock, 1'000'000'000, Event{});
+  calls.add(10, 12, SYS_flock, 3'000'000'000, Event{});
+  calls.add(20, 21, SYS_read, 2'000'000'000, Event{});
   Metrics three = calls.metrics(5'000'000'000, categories);
   CHECK(value(three, "ebpfmon_syscall_hung", "flock") == 2);
   CHECK(value(three, "ebpfmon_syscall_hung", "read") == 1);
