@@ -21,7 +21,7 @@ struct syscall_start {
   u8 priority;
   u8 verdict;  /* task storage only: SYSCALL_TASK_* */
   u8 hung;     /* the task iterator wrote this call (syscall_hung.bpf.h) */
-  u8 adopted;  /* in flight before we attached: timed from the first scan, not counted */
+  u8 adopted;  /* in flight before we attached (syscall_hung.bpf.h): not counted */
 };
 
 /* Whether a task passes the pid filter and is not ourselves. Its tgid never

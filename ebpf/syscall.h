@@ -100,7 +100,7 @@ inline constexpr char kSyscallHungReportedMap[] = "syscall_hung_reported";  // w
 #define SYSCALL_EV_ERROR 0x1
 #define SYSCALL_EV_SLOW 0x2
 #define SYSCALL_EV_HUNG 0x4    /* reported while in flight (syscall_hung_reported) */
-#define SYSCALL_EV_ADOPTED 0x8 /* in flight before the monitor started: timed from its first scan */
+#define SYSCALL_EV_ADOPTED 0x8 /* in flight before the monitor started: its entry time estimated */
 
 struct syscall_event {
   __u64 ts_ns;       /* when the call entered the kernel (CLOCK_MONOTONIC) */

@@ -4,29 +4,18 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "core/timer_fd.h"
 
 namespace ebpfmon {
 namespace {
 
 Error sys_error(const char* what) {
   return Error::runtime(std::string(what) + " failed: " + std::strerror(errno));
-}
-
-int make_timer(std::chrono::milliseconds period, bool repeat) {
-  const int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-  if (fd < 0) return -1;
-  itimerspec spec{};
-  spec.it_value.tv_sec = period.count() / 1000;
-  spec.it_value.tv_nsec = (period.count() % 1000) * 1000000;
-  if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;
-  if (repeat) spec.it_interval = spec.it_value;
-  timerfd_settime(fd, 0, &spec, nullptr);
-  return fd;
 }
 
 // A timerfd (expirations) and an eventfd (posts) both read as one u64.
@@ -112,7 +101,7 @@ Result<void> EventLoop::watch(int fd, std::function<void()> on_ready) {
 }
 
 Result<void> EventLoop::every(std::chrono::milliseconds period, std::function<void()> tick) {
-  const int fd = make_timer(period, true);
+  const int fd = make_timer_fd(period, true);
   if (fd < 0) return sys_error("timerfd_create");
   return add(fd, true, [fd, tick = std::move(tick)] {
     consume_count(fd);
@@ -122,7 +111,7 @@ Result<void> EventLoop::every(std::chrono::milliseconds period, std::function<vo
 
 EventLoop::StopReason EventLoop::run() {
   if (duration_.count() > 0) {
-    const int fd = make_timer(duration_, false);
+    const int fd = make_timer_fd(duration_, false);
     if (fd < 0 || !add(fd, true, [this, fd] {
           consume_count(fd);
           stop_ = true;

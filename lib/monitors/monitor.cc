@@ -1,7 +1,6 @@
 #include "monitors/monitor.h"
 
 #include <fcntl.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,6 +11,7 @@
 #include "bpf/system.h"
 #include "core/cgroups.h"
 #include "core/log.h"
+#include "core/timer_fd.h"
 #include "core/unique_fd.h"
 #include "ebpf/common.h"
 
@@ -129,12 +129,8 @@ Result<void> BpfMonitor::start(const Config& config, Capabilities& caps, Program
   log_debug(name() + ": " + std::to_string(plan->hooks.size()) + " hooks attached in " +
             std::to_string(attach_seconds) + " s");
   if (plan->tick_period.count() > 0) {
-    tick_timer_ = UniqueFd(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
-    itimerspec every{};
-    every.it_interval.tv_sec = plan->tick_period.count() / 1000;
-    every.it_interval.tv_nsec = (plan->tick_period.count() % 1000) * 1000000;
-    every.it_value = every.it_interval;
-    if (!tick_timer_ || timerfd_settime(tick_timer_.get(), 0, &every, nullptr) != 0) {
+    tick_timer_ = UniqueFd(make_timer_fd(plan->tick_period, true));
+    if (!tick_timer_) {
       program_->detach_all();
       return Error::runtime(name() + ": cannot start its timer: " + strerror(errno));
     }

@@ -206,6 +206,40 @@ const SyscallFields& fields() {
   return f;
 }
 
+void set_duration(Event& event, uint64_t ns) {
+  const SyscallFields& f = fields();
+  event.set(f.duration_ns, ns);
+  event.set(f.duration_us, static_cast<double>(ns) / 1e3);
+  event.set(f.duration_ms, static_cast<double>(ns) / 1e6);
+}
+
+// What a call's event says of its thread and syscall, whether it returned
+// (decode) or still hangs (report_hung).
+struct CallIdentity {
+  Timestamp entered;
+  uint32_t pid;
+  uint32_t tid;
+  std::string_view comm;
+  int nr;
+  std::string category;
+};
+
+// Into `event`, whose values' storage is reused (decode's scratch event).
+void set_call(Event& event, const CallIdentity& call, uint64_t duration_ns) {
+  const SyscallFields& f = fields();
+  event.values.resize(f.schema.fields.size());
+  event.set(f.timestamp, call.entered);
+  event.set(f.time_str, format_time_str(call.entered));
+  event.set(f.monitor_type, "syscall");
+  event.set(f.pid, call.pid);
+  event.set(f.tid, call.tid);
+  event.set(f.comm, std::string(call.comm));
+  event.set(f.nr, call.nr);
+  event.set(f.name, syscall_name(call.nr));
+  event.set(f.category, call.category);
+  set_duration(event, duration_ns);
+}
+
 }  // namespace
 
 const Schema& SyscallMonitor::schema() const {
@@ -254,9 +288,13 @@ std::vector<ConsoleColumn> SyscallMonitor::console_columns() const {
           {"ARGS", f.args, 0}};
 }
 
+const syscall_class& SyscallMonitor::class_of(int nr) const {
+  return classes_[static_cast<size_t>(nr >= 0 && nr < SYSCALL_OTHER_SLOT ? nr
+                                                                         : SYSCALL_OTHER_SLOT)];
+}
+
 int SyscallMonitor::category_of(int nr) const {
-  return classes_[static_cast<size_t>(nr >= 0 && nr < SYSCALL_OTHER_SLOT ? nr : SYSCALL_OTHER_SLOT)]
-      .category;
+  return class_of(nr).category;
 }
 
 bool SyscallMonitor::traced(int nr) const {
@@ -581,30 +619,16 @@ void SyscallMonitor::report_hung(const syscall_hung_candidate& call) {
 
   const SyscallFields& f = fields();
   Event event;
-  event.values.resize(f.schema.fields.size());
-  const Timestamp ts = clock().to_wall(call.ts_ns);
-  event.set(f.timestamp, ts);
-  event.set(f.time_str, format_time_str(ts));
-  event.set(f.monitor_type, "syscall");
-  event.set(f.pid, call.pid);
-  event.set(f.tid, call.tid);
+  set_call(event,
+           {clock().to_wall(call.ts_ns), call.pid, call.tid,
+            std::string_view(call.comm, strnlen(call.comm, sizeof call.comm)), call.nr,
+            category_name(category_of(call.nr))},
+           call.elapsed_ns);
   event.set_none(f.cpu);
-  event.set(f.comm, std::string(call.comm, strnlen(call.comm, sizeof call.comm)));
-  event.set(f.nr, call.nr);
-  event.set(f.name, syscall_name(call.nr));
-  event.set(f.category, category_name(category_of(call.nr)));
   event.set_none(f.ret);
   event.set_none(f.error_name);
-  event.set(f.duration_ns, call.elapsed_ns);
-  event.set(f.duration_us, static_cast<double>(call.elapsed_ns) / 1e3);
-  event.set(f.duration_ms, static_cast<double>(call.elapsed_ns) / 1e6);
   event.set(f.is_error, false);
-  event.set(
-      f.is_slow,
-      call.elapsed_ns >
-          classes_[static_cast<size_t>(
-                       call.nr >= 0 && call.nr < SYSCALL_OTHER_SLOT ? call.nr : SYSCALL_OTHER_SLOT)]
-              .slow_ns);
+  event.set(f.is_slow, call.elapsed_ns > class_of(call.nr).slow_ns);
   fill_cgroup_values(event, f.cgroup, cgroup_id_of_process(call.pid).value_or(0));
   const SyscallArgSpecs* specs = args_ ? args_->find(call.nr) : nullptr;
   std::optional<RenderedArgs> rendered;
@@ -637,17 +661,13 @@ void SyscallMonitor::report_hung(const syscall_hung_candidate& call) {
 }
 
 std::vector<Event> SyscallMonitor::in_flight() const {
-  const SyscallFields& f = fields();
   const auto now = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                              std::chrono::steady_clock::now().time_since_epoch())
                                              .count());
   std::vector<Event> out;
   for (const auto& [tid, call] : hung_calls_.calls()) {
     Event e = call.event;
-    const uint64_t elapsed = now > call.entered_ns ? now - call.entered_ns : 0;
-    e.set(f.duration_ns, elapsed);
-    e.set(f.duration_us, static_cast<double>(elapsed) / 1e3);
-    e.set(f.duration_ms, static_cast<double>(elapsed) / 1e6);
+    set_duration(e, now > call.entered_ns ? now - call.entered_ns : 0);
     out.push_back(std::move(e));
   }
   return out;
@@ -818,28 +838,19 @@ bool SyscallMonitor::decode(const void* data, size_t size, Event& event) {
   if (size < SYSCALL_EVENT_NO_ARGS_BYTES) return false;
   syscall_event e{};
   std::memcpy(&e, data, std::min(size, sizeof e));
-  const Timestamp ts = clock().to_wall(e.ts_ns);
   const SyscallFields& f = fields();
-  event.values.resize(f.schema.fields.size());
-  event.set(f.timestamp, ts);
-  event.set(f.time_str, format_time_str(ts));
-  event.set(f.monitor_type, "syscall");
-  event.set(f.pid, e.pid);
-  event.set(f.tid, e.tid);
+  set_call(event,
+           {clock().to_wall(e.ts_ns), e.pid, e.tid,
+            std::string_view(e.comm, strnlen(e.comm, sizeof e.comm)), e.nr,
+            category_name(category_of(e.nr))},
+           e.duration_ns);
   event.set(f.cpu, e.cpu);
-  event.set(f.comm, std::string(e.comm, strnlen(e.comm, sizeof e.comm)));
-  event.set(f.nr, e.nr);
-  event.set(f.name, syscall_name(e.nr));
-  event.set(f.category, category_name(category_of(e.nr)));
   const bool errno_value = e.ret < 0 && e.ret >= -SYSCALL_MAX_ERRNO;
   if (returns_address(e.nr) && !errno_value)
     event.set(f.ret, Address{static_cast<uint64_t>(e.ret)});
   else
     event.set(f.ret, e.ret);
   event.set(f.error_name, errno_name(e.ret));
-  event.set(f.duration_ns, e.duration_ns);
-  event.set(f.duration_us, static_cast<double>(e.duration_ns) / 1e3);
-  event.set(f.duration_ms, static_cast<double>(e.duration_ns) / 1e6);
   event.set(f.is_error, (e.flags & SYSCALL_EV_ERROR) != 0);
   event.set(f.is_slow, (e.flags & SYSCALL_EV_SLOW) != 0);
   fill_cgroup_values(event, f.cgroup, e.cgroup_id);

@@ -105,6 +105,8 @@ class SyscallMonitor final : public BpfMonitor {
   std::unique_ptr<PeriodicReport> report() const override;
 
   int category_of(int nr) const;
+  // Its class, or the shared slot's for a number out of the table.
+  const syscall_class& class_of(int nr) const;
   bool traced(int nr) const;
 
  protected:
