@@ -9,10 +9,10 @@
 #include "bpf/system.h"
 #include "bpf_sources.h"
 #include "core/cgroups.h"
-#include "core/log.h"
 #include "core/text.h"
 #include "monitors/process_context.h"
 #include "monitors/registry.h"
+#include "monitors/syscall_fields.h"
 #include "monitors/syscall_summary.h"
 #include "monitors/syscall_table.h"
 
@@ -133,117 +133,8 @@ void add_kernel_stats(LatencyStats& sum, const syscall_stats& k) {
 
 }  // namespace
 
-namespace {
-
-// syscall's columns, in order: each declared once, with the handle decode()
-// sets it through.
-struct SyscallFields {
-  Schema schema;
-  FieldOf<Timestamp> timestamp =
-      schema.add<Timestamp>("timestamp",
-                            "when the call entered the kernel: Unix time, seconds "
-                            "with 6 decimals");
-  FieldOf<std::string> time_str = schema.add<std::string>(
-      "time_str", "when the call entered the kernel: local time, `[YYYY-mm-dd HH:MM:SS.mmm]`");
-  FieldOf<std::string> monitor_type = schema.add<std::string>("monitor_type", "always `syscall`");
-  FieldOf<uint64_t> pid = schema.add<uint64_t>("pid", "process id (thread group id)");
-  FieldOf<uint64_t> tid = schema.add<uint64_t>("tid", "thread id");
-  FieldOf<uint64_t> cpu = schema.add<uint64_t>("cpu", "the CPU the call returned on");
-  FieldOf<std::string> comm = schema.add<std::string>("comm", "thread name");
-  FieldOf<int64_t> nr = schema.add<int64_t>("syscall_nr", "the syscall's number");
-  FieldOf<std::string> name = schema.add<std::string>(
-      "syscall_name",
-      "its name, from `<asm/unistd.h>` of the build machine (`syscall_<nr>` for numbers newer "
-      "than those headers)");
-  FieldOf<std::string> category = schema.add<std::string>("category", "see the table below");
-  FieldOf<int64_t> ret = schema.add<int64_t>(
-      "ret_val",
-      "the return value; an address returned (mmap, mremap, brk, shmat) in hex in CSV and the "
-      "console, a number in JSON");
-  FieldOf<std::string> error_name = schema.add<std::string>(
-      "error_name", "`SUCCESS` or the errno's name (`ENOENT`), from the C library");
-  FieldOf<uint64_t> duration_ns =
-      schema.add<uint64_t>("duration_ns", "the call's latency in nanoseconds");
-  FieldOf<double> duration_us =
-      schema.add<double>("duration_us", "the call's latency in microseconds");
-  FieldOf<double> duration_ms =
-      schema.add<double>("duration_ms", "the call's latency in milliseconds");
-  FieldOf<bool> is_error = schema.add<bool>("is_error", "`true` when the call returned an errno");
-  FieldOf<bool> is_slow = schema.add<bool>(
-      "is_slow_call", "`true` when the call took longer than its category's threshold");
-  CgroupFields cgroup = add_cgroup_fields(schema, CgroupColumns::IdAndContainer);
-  FieldOf<ValueRecord> args = schema.add<ValueRecord>(
-      "args",
-      "the arguments: CSV and console as strace writes them, without the name (`AT_FDCWD, "
-      "\"/etc/x\", O_RDONLY`); JSON an object keyed by the kernel's argument names, fds with "
-      "`<name>_target` beside them; empty with `--no-args`");
-  FieldOf<uint64_t> args_truncated = schema.add<uint64_t>(
-      "args_truncated", "how many strings and paths in `args` were cut at `--string-bytes`");
-  FieldOf<std::string> ret_target = schema.add<std::string>(
-      "ret_target", "what a returned fd points to (openat, socket, accept4, dup...)");
-  FieldOf<bool> hung = schema.add<bool>(
-      "hung",
-      "`true` for a call reported while still in flight past `--hung` (its `ret_val` and "
-      "`error_name` empty, its duration so far), and for that call's return");
-  FieldOf<bool> in_flight_at_start = schema.add<bool>(
-      "in_flight_at_start",
-      "`true` for a hung call that entered before the monitor started: its entry time is "
-      "estimated as when its thread last got a CPU");
-  FieldOf<std::string> task_state = schema.add<std::string>(
-      "task_state",
-      "a hung call's thread: `R` running, `S` sleeping, `D` uninterruptible (as `ps` shows); "
-      "empty otherwise");
-  FieldOf<std::string> wchan =
-      schema.add<std::string>("wchan", "where a hung call's thread sleeps in the kernel");
-  FieldOf<std::string> kernel_stack = schema.add<std::string>(
-      "kernel_stack",
-      "a hung call's kernel stack, innermost frame first, `; ` between frames (empty where "
-      "the kernel does not show it)");
-};
-
-const SyscallFields& fields() {
-  static const SyscallFields f;
-  return f;
-}
-
-void set_duration(Event& event, uint64_t ns) {
-  const SyscallFields& f = fields();
-  event.set(f.duration_ns, ns);
-  event.set(f.duration_us, static_cast<double>(ns) / 1e3);
-  event.set(f.duration_ms, static_cast<double>(ns) / 1e6);
-}
-
-// What a call's event says of its thread and syscall, whether it returned
-// (decode) or still hangs (report_hung).
-struct CallIdentity {
-  Timestamp entered;
-  uint32_t pid;
-  uint32_t tid;
-  std::string_view comm;
-  int nr;
-  std::string category;
-};
-
-// Into `event`, whose values' storage is reused (decode's scratch event).
-void set_call(Event& event, const CallIdentity& call, uint64_t duration_ns) {
-  const SyscallFields& f = fields();
-  event.values.resize(f.schema.fields.size());
-  event.set(f.timestamp, call.entered);
-  event.set(f.time_str, format_time_str(call.entered));
-  event.set(f.monitor_type, "syscall");
-  event.set(f.pid, call.pid);
-  event.set(f.tid, call.tid);
-  event.set(f.comm, std::string(call.comm));
-  event.set(f.nr, call.nr);
-  event.set(f.name, syscall_name(call.nr));
-  event.set(f.category, call.category);
-  set_duration(event, duration_ns);
-}
-
-}  // namespace
-
 const Schema& SyscallMonitor::schema() const {
-  return fields().schema;
+  return syscall_fields().schema;
 }
 
 Result<void> SyscallMonitor::check_settings() const {
@@ -256,7 +147,7 @@ Result<void> SyscallMonitor::check_settings() const {
 }
 
 bool SyscallMonitor::wanted(const Event& event) const {
-  const SyscallFields& f = fields();
+  const SyscallFields& f = syscall_fields();
   return !settings_.hung_now ||
          (std::holds_alternative<bool>(event.values[f.hung.index]) && event.get(f.hung) &&
           std::holds_alternative<NoValue>(event.values[f.ret.index]));
@@ -266,7 +157,7 @@ std::vector<ConsoleColumn> SyscallMonitor::console_columns() const {
   // Each column as wide as its values (15-byte comms, ECONNREFUSED); ARGS
   // takes the rest of the line, cut at the terminal's width. The thread,
   // category and the other durations are in the file.
-  const SyscallFields& f = fields();
+  const SyscallFields& f = syscall_fields();
   if (settings_.hung_now)
     return {{"PID", f.pid, 7},
             {"COMM", f.comm, 16},
@@ -549,130 +440,6 @@ void SyscallMonitor::add_args_plan(Plan& plan) const {
         "syscall: unix socket fds show no path: no layout of struct unix_sock (BTF)");
 }
 
-void SyscallMonitor::add_hung_plan(Plan& plan, Capabilities& caps) const {
-  if (!caps.has(Feature::TaskIterator)) {
-    plan.warnings.push_back("syscall: calls that hang are not reported (--hung): " +
-                            caps.status(Feature::TaskIterator).detail);
-    return;
-  }
-  plan.defines.emplace_back("SYSCALL_HUNG_NS", static_cast<int64_t>(settings_.hung_after * 1e9));
-  plan.hooks.emplace_back(HookType::TaskIterator, "task");
-  // Calls already in flight at the start are adopted from their saved
-  // registers (bpf_task_pt_regs, Linux 5.15+).
-  const KernelBtf btf;
-  auto state = task_state_layout(btf);
-  if (state) plan.defines.insert(plan.defines.end(), state->begin(), state->end());
-  if (state && btf.has_enumerator("bpf_func_id", "BPF_FUNC_task_pt_regs")) {
-    plan.defines.emplace_back("SYSCALL_HUNG_ADOPT", 1);
-  } else {
-    plan.warnings.push_back(
-        "syscall: calls already in flight at the start are not seen hanging: the kernel has no "
-        "bpf_task_pt_regs (Linux 5.15+)");
-  }
-  // A quarter of the threshold, 1 to 5 s: a hang is reported at most that
-  // late. A scan of 10,000 threads takes about 7 ms (docs/PERFORMANCE.md).
-  // --hung-now: two scans at once, the first adopting the calls in flight.
-  const auto quarter = std::chrono::milliseconds(static_cast<int64_t>(settings_.hung_after * 250));
-  plan.tick_period = settings_.hung_now ? std::chrono::milliseconds(50)
-                                        : std::clamp(quarter, std::chrono::milliseconds(1000),
-                                                     std::chrono::milliseconds(5000));
-}
-
-void SyscallMonitor::tick() {
-  if (finished()) return;
-  ++scans_;
-  hung_calls_.prune();
-  auto found = program()->read_iterator(HookSpec(HookType::TaskIterator, "task"));
-  if (!found) {
-    if (!hung_scan_failed_)
-      log_warning("syscall: the scan for calls that hang failed: " + found.error().message);
-    hung_scan_failed_ = true;
-    return;
-  }
-  for (size_t at = 0; at + sizeof(syscall_hung_candidate) <= found->size();
-       at += sizeof(syscall_hung_candidate)) {
-    syscall_hung_candidate call;
-    std::memcpy(&call, found->data() + at, sizeof call);
-    report_hung(call);
-  }
-}
-
-void SyscallMonitor::report_hung(const syscall_hung_candidate& call) {
-  // Most calls found are waits (futex, epoll_wait): judged by the kernel's
-  // state alone, with no /proc read.
-  if (!hung_policy_.is_hang(call.nr, task_state_letter(call.state), false)) return;
-  const std::optional<BlockedThread> thread = read_blocked_thread(call.pid, call.tid, call.nr);
-  if (!thread) return;  // gone since
-  // An adopted call's number came from saved registers, which a thread
-  // asleep in a page fault also has: it must be in that syscall.
-  const bool adopted = call.flags & SYSCALL_EV_ADOPTED;
-  if (adopted &&
-      (!thread->registers || (!thread->kernel_stack.empty() &&
-                              thread->kernel_stack.find("entry_SYSCALL") == std::string::npos)))
-    return;
-  std::optional<FdTarget> first_fd;
-  if (thread->registers) first_fd = read_fd_target(call.pid, thread->args[0]);
-  if (!hung_policy_.is_hang(call.nr, thread->state, first_fd && first_fd->waits())) return;
-  // The call's exit writes it, whatever the sampling, if it is still this call.
-  auto reported = program()->map<uint32_t, uint64_t>(kSyscallHungReportedMap);
-  if (reported) (void)reported->update(call.tid, call.ts_ns);
-
-  const SyscallFields& f = fields();
-  Event event;
-  set_call(event,
-           {clock().to_wall(call.ts_ns), call.pid, call.tid,
-            std::string_view(call.comm, strnlen(call.comm, sizeof call.comm)), call.nr,
-            category_name(category_of(call.nr))},
-           call.elapsed_ns);
-  event.set_none(f.cpu);
-  event.set_none(f.ret);
-  event.set_none(f.error_name);
-  event.set(f.is_error, false);
-  event.set(f.is_slow, call.elapsed_ns > class_of(call.nr).slow_ns);
-  fill_cgroup_values(event, f.cgroup, cgroup_id_of_process(call.pid).value_or(0));
-  const SyscallArgSpecs* specs = args_ ? args_->find(call.nr) : nullptr;
-  std::optional<RenderedArgs> rendered;
-  if (specs != nullptr && thread->registers) {
-    syscall_event e{};
-    e.nr = call.nr;
-    std::copy(thread->args.begin(), thread->args.end(), e.args);
-    const std::string captures =
-        captures_from_proc(call.pid, *specs, thread->args, settings_.string_bytes, &e.captures);
-    rendered = args_->render(e, captures);
-  }
-  if (rendered) {
-    event.set(f.args, std::move(rendered->args));
-    event.set(f.args_truncated, rendered->truncated);
-  } else {
-    event.set_none(f.args);
-    event.set_none(f.args_truncated);
-  }
-  event.set_none(f.ret_target);
-  event.set(f.hung, true);
-  event.set(f.in_flight_at_start, adopted);
-  event.set(f.task_state, std::string(1, thread->state));
-  event.set(f.wchan, thread->wchan);
-  if (thread->kernel_stack.empty())
-    event.set_none(f.kernel_stack);
-  else
-    event.set(f.kernel_stack, thread->kernel_stack);
-  emit(event);
-  hung_calls_.add(call.pid, call.tid, call.nr, call.ts_ns, std::move(event));
-}
-
-std::vector<Event> SyscallMonitor::in_flight() const {
-  const auto now = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                             std::chrono::steady_clock::now().time_since_epoch())
-                                             .count());
-  std::vector<Event> out;
-  for (const auto& [tid, call] : hung_calls_.calls()) {
-    Event e = call.event;
-    set_duration(e, now > call.entered_ns ? now - call.entered_ns : 0);
-    out.push_back(std::move(e));
-  }
-  return out;
-}
-
 Result<void> SyscallMonitor::configure(const BpfProgram& program) {
   auto table = program.map<uint32_t, syscall_class>(kSyscallTableMap);
   if (!table) return table.error();
@@ -838,7 +605,7 @@ bool SyscallMonitor::decode(const void* data, size_t size, Event& event) {
   if (size < SYSCALL_EVENT_NO_ARGS_BYTES) return false;
   syscall_event e{};
   std::memcpy(&e, data, std::min(size, sizeof e));
-  const SyscallFields& f = fields();
+  const SyscallFields& f = syscall_fields();
   set_call(event,
            {clock().to_wall(e.ts_ns), e.pid, e.tid,
             std::string_view(e.comm, strnlen(e.comm, sizeof e.comm)), e.nr,
