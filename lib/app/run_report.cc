@@ -83,6 +83,7 @@ std::string status_json(const std::vector<MonitorOutput>& outputs, const RunInfo
     for (const LossStage& s : losses.stages) m["lost"][s.key] = s.count;
     m["lost"]["total"] = losses.total();
     m["rate_limited"] = losses.rate_limited;
+    m["redacted"] = out.monitor->redacted();
     m["file"] = out.destination();
     // The rows of the latest report, as its summary file has them.
     if (out.latest_report) {
@@ -142,6 +143,11 @@ std::string metrics_page(const std::vector<MonitorOutput>& outputs, const RunInf
                        Type::Counter,
                        {},
                        {}};
+  MetricFamily redacted{"ebpfmon_events_redacted_total",
+                        "Events written with a secret masked (redact)",
+                        Type::Counter,
+                        {},
+                        {}};
   MetricFamily errors{"ebpfmon_metrics_read_failed",
                       "1 when a monitor's own metrics could not be read for this page",
                       Type::Gauge,
@@ -155,6 +161,7 @@ std::string metrics_page(const std::vector<MonitorOutput>& outputs, const RunInf
     for (const LossStage& s : losses.stages)
       lost.samples.push_back({{{"monitor", name}, {"stage", s.key}}, static_cast<double>(s.count)});
     limited.samples.push_back({{{"monitor", name}}, static_cast<double>(losses.rate_limited)});
+    redacted.samples.push_back({{{"monitor", name}}, static_cast<double>(out.monitor->redacted())});
     auto m = out.monitor->metrics();
     errors.samples.push_back({{{"monitor", name}}, m ? 0.0 : 1.0});
     if (m) {
@@ -164,7 +171,7 @@ std::string metrics_page(const std::vector<MonitorOutput>& outputs, const RunInf
     }
   }
   Metrics page;
-  for (MetricFamily* family : {&info, &start, &written, &lost, &limited, &errors})
+  for (MetricFamily* family : {&info, &start, &written, &lost, &limited, &redacted, &errors})
     page.push_back(std::move(*family));
   for (const auto& out : outputs)
     for (const auto& sink : out.sinks)
@@ -196,7 +203,8 @@ void print_summary(const std::vector<MonitorOutput>& outputs) {
     line << out.monitor->name() << ": lost by stage:";
     for (size_t i = 0; i < losses.stages.size(); ++i)
       line << (i ? ", " : " ") << losses.stages[i].label << " " << losses.stages[i].count;
-    line << "; rate-limited (not lost) " << losses.rate_limited;
+    line << "; rate-limited (not lost) " << losses.rate_limited << "; redacted "
+         << out.monitor->redacted();
     if (!out.destination().empty()) line << "; file " << out.destination();
     lines.push_back(line.str());
   }

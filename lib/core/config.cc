@@ -12,13 +12,14 @@
 #include <set>
 #include <utility>
 
+#include "core/redact.h"
 #include "core/settings.h"
 #include "core/text.h"
 #include "core/yaml_document.h"
 
 namespace ebpfmon {
 
-Config::Config() {
+Config::Config() : redact(default_redact_patterns()) {
   for (const SettingsSection& section : settings_sections())
     monitors[section.name] = MonitorConfig{section.enabled_by_default, section.defaults};
 }

@@ -84,6 +84,8 @@ struct Config {
   MetricsSettings metrics;
   ExportSettings export_nats;
   Filters filters;
+  // Regexes whose groups are masked in argv and syscall arguments (redact.h).
+  std::vector<std::string> redact;
   double duration = 0;  // seconds, 0 = until Ctrl-C
   // Off with --no-cache or EBPFMON_CACHE=off: compile every program afresh.
   bool program_cache = true;

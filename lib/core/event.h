@@ -65,6 +65,7 @@ struct Field {
   std::string name;
   ValueType type;
   std::string doc = {};  // one line, Markdown: what the column means (the user guide's)
+  bool user_text = false;  // holds what a user typed (argv, paths): `redact` applies
 };
 
 // The value type a C++ type is written as; any other type does not compile.
@@ -111,6 +112,13 @@ struct Schema {
   template <class T>
   FieldOf<T> add(std::string name, std::string doc) {
     fields.push_back({std::move(name), value_type_of<T>(), std::move(doc)});
+    return {{fields.size() - 1}};
+  }
+  // A field that holds what a user typed (argv, arguments): `redact` masks
+  // secrets in it.
+  template <class T>
+  FieldOf<T> add_user_text(std::string name, std::string doc) {
+    fields.push_back({std::move(name), value_type_of<T>(), std::move(doc), true});
     return {{fields.size() - 1}};
   }
 };

@@ -12,6 +12,7 @@
 #include "core/filters.h"
 #include "core/listen_address.h"
 #include "core/nats_urls.h"
+#include "core/redact.h"
 
 namespace ebpfmon {
 namespace {
@@ -446,6 +447,55 @@ void add_export(Table& t) {
       "at exit, how long to wait for acks before the rest is left in the spool");
 }
 
+// redact: a YAML list replaces the patterns; each --redact adds one (a
+// regex may hold commas: one per flag, never split); --no-redact empties it.
+void add_redact(Table& t) {
+  Setting patterns = about(
+      "redact",
+      "mask secrets: what each REGEX's groups match in argv and syscall arguments becomes ****; "
+      "repeatable, added to the list in effect",
+      "regular expressions (ECMAScript, case-insensitive)");
+  patterns.flag = "redact";
+  patterns.value_name = "REGEX";
+  patterns.repeatable = true;
+  patterns.doc =
+      "what each regex's groups match (the whole match when it has none) in exec's argv (as one "
+      "command line, so a pattern may span arguments) and in syscall's string arguments becomes "
+      "`****`, before anything is written, shown, spooled or exported. A list here replaces "
+      "the defaults (see INTERFACE.md); `--redact REGEX` adds one; `[]` or `--no-redact`: none";
+  const auto add = [](const RawValue& item, Config& c) -> Result<void> {
+    if (item.kind != RawValue::Kind::Scalar || item.text.empty())
+      return value_error(item, "expected a regular expression");
+    if (auto r = Redactor::make({item.text}); !r)
+      return Error::usage(item.where + ": " + r.error().message);
+    c.redact.push_back(item.text);
+    return {};
+  };
+  t.custom(
+      std::move(patterns),
+      [add](const RawValue& v, Config& c) -> Result<void> {
+        if (v.kind == RawValue::Kind::Null) {
+          c.redact.clear();
+          return {};
+        }
+        if (v.kind != RawValue::Kind::Sequence) return add(v, c);
+        c.redact.clear();
+        for (const RawValue& item : v.items)
+          if (auto r = add(item, c); !r) return r;
+        return {};
+      },
+      [](const Config& c) { return std::to_string(c.redact.size()) + " patterns"; });
+  Setting off = about("", "mask nothing (config: redact: [])", "");
+  off.flag = "no-redact";
+  t.custom(
+      std::move(off),
+      [](const RawValue&, Config& c) -> Result<void> {
+        c.redact.clear();
+        return {};
+      },
+      [](const Config&) { return std::string(); });
+}
+
 SettingsSection make_shared_settings() {
   Table t("");
   t.with(add_app).with(add_logging).with(add_output).with(add_filters);
@@ -457,7 +507,7 @@ SettingsSection make_shared_settings() {
       .doc(
           "stop after this long, exactly as on Ctrl-C (counted from the Tracing line); 0 = "
           "until stopped");
-  t.with(add_metrics).with(add_export);
+  t.with(add_metrics).with(add_export).with(add_redact);
   return t.build();
 }
 

@@ -47,7 +47,7 @@ struct ExecFields {
   Schema schema;
   TaskFields task = add_task_fields(schema);
   FieldOf<int64_t> ret = schema.add<int64_t>("ret", "`0`, or `-errno` for a failed exec");
-  FieldOf<Strings> argv = schema.add<Strings>(
+  FieldOf<Strings> argv = schema.add_user_text<Strings>(
       "argv",
       "the arguments the caller passed, as strace shows them, joined by single spaces (in JSON "
       "lines: an array of strings); for a script too, not the argv the kernel rewrote for its "

@@ -104,12 +104,15 @@ Result<void> BpfMonitor::start(const Config& config, Capabilities& caps, Program
   if (auto r = configure(*program_); !r) return r;
 
   consumer_ = std::move(consumer);
+  auto redactor = Redactor::make(config.redact);
+  if (!redactor) return redactor.error();
+  redactor_ = std::move(*redactor);
   auto buffer = program_->open_events(
       [this](const void* data, size_t size) {
         if (!decode(data, size, scratch_))
           ++malformed_;
-        else if (wanted(scratch_))
-          consumer_(scratch_);
+        else
+          deliver(scratch_);
       },
       plan->perf_pages_per_cpu);
   if (!buffer) return buffer.error();
@@ -139,9 +142,16 @@ Result<void> BpfMonitor::start(const Config& config, Capabilities& caps, Program
   return {};
 }
 
-void BpfMonitor::emit(const Event& event) {
+// Masked before the filters see it, so a filter on a secret matches nothing.
+void BpfMonitor::deliver(Event& event) {
+  const bool masked = redactor_.apply(schema(), event);
   if (!wanted(event)) return;
   consumer_(event);
+  redacted_ += masked;
+}
+
+void BpfMonitor::emit(Event& event) {
+  deliver(event);
   ++emitted_;
 }
 

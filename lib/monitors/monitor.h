@@ -20,6 +20,7 @@
 #include "core/config.h"
 #include "core/event.h"
 #include "core/metrics.h"
+#include "core/redact.h"
 #include "core/report_clock.h"
 #include "core/result.h"
 #include "core/settings.h"
@@ -81,6 +82,8 @@ class Monitor {
   // then no event file is made.
   virtual bool writes_events() const { return true; }
   virtual KernelLosses losses() const = 0;
+  // Events written with a secret masked (`redact`).
+  virtual uint64_t redacted() const { return 0; }
   // What /metrics shows beyond events written and lost (the runner's):
   // the monitor's own counts, from its maps or its decoder.
   virtual Result<Metrics> metrics() const { return Metrics{}; }
@@ -125,6 +128,7 @@ class BpfMonitor : public Monitor {
   Result<void> drain() final;
   std::vector<HookSpec> hooks() const final;
   KernelLosses losses() const final;
+  uint64_t redacted() const final { return redacted_; }
   Result<std::vector<HookSpec>> planned_hooks(Capabilities& caps) const final;
   // Decodes one record, laid out as the BPF side sends it, into `event`;
   // false when the record is malformed (counted as a user-space loss).
@@ -159,7 +163,7 @@ class BpfMonitor : public Monitor {
   // every plan.tick_period while started, on the event loop's thread.
   virtual void tick() {}
   // An event made in user space (by tick()), written as decoded ones are.
-  void emit(const Event& event);
+  void emit(Event& event);
 
   const MonotonicClock& clock() const { return clock_; }
   const BpfProgram* program() const { return program_.get(); }
@@ -174,12 +178,16 @@ class BpfMonitor : public Monitor {
   Result<Plan> checked_plan(Capabilities& caps) const;
   Result<Prepared> prepare(const Config& config, Capabilities& caps) const;
   Result<void> fill_filter_maps(const Filters& filters);
+  // Masks secrets, then hands the event on if the monitor wants it.
+  void deliver(Event& event);
 
   std::optional<Prepared> prepared_;  // from program_spec(), until start()
   std::unique_ptr<BpfProgram> program_;
   EventBuffer* buffer_ = nullptr;
   UniqueFd tick_timer_;  // a timerfd, while there is a tick_period
   size_t emitted_ = 0;   // by tick(), for consume()'s count
+  Redactor redactor_;
+  uint64_t redacted_ = 0;
   EventConsumer consumer_;
   Event scratch_;
   MonotonicClock clock_;

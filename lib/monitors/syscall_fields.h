@@ -49,7 +49,7 @@ struct SyscallFields {
   FieldOf<bool> is_slow = schema.add<bool>(
       "is_slow_call", "`true` when the call took longer than its category's threshold");
   CgroupFields cgroup = add_cgroup_fields(schema, CgroupColumns::IdAndContainer);
-  FieldOf<ValueRecord> args = schema.add<ValueRecord>(
+  FieldOf<ValueRecord> args = schema.add_user_text<ValueRecord>(
       "args",
       "the arguments: CSV and console as strace writes them, without the name (`AT_FDCWD, "
       "\"/etc/x\", O_RDONLY`); JSON an object keyed by the kernel's argument names, fds with "
