@@ -32,7 +32,7 @@ constexpr const char* kWaitOnStreams[] = {"read", "readv", "recvfrom", "recvmsg"
 
 template <size_t N>
 bool named_in(const char* const (&names)[N], int nr) {
-  const std::string_view name = syscall_name(nr);
+  const std::string name = syscall_name(nr);
   return std::any_of(std::begin(names), std::end(names), [&](const char* n) { return name == n; });
 }
 
