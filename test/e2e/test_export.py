@@ -192,6 +192,7 @@ def test_one_server(work):
                      top="metrics:\n  enabled: true\n  listen: 127.0.0.1:%d\n" % metrics_port)
         tracer = Tracer(cmd)
         execs("one", 0, 1000)
+        subprocess.run([TRUE, "--password=js3cr3te2e"], check=True)  # masked before it is published
         time.sleep(1)
         with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % metrics_port, timeout=10) as page:
             metrics = page.read().decode()
@@ -207,6 +208,9 @@ def test_one_server(work):
         check(rc == 0, "one server: exit 0, got %d: %s" % (rc, tracer.stderr_text()))
         messages = stream_messages(server.port)
         check_each_once(messages, "one", 1000, "one server")
+        check("js3cr3te2e" not in json.dumps([o for _, _, o in messages]) and
+              any(o.get("argv") == [TRUE, "--password=****"] for _, _, o in messages),
+              "one server: the secret in an argv reaches the stream as ****")
         ids = [h.get("Nats-Msg-Id", "") for _, h, _ in messages]
         check(len(set(ids)) == len(ids) and all(re.fullmatch(r"%s:[0-9a-f]{16}:exec:\d+" % re.escape(HOST), i)
                                                 for i in ids),
