@@ -341,6 +341,13 @@ SettingsSection SyscallMonitor::settings_table() {
       .integer(
           "", "top", [](S& s) -> uint32_t& { return s.summary.top; }, 0, 1000000,
           "summary rows shown (0 = all)")
+      .needs("summary")
+      .choice(
+          "", "sort", [](S& s) -> std::string& { return s.summary.sort; },
+          {"total", "count", "errors", "slow", "p99", "max"},
+          "summary rows by total time (what is slow), count, errors, slow calls, p99 or max "
+          "latency, largest first",
+          "KEY")
       .needs("summary");
   t.boolean("args", "", &S::args,
             "read and show each call's arguments, strings and fd targets (--no-args: leave them "

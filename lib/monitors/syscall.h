@@ -36,7 +36,8 @@ struct SyscallSummarySettings {
   double interval = 0;
   std::string by = "syscall";  // syscall | category | process | container
   bool histogram = false;
-  uint32_t top = 20;  // rows per table, 0 = all
+  uint32_t top = 15;           // rows per table, 0 = all: an interval's table fits 80x24
+  std::string sort = "total";  // count | errors | slow | total | p99 | max, descending
 };
 
 // monitors.syscall

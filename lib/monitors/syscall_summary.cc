@@ -1,6 +1,7 @@
 #include "monitors/syscall_summary.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <sstream>
 
@@ -30,6 +31,16 @@ ReportTable table_of(std::string name, TableKind kind, const Schema& keys,
   table.columns = keys;
   table.columns.fields.insert(table.columns.fields.end(), values.begin(), values.end());
   return table;
+}
+
+// --sort: what a row is ranked by, largest first.
+std::function<uint64_t(const LatencyStats&)> sort_key(const std::string& sort) {
+  if (sort == "count") return [](const LatencyStats& s) { return s.count; };
+  if (sort == "errors") return [](const LatencyStats& s) { return s.errors; };
+  if (sort == "slow") return [](const LatencyStats& s) { return s.slow; };
+  if (sort == "p99") return [](const LatencyStats& s) { return s.percentile_ns(0.99); };
+  if (sort == "max") return [](const LatencyStats& s) { return s.max_ns; };
+  return [](const LatencyStats& s) { return s.total_ns; };
 }
 
 }  // namespace
@@ -91,8 +102,11 @@ Result<Report> SyscallSummary::take(Report::Span span) {
   rows.erase(
       std::remove_if(rows.begin(), rows.end(), [](const Row& r) { return r.stats.count == 0; }),
       rows.end());
-  std::stable_sort(rows.begin(), rows.end(),
-                   [](const Row& a, const Row& b) { return a.stats.count > b.stats.count; });
+  const auto key = sort_key(settings_.sort);
+  std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
+    const uint64_t ka = key(a.stats), kb = key(b.stats);
+    return ka != kb ? ka > kb : a.stats.count > b.stats.count;
+  });
   const size_t shown_rows =
       settings_.top == 0 ? rows.size() : std::min<size_t>(settings_.top, rows.size());
 
@@ -100,8 +114,8 @@ Result<Report> SyscallSummary::take(Report::Span span) {
   const Schema keys = key_columns(settings_.by);
   ReportTable summary = table_of("summary", TableKind::Latency, keys, latency_fields());
   std::ostringstream title;
-  title << report_heading(report) << ", by " << settings_.by << ": " << all.count << " calls, "
-        << all.errors << " errors, " << all.slow << " slow";
+  title << report_heading(report) << ", " << settings_.by << " by " << settings_.sort << ": "
+        << all.count << " calls, " << all.errors << " errors, " << all.slow << " slow";
   summary.title = title.str();
   summary.rows_omitted = rows.size() - shown_rows;
   rows.resize(shown_rows);

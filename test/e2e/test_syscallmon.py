@@ -199,6 +199,31 @@ def parse_summary(stdout, heading):
     return rows
 
 
+def summary_order(stdout):
+    """The first key of each row of the last whole-run table, in order."""
+    tables = [tb for tb in stdout.decode().split("\n\n") if "whole run" in tb]
+    return [line.split()[0] for line in tables[-1].strip().splitlines()[2:]] if tables else []
+
+
+def test_summary_sort(tmp):
+    """Rows by total time by default (one 30 ms sleep before 1234 cheap
+    getppid calls), by count with --sort count; the sort is in the title."""
+    orders = {}
+    for sort in ("", "count"):
+        w = Workload([getppid_calls(), sleep])
+        t = Tracer([tool("syscallmon"), "-q", "-o", os.path.join(tmp, "sort" + sort), "--pid", str(w.pid),
+                    "--category", "process,time", "--summary", "--top", "0"] + (["--sort", sort] if sort else []))
+        w.go()
+        check(t.stop() == 0, "sort %r: exit code 0" % sort)
+        # Keys over 13 characters are cut on the console: clock_nanosl…
+        orders[sort] = ["sleep" if k.startswith(("clock_nanosl", "nanosleep")) else k
+                        for k in summary_order(t.stdout) if k.startswith(("getppid", "clock_nanosl", "nanosleep"))]
+        check(("syscall by %s:" % (sort or "total")) in t.stdout.decode(), "sort %r: the title says it" % sort)
+    check(orders[""] == ["sleep", "getppid"],
+          "default: the sleep, the longest in total, before getppid: %s" % orders[""])
+    check(orders["count"] == ["getppid", "sleep"], "--sort count: getppid, the most calls, first: %s" % orders["count"])
+
+
 def test_summary(tmp):
     steps = [getppid_calls(), open_missing]
     w = Workload(steps)
@@ -337,6 +362,7 @@ def main():
         test_comm_filter(tmp)
         test_rate_limit(tmp)
         test_summary(tmp)
+        test_summary_sort(tmp)
         test_summary_jsonl(tmp)
         test_fallbacks(tmp)
         test_never_traces_itself(tmp)
