@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/container_path.h"
+#include "core/log.h"
 #include "core/text.h"
 
 namespace ebpfmon {
@@ -116,9 +117,13 @@ Result<std::string> parse_comm(std::string_view item, std::string_view where) {
     return usage(where,
                  quote_for_message(item) + " contains a control character; a process name cannot");
   }
+  // The kernel keeps a name's first 15 bytes (pgrep matches those too).
   if (item.size() > kCommMaxBytes) {
-    return usage(where, quote_for_message(item) + " is " + std::to_string(item.size()) +
-                            " bytes; a process name (comm) is at most 15 bytes");
+    const std::string_view kept = item.substr(0, kCommMaxBytes);
+    log_warning(std::string(where) + ": " + quote_for_message(item) + " is " +
+                std::to_string(item.size()) + " bytes; the kernel keeps a process name's first " +
+                std::to_string(kCommMaxBytes) + ": matching " + quote_for_message(kept));
+    item = kept;
   }
   return std::string(item);
 }

@@ -296,14 +296,15 @@ void add_filters(Table& t) {
   const char* list = "list or comma string";
   add_filter_list(t,
                   filter_row("comm", "LIST",
-                             "only these process names (comma list, exact comm, at most 15 bytes "
-                             "each)",
+                             "only these process names (comma list, exact comm; a longer name than "
+                             "15 bytes matches its first 15)",
                              list),
                   "expected a process name", parse_comm, parse_comm_list, &Filters::comms)
       .short_flag('p')
       .doc(
-          "only these process names: exact names, at most 15 bytes each. For execmon a name "
-          "matches before or after the exec");
+          "only these process names: exact names; a name over 15 bytes matches its first 15, as "
+          "the kernel keeps them (with a warning). For execmon a name matches before or after "
+          "the exec");
   add_filter_list(
       t, filter_row("user", "LIST", "only these users (names or numeric uids, comma list)", list),
       "expected a user name or uid", parse_user, parse_user_list, &Filters::uids)

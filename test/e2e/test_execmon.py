@@ -269,8 +269,18 @@ def test_usage_and_privileges(tmp):
     r = run([tool("execmon"), "--duration", "abc"])
     check(r.returncode == 2 and "--duration" in r.stderr and len(r.stderr.strip().splitlines()) <= 2,
           "a malformed --duration is a one-line usage error, exit 2 (%d: %s)" % (r.returncode, r.stderr))
-    r = run([tool("execmon"), "-p", "a_name_longer_than_15"])
-    check(r.returncode == 2 and "15 bytes" in r.stderr, "a comm over 15 bytes is rejected, exit 2")
+    # A name over 15 bytes matches the kernel's first 15, with a warning (as pgrep does).
+    long_name = os.path.join(tmp, "systemd-journald")
+    os.symlink(TRUE, long_name)
+    out = os.path.join(tmp, "long-comm")
+    t = Tracer([tool("execmon"), "-q", "-p", "systemd-journald", "-o", out])
+    subprocess.run([long_name, "long-comm"], check=True)
+    check(t.stop() == 0, "-p systemd-journald: exit 0")
+    check(re.search(r"warning: --comm: 'systemd-journald' is 16 bytes; the kernel keeps a process name's "
+                    r"first 15: matching 'systemd-journal'", t.stderr_text()) is not None,
+          "-p over 15 bytes: one warning naming what it matches: %s" % t.stderr_text()[-300:])
+    rows = read_csv(output_files(out, "exec", "csv")[0])[1:]
+    check(any("long-comm" in r[7] for r in rows), "-p over 15 bytes: the exec of systemd-journald is traced")
     r = run([tool("execmon"), "-u", "no_such_user_ebpfmon"])
     check(r.returncode == 2 and "no_such_user_ebpfmon" in r.stderr, "an unknown user is rejected, exit 2")
     r = run([tool("execmon"), "--no-such-flag"])
