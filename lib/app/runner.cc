@@ -148,8 +148,12 @@ Result<void> Run::start_monitors() {
                                      [out](const Event& e) { out->write(e); });
         !r) {
       if (!options_.skip_unavailable || r.error().exit_code() != 1) return r;
-      log_warning(out->monitor->name() +
-                  ": unavailable on this machine, left out: " + r.error().message);
+      // One short line; the reasons (often several, a sentence each) are
+      // the doctor's to give, and the debug log's.
+      const std::string& why = r.error().message;
+      log_warning(out->monitor->name() + ": left out: " + why.substr(0, why.find(':')) +
+                  " here (ebpfmon --doctor says why)");
+      log_debug(out->monitor->name() + ": " + why);
       outputs_.pop_back();
     }
   }

@@ -122,9 +122,13 @@ def test_config_and_unavailable(tmp):
     if KPROBES:
         print("this kernel has kprobes: the func-unavailable case is not testable here")
         return
-    check(re.search(r"func: unavailable on this machine, left out: cannot trace kernel functions: "
-                    r"kprobes: .*CONFIG_KPROBES.*fentry: ", err) is not None,
-          "config: func reported unavailable, with the reason: %s" % err[:400])
+    line = re.search(r"^.*func: left out: cannot trace kernel functions here \(ebpfmon --doctor says why\)$",
+                     err, re.M)
+    check(line is not None and len(line.group(0)) <= 100,
+          "config: func reported unavailable in one line of at most 100 characters: %s" % err[:400])
+    doctor = run([tool("ebpfmon"), "--doctor"]).stdout
+    check(re.search(r"^  func: .*CONFIG_KPROBES.*fentry: ", doctor, re.M) is not None,
+          "config: the doctor gives func's reasons: %s" % doctor[-500:])
     # The config enables exec, syscall and func; the others run when on by default.
     running = sorted((set(default_monitors()) | {"exec", "syscall"}) - {"func"})
     check("Tracing %s... Ctrl-C to end." % ", ".join(running) in err,
