@@ -29,6 +29,16 @@ int load_trivial(bpf_prog_type type, const bpf_prog_load_opts* opts = nullptr) {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
+// A trivial tracing program of `type` (fentry, iterator) for the kernel
+// function with BTF id `btf_id`.
+int load_trivial_tracing(bpf_attach_type type, int btf_id) {
+  bpf_prog_load_opts opts{};
+  opts.sz = sizeof opts;
+  opts.expected_attach_type = type;
+  opts.attach_btf_id = static_cast<__u32>(btf_id);
+  return load_trivial(BPF_PROG_TYPE_TRACING, &opts);
+}
+
 // Loads a two-instruction program of `type`: what a kernel refuses is the
 // program type (no CONFIG_BPF_EVENTS, a lockdown). It is not attached. A
 // probe's perf event, closed, holds the kernel's event_mutex for an RCU
@@ -73,11 +83,7 @@ FeatureStatus probe_fentry() {
     return {false, "fentry needs kernel BTF (/sys/kernel/btf/vmlinux), which is missing"};
   const int id = btf.function_id("vfs_read");
   if (id == 0) return {false, "vfs_read is not in the kernel's BTF"};
-  bpf_prog_load_opts opts{};
-  opts.sz = sizeof opts;
-  opts.expected_attach_type = BPF_TRACE_FENTRY;
-  opts.attach_btf_id = static_cast<__u32>(id);
-  UniqueFd prog(load_trivial(BPF_PROG_TYPE_TRACING, &opts));
+  UniqueFd prog(load_trivial_tracing(BPF_TRACE_FENTRY, id));
   if (!prog) {
     const int err = errno;
     if (err == EPERM || err == EOPNOTSUPP || err == 524 /* ENOTSUPP */)
@@ -139,11 +145,7 @@ FeatureStatus probe_task_iterator() {
     return {false, "a task iterator needs kernel BTF (/sys/kernel/btf/vmlinux), which is missing"};
   const int id = btf.function_id("bpf_iter_task");
   if (id == 0) return {false, "the kernel has no task iterator (bpf_iter_task, Linux 5.8+)"};
-  bpf_prog_load_opts opts{};
-  opts.sz = sizeof opts;
-  opts.expected_attach_type = BPF_TRACE_ITER;
-  opts.attach_btf_id = static_cast<__u32>(id);
-  UniqueFd prog(load_trivial(BPF_PROG_TYPE_TRACING, &opts));
+  UniqueFd prog(load_trivial_tracing(BPF_TRACE_ITER, id));
   if (!prog) return {false, "loading a task iterator program failed: " + errno_text(errno)};
   auto link = attach_iterator(prog.get());
   if (!link) return {false, link.error().message};
