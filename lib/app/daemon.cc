@@ -214,6 +214,12 @@ int print_daemon_status(bool json) {
               << e.value("acked", uint64_t{0}) << " acked, " << e.value("retried", uint64_t{0})
               << " retried, " << e.value("spool_bytes", uint64_t{0}) << " bytes spooled\n";
   }
+  if (j.contains("output")) {
+    const auto& o = j["output"];
+    std::cout << "  output: " << o.value("files_removed", uint64_t{0})
+              << " old event files removed (" << o.value("bytes_removed", uint64_t{0})
+              << " bytes) to keep output.max_total_mb and output.max_age_days\n";
+  }
   return 0;
 }
 

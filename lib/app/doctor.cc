@@ -15,6 +15,7 @@
 #include "bpf/program_loader.h"
 #include "bpf/system.h"
 #include "core/cgroups.h"
+#include "core/text.h"
 #include "monitors/syscall_signatures.h"
 
 namespace ebpfmon {
@@ -51,11 +52,6 @@ void row(std::ostream& out, const std::string& what, bool ok, const std::string&
   std::string label = what + ":";
   label.resize(std::max<size_t>(label.size() + 1, 17), ' ');
   out << "  " << label << (ok ? "yes  " : "no   ") << detail << "\n";
-}
-
-std::string size_text(uint64_t bytes) {
-  if (bytes >= (1u << 20)) return std::to_string(bytes >> 20) + " MiB";
-  return std::to_string((bytes + 1023) >> 10) + " KiB";
 }
 
 // Where compiled programs are kept, and which monitor would start from

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "core/log.h"
+#include "core/text.h"
 #include "core/version.h"
 #include "sinks/formats.h"
 #include "sinks/prometheus_text.h"
@@ -66,6 +67,28 @@ uint64_t Losses::total() const {
   return sum;
 }
 
+// The counts of a part the monitors' sinks share (one exporter, one output
+// directory), from the /metrics families named ebpfmon_<part>_*: the first
+// sink that has a family answers. Keys drop the prefix and "_total".
+nlohmann::json shared_counts(const std::vector<MonitorOutput>& outputs, const std::string& part) {
+  const std::string prefix = "ebpfmon_" + part + "_";
+  nlohmann::json counts = nlohmann::json::object();
+  for (const auto& out : outputs)
+    for (const auto& sink : out.sinks)
+      for (const MetricFamily& family : sink->metrics())
+        if (starts_with(family.name, prefix) && family.samples.size() == 1) {
+          std::string key = family.name.substr(prefix.size());
+          if (ends_with(key, "_total")) key.resize(key.size() - 6);
+          if (counts.contains(key)) continue;
+          const double v = family.samples[0].value;
+          if (key == "connected")
+            counts[key] = v != 0;
+          else
+            counts[key] = static_cast<uint64_t>(v);
+        }
+  return counts;
+}
+
 std::string status_json(const std::vector<MonitorOutput>& outputs, const RunInfo& run) {
   nlohmann::json j;
   j["pid"] = getpid();
@@ -103,23 +126,9 @@ std::string status_json(const std::vector<MonitorOutput>& outputs, const RunInfo
     }
     j["monitors"].push_back(m);
   }
-  // The export's own counts, from its /metrics families (one exporter
-  // serves every monitor: the first sink that has them answers).
-  constexpr std::string_view kExport = "ebpfmon_export_";
-  for (const auto& out : outputs)
-    for (const auto& sink : out.sinks)
-      for (const MetricFamily& family : sink->metrics())
-        if (family.name.rfind(kExport, 0) == 0 && family.samples.size() == 1) {
-          std::string key = family.name.substr(kExport.size());
-          if (key.size() > 6 && key.compare(key.size() - 6, 6, "_total") == 0)
-            key.resize(key.size() - 6);
-          if (j["export"].contains(key)) continue;
-          const double v = family.samples[0].value;
-          if (key == "connected")
-            j["export"][key] = v != 0;
-          else
-            j["export"][key] = static_cast<uint64_t>(v);
-        }
+  // The export's and the output directory's own counts.
+  for (const char* part : {"export", "output"})
+    if (auto counts = shared_counts(outputs, part); !counts.empty()) j[part] = counts;
   return j.dump() + "\n";
 }
 
@@ -210,6 +219,13 @@ void print_summary(const std::vector<MonitorOutput>& outputs) {
   }
   for (size_t i = 0; i < outputs.size(); ++i)
     lines.push_back(outputs[i].monitor->name() + ": " + written_and_lost(outputs[i], all[i]));
+  // Not a loss: those events had been written, and kept as long as asked.
+  const nlohmann::json output = shared_counts(outputs, "output");
+  if (output.value("files_removed", uint64_t{0}) > 0)
+    lines.push_back("output: " + std::to_string(output["files_removed"].get<uint64_t>()) +
+                    " old event files removed (" +
+                    size_text(output["bytes_removed"].get<uint64_t>()) +
+                    ") to keep output.max_total_mb and output.max_age_days");
   for (const auto& line : lines) log_report(line);
 }
 

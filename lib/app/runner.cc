@@ -18,6 +18,7 @@
 #include "bpf/kernel_headers.h"
 #include "bpf/system.h"
 #include "core/log.h"
+#include "monitors/registry.h"
 #include "sinks/open_sinks.h"
 
 namespace ebpfmon {
@@ -182,6 +183,12 @@ Result<void> Run::open_outputs() {
   // With -o - stdout carries the events: no live table, and a report's
   // tables go to stderr.
   const bool to_stdout = config_.output.to_stdout();
+  std::shared_ptr<OutputRetention> retention;  // shared by the monitors' files
+  const RetentionLimits limits{uint64_t{config_.output.max_total_mb} << 20,
+                               config_.output.max_age_days};
+  if (!to_stdout && config_.output.files && limits.any())
+    retention =
+        std::make_shared<OutputRetention>(config_.output.directory, registered_monitors(), limits);
   const bool console =
       outputs_.size() == 1 && !config_.output.quiet && !outputs_[0].report && !to_stdout;
   std::ostream* report_console = to_stdout ? &std::cerr : &std::cout;
@@ -193,6 +200,7 @@ Result<void> Run::open_outputs() {
                         console ? &std::cout : nullptr,
                         terminal_width(),
                         exporter,
+                        retention,
                         out.report != nullptr,
                         out.report ? report_console : nullptr};
     auto sinks = open_sinks(config_.output, request);

@@ -218,6 +218,14 @@ Result<Config> ConfigParser::parse(std::string_view text) {
       Result<void> r = walk_map({root, root.Mark(), ""}, top_level());
       if (!r) return r.error();
     }
+    // Each monitor's current file is never removed: with less room than
+    // two of them, the oldest files could not make way.
+    const OutputSettings& out = config_.output;
+    if (out.max_file_mb > 0 && out.max_total_mb > 0 &&
+        uint64_t{out.max_total_mb} < 2 * uint64_t{out.max_file_mb})
+      return Error::usage(name_ + ": output.max_total_mb (" + std::to_string(out.max_total_mb) +
+                          ") must be 0 or at least twice output.max_file_mb (" +
+                          std::to_string(out.max_file_mb) + ")");
   } catch (const YamlDocumentError& e) {
     return error(e.mark, e.message);
   } catch (const YAML::Exception& e) {

@@ -28,7 +28,9 @@ struct OutputSettings {
   double flush_interval = 2.0;    // seconds, > 0 and <= 3600
   char csv_delimiter = ',';       // one printable ASCII char, not '"', CR or LF
   bool include_header = true;
-  uint32_t max_file_mb = 0;       // 0 = never roll over
+  uint32_t max_file_mb = 32;      // roll over past this; 0 = never
+  uint32_t max_total_mb = 768;    // of our files the directory keeps; 0 = no limit
+  uint32_t max_age_days = 0;      // nor older ones; 0 = no limit
   bool quiet = false;             // no live console table
   std::string console_time = "clock";  // the live table's time: clock | full | elapsed
 

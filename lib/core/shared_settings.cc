@@ -223,6 +223,14 @@ void add_output(Table& t) {
   t.integer(
       "output.max_file_mb", "", [](Config& c) -> uint32_t& { return c.output.max_file_mb; }, 0,
       kU32Max, "roll over to a new file past this size; 0 = never");
+  t.integer(
+      "output.max_total_mb", "", [](Config& c) -> uint32_t& { return c.output.max_total_mb; }, 0,
+      kU32Max,
+      "the output directory keeps at most this much of the event files, oldest removed "
+      "first; 0 = no limit");
+  t.integer(
+      "output.max_age_days", "", [](Config& c) -> uint32_t& { return c.output.max_age_days; }, 0,
+      36500, "event files last written longer ago are removed; 0 = no limit");
   t.boolean(
        "output.quiet", "quiet", [](Config& c) -> bool& { return c.output.quiet; },
        "no live console table")

@@ -34,6 +34,11 @@ std::string hex_text(uint64_t value) {
   return std::string(static_cast<const char*>(text), end);
 }
 
+std::string size_text(uint64_t bytes) {
+  if (bytes >= (1u << 20)) return std::to_string(bytes >> 20) + " MiB";
+  return std::to_string((bytes + 1023) >> 10) + " KiB";
+}
+
 // Table 3-7 of the Unicode standard: the second byte's range excludes
 // overlongs (E0, F0), surrogates (ED) and code points above U+10FFFF (F4).
 Utf8Sequence scan_utf8_sequence(const unsigned char* bytes, size_t available) {

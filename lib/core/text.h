@@ -29,6 +29,9 @@ bool ends_with(std::string_view s, std::string_view suffix);
 // "0x" and the lowercase hex digits of `value` (an address, a flag remainder).
 std::string hex_text(uint64_t value);
 
+// "12 MiB", "3 KiB" (whole units, rounded down past a MiB, up below it).
+std::string size_text(uint64_t bytes);
+
 // One UTF-8 sequence at the start of `bytes` (Unicode table 3-7: no
 // overlongs, surrogates or code points above U+10FFFF). When invalid,
 // `length` is its longest valid prefix (>= 1): the "maximal subpart" a

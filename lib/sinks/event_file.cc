@@ -1,6 +1,7 @@
 #include "sinks/event_file.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -85,6 +86,7 @@ Result<std::unique_ptr<FileSink>> FileSink::open(const FileSinkOptions& options,
   }
   if (auto created = create_output_directories(options.directory); !created) return created.error();
   if (auto opened = sink->open_new_file(); !opened) return opened.error();
+  if (options.retention) options.retention->enforce();
   return sink;
 }
 
@@ -113,10 +115,16 @@ Result<void> FileSink::open_new_file() {
                         kDirectoryHint);
 }
 
-// Makes the just-created, empty `fd` the current file and writes its header.
-Result<void> FileSink::start_file(int fd, const fs::path& path) {
+// The current file is `fd`, locked shared while written (see OutputRetention).
+void FileSink::use_fd(int fd) {
   close_file();
   fd_ = fd;
+  if (!options_.to_stdout) (void)::flock(fd_, LOCK_SH | LOCK_NB);
+}
+
+// Makes the just-created, empty `fd` the current file and writes its header.
+Result<void> FileSink::start_file(int fd, const fs::path& path) {
+  use_fd(fd);
   path_ = path;
   file_bytes_ = 0;
   records_in_file_ = 0;
@@ -135,8 +143,7 @@ Result<void> FileSink::reopen() {
   if (auto flushed = flush(); !flushed || options_.to_stdout) return flushed;
   const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
   if (fd >= 0) {
-    close_file();
-    fd_ = fd;
+    use_fd(fd);
     const off_t end = ::lseek(fd_, 0, SEEK_END);
     file_bytes_ = end > 0 ? static_cast<uint64_t>(end) : 0;
     return {};
@@ -200,11 +207,13 @@ Result<void> FileSink::roll_over() {
     fail(opened.error());
     return opened;
   }
+  if (options_.retention) options_.retention->enforce();
   return {};
 }
 
 Result<void> FileSink::flush() {
   if (failed_) return error_;
+  if (options_.retention) options_.retention->enforce_if_due();
   if (buffer_.empty()) return {};
   if (auto written = write_all(buffer_); !written) {
     fail(written.error());
@@ -215,6 +224,10 @@ Result<void> FileSink::flush() {
   buffered_events_ = 0;
   buffer_.clear();
   return {};
+}
+
+Metrics FileSink::metrics() const {
+  return options_.retention ? options_.retention->metrics() : Metrics{};
 }
 
 // On success file_bytes_ grows by the bytes written. On failure the file is

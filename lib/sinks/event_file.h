@@ -9,6 +9,7 @@
 
 #include "core/result.h"
 #include "sinks/formats.h"
+#include "sinks/output_retention.h"
 #include "sinks/sink.h"
 
 namespace ebpfmon {
@@ -22,6 +23,8 @@ struct FileSinkOptions {
   size_t buffer_events = 2000;      // flush when this many events are buffered (or kFlushBytes)
   uint64_t max_file_bytes = 0;      // 0 = no rollover
   bool to_stdout = false;           // -o -: stdout instead of a file in `directory`
+  // What `directory` keeps of our files (shared by the run's files), or none.
+  std::shared_ptr<OutputRetention> retention;
 };
 
 // Writes events to <directory>/<monitor>_<YYYYmmdd_HHMMSS>.<ext>. Files are
@@ -29,7 +32,8 @@ struct FileSinkOptions {
 // gets a numeric suffix instead of being followed or clobbered). On a write
 // error the file is truncated back to its last complete line, the error is
 // returned by flush() and the events that did not reach the disk are counted
-// as dropped.
+// as dropped. The file being written holds a shared flock, which tells
+// OutputRetention (of any run) to leave it alone.
 // A buffer this full is written whatever the event count: 2000 exec rows
 // are about 1 MiB, resident for a whole run once reached, and writes larger
 // than this are no cheaper per byte.
@@ -49,6 +53,7 @@ class FileSink final : public Sink {
   uint64_t written() const override { return written_; }
   bool keeps_events() const override { return true; }
   bool streams() const override { return options_.to_stdout; }
+  Metrics metrics() const override;
   std::string destination() const override { return path_.string(); }
   const std::filesystem::path& path() const { return path_; }
   // After SIGHUP (logrotate moved or copied the file): flush, close, and go
@@ -62,6 +67,7 @@ class FileSink final : public Sink {
   FileSink& operator=(const FileSink&) = delete;
   Result<void> open_new_file();
   Result<void> start_file(int fd, const std::filesystem::path& path);
+  void use_fd(int fd);
   Result<void> write_all(const std::string& bytes);
   bool line_exceeds_size_limit() const;
   Result<void> roll_over();

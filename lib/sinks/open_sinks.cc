@@ -22,6 +22,7 @@ Result<std::vector<std::unique_ptr<Sink>>> open_sinks(const OutputSettings& outp
   options.buffer_events = output.buffer_size;
   options.max_file_bytes = output.to_stdout() ? 0 : uint64_t{output.max_file_mb} << 20;
   options.to_stdout = output.to_stdout();
+  options.retention = request.retention;
   if (request.file && output.files) {
     auto file = FileSink::open(options, *request.schema);
     if (!file) return file.error();

@@ -13,6 +13,7 @@
 #include "core/event.h"
 #include "core/result.h"
 #include "sinks/nats_exporter.h"
+#include "sinks/output_retention.h"
 #include "sinks/sink.h"
 
 namespace ebpfmon {
@@ -25,6 +26,7 @@ struct SinkRequest {
   std::ostream* console = nullptr;   // the live table's stream, or none
   size_t console_width = 0;          // cut lines there (the terminal's); 0: never
   std::shared_ptr<NatsExporter> exporter;  // the run's export, or none
+  std::shared_ptr<OutputRetention> retention;  // the run's, for its event files, or none
   bool reports = false;                    // the monitor makes reports (its summary)
   std::ostream* report_console = nullptr;  // where they are shown as text, or nowhere
 };

@@ -13,6 +13,7 @@
 #include "monitors/exec.h"
 #include "monitors/func.h"
 #include "monitors/syscall.h"
+#include "temp_dir.h"
 
 using namespace ebpfmon;
 namespace fs = std::filesystem;
@@ -104,32 +105,7 @@ std::string read_text(const fs::path& path) {
   return out.str();
 }
 
-// A scratch directory removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "ebpfmon-test-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const fs::path& path() const { return path_; }
-  fs::path write(const std::string& name, const std::string& text, mode_t mode = 0644) const {
-    const fs::path p = path_ / name;
-    std::ofstream(p) << text;
-    REQUIRE(chmod(p.c_str(), mode) == 0);
-    return p;
-  }
-
- private:
-  fs::path path_;
-};
+using test::TempDir;
 
 class ChangeDir {
  public:
@@ -315,6 +291,11 @@ TEST_CASE("scalars in their YAML spellings") {
   CHECK(parse_ok("output: {quiet: true}\n---\n").output.quiet);
   // Anchors and aliases are plain YAML.
   CHECK(parse_ok("output: {buffer_size: &n 5, max_file_mb: *n}").output.max_file_mb == 5);
+  // Files that never roll over: the old ones are still removed at the limit.
+  CHECK(parse_ok("output: {max_file_mb: 0}").output.max_total_mb == 768);
+  CHECK(parse_ok("output: {max_file_mb: 500, max_total_mb: 0}").output.max_total_mb == 0);
+  CHECK(parse_ok("output: {max_file_mb: 500, max_total_mb: 1000, max_age_days: 7}")
+            .output.max_age_days == 7);
 }
 
 TEST_CASE("filters in YAML") {
@@ -526,6 +507,11 @@ TEST_CASE("bad values: output and duration") {
       {"output: {quiet: 1}", "output.quiet: expected true or false, got '1'"},
       {"output: {max_file_mb: -1}", "output.max_file_mb: expected a non-negative integer"},
       {"output: {max_file_mb: 4294967296}", "output.max_file_mb: expected a non-negative integer"},
+      {"output: {max_file_mb: 100, max_total_mb: 150}",
+       "output.max_total_mb (150) must be 0 or at least twice output.max_file_mb (100)"},
+      {"output: {max_total_mb: 60}",
+       "output.max_total_mb (60) must be 0 or at least twice output.max_file_mb (32)"},
+      {"output: {max_age_days: 36501}", "output.max_age_days"},
       {"duration: -1", "duration: -1 is out of range (0 to 31536000 seconds; 0 means no limit)"},
       {"duration: 31536001", "duration: 31536001 is out of range"},
       {"duration: soon", "duration: 'soon' is not a number of seconds"},
@@ -657,7 +643,9 @@ TEST_CASE("config/monitor_config.yaml ships valid") {
   CHECK(c.logging.backup_count == 365);
   CHECK(c.output.directory == "output");
   CHECK(c.output.format == FileFormat::Csv);
-  CHECK(c.output.max_file_mb == 0);
+  CHECK(c.output.max_file_mb == 32);
+  CHECK(c.output.max_total_mb == 768);
+  CHECK(c.output.max_age_days == 0);
   CHECK(exec_of(c).max_args == 64);
   CHECK(exec_of(c).max_arg_bytes == 8192);
   CHECK(func_of(c).patterns == std::vector<std::string>{"vfs_*"});

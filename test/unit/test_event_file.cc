@@ -19,31 +19,14 @@
 
 #include "sinks/event_file.h"
 #include "sinks/summary_file.h"
+#include "temp_dir.h"
 
 using namespace ebpfmon;
 namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh directory under /tmp, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "ebpfmon-test-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using test::TempDir;
 
 class ScopedUmask {
  public:
@@ -331,6 +314,39 @@ TEST_CASE("FileSink rolls over to a new file at max_file_bytes") {
   std::sort(lines.begin(), lines.end());
   CHECK(lines ==
         std::vector<std::string>{"1001,comm", "1002,comm", "1003,comm", "1004,comm", "1005,comm"});
+}
+
+TEST_CASE("FileSink with a retention: rolling over keeps the directory under its limit") {
+  TempDir dir;
+  const Schema schema = test_schema();
+  FileSinkOptions options = options_in(dir.path());
+  options.buffer_events = 1;
+  options.max_file_bytes = 9 + 3 * 10;  // header and three records
+  // Room for two full files: each roll-over removes the oldest beyond them.
+  options.retention = std::make_shared<OutputRetention>(
+      dir.path(), std::vector<std::string>{"exec"}, RetentionLimits{2 * 39, 0});
+  auto sink = open_sink(options, schema);
+  uint64_t pid = 1001;
+  for (; pid <= 1030; ++pid) {
+    sink->write(test_event(pid));
+    uint64_t total = 0;
+    for (const fs::path& file : files_in(dir.path())) total += fs::file_size(file);
+    // The current file is never removed; what it adds past its last
+    // roll-over is all the directory holds beyond the limit.
+    CHECK(total <= 2 * 39 + 39);
+    CHECK(fs::exists(sink->path()));
+  }
+  REQUIRE(sink->flush().ok());
+  CHECK(sink->written() == 30);
+  CHECK(sink->dropped() == 0);
+  // Ten files were written, three records each; the newest two or three stay.
+  const uint64_t removed = options.retention->files_removed();
+  CHECK(removed >= 7);
+  CHECK(files_in(dir.path()).size() == 10 - removed);
+  CHECK(options.retention->bytes_removed() == removed * 39);
+  // The records kept are the newest: the last file ends with the last pid.
+  const std::string text = read_file(sink->path());
+  CHECK(text.substr(text.size() - 10) == "1030,comm\n");
 }
 
 TEST_CASE("FileSink: a record larger than max_file_bytes still goes into a fresh file") {
