@@ -93,7 +93,13 @@ static __always_inline void syscall_account(struct syscall_stats *s, u64 duratio
   s->total_ns += duration;
   if (duration > s->max_ns)
     s->max_ns = duration;
-  u32 bucket = syscall_bucket(duration);
+  /* In 1/1024 µs: bucket k holds [2^(k-11), 2^(k-10)) µs, so the bounds
+     are powers of two in the µs the tables and /metrics show. */
+  u32 bucket = syscall_bucket(duration * 128 / 125);
+  /* Opaque to clang, so the check below stays on the register that
+     indexes: it otherwise folds it into syscall_bucket's clamp, which it
+     applies to a copy, and the verifier sees an unbounded index. */
+  asm volatile("" : "+r"(bucket));
   if (bucket < SYSCALL_HIST_BUCKETS)
     s->hist[bucket]++;
 }

@@ -25,7 +25,8 @@ LatencyStats LatencyStats::since(const LatencyStats& earlier) const {
   } else {
     for (size_t i = hist.size(); i-- > 0;) {
       if (d.hist[i] != 0) {
-        d.max_ns = std::min({max_ns, bucket_high(i) - 1, d.total_ns});
+        const auto high_ns = static_cast<uint64_t>(std::ceil(bucket_high_us(i) * 1e3));
+        d.max_ns = std::min({max_ns, high_ns - 1, d.total_ns});
         break;
       }
     }
@@ -43,8 +44,8 @@ uint64_t LatencyStats::percentile_ns(double fraction) const {
     if (hist[i] == 0) continue;
     if (static_cast<double>(below + hist[i]) >= rank) {
       const double within = (rank - static_cast<double>(below)) / static_cast<double>(hist[i]);
-      const double low = static_cast<double>(bucket_low(i));
-      const double high = static_cast<double>(bucket_high(i));
+      const double low = bucket_low_us(i) * 1e3;
+      const double high = bucket_high_us(i) * 1e3;
       const auto estimate = static_cast<uint64_t>(low + within * (high - low));
       return std::min(estimate, max_ns);
     }

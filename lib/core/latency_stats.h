@@ -1,9 +1,12 @@
 // Counts and a log2 latency histogram of a set of calls, as the kernel keeps
-// them per CPU and user space sums them. Bucket 0 holds 0 ns, bucket k holds
-// [2^(k-1), 2^k) ns, the last bucket everything longer.
+// them per CPU and user space sums them. The buckets' bounds are powers of
+// two in microseconds, the unit every table and /metrics shows: bucket 0
+// holds calls under 2^-10 µs (under 1 ns), bucket k [2^(k-11), 2^(k-10)) µs,
+// the last (from 2^28 µs, 268 s) everything longer.
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
@@ -27,10 +30,12 @@ struct LatencyStats {
   // Estimated from the histogram, linear within a bucket, capped at max_ns.
   uint64_t percentile_ns(double fraction) const;
 
-  static uint64_t bucket_low(size_t bucket) {
-    return bucket == 0 ? 0 : uint64_t{1} << (bucket - 1);
+  static double bucket_low_us(size_t bucket) {
+    return bucket == 0 ? 0 : std::ldexp(1.0, static_cast<int>(bucket) - 11);
   }
-  static uint64_t bucket_high(size_t bucket) { return uint64_t{1} << bucket; }  // exclusive
+  static double bucket_high_us(size_t bucket) {  // exclusive
+    return std::ldexp(1.0, static_cast<int>(bucket) - 10);
+  }
 };
 
 }  // namespace ebpfmon

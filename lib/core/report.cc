@@ -21,7 +21,7 @@ void append_latency_values(std::vector<Value>& values, const LatencyStats& stats
 }
 
 std::vector<Field> histogram_fields() {
-  return {{"low_ns", ValueType::UInt}, {"high_ns", ValueType::UInt}, {"count", ValueType::UInt}};
+  return {{"low_ns", ValueType::Float}, {"high_ns", ValueType::Float}, {"count", ValueType::UInt}};
 }
 
 void append_histogram_rows(ReportTable& table, const std::vector<Value>& keys,
@@ -35,11 +35,11 @@ void append_histogram_rows(ReportTable& table, const std::vector<Value>& keys,
     }
   for (size_t i = first; i <= last && i < h.size(); ++i) {
     Event row{keys};
-    row.values.emplace_back(LatencyStats::bucket_low(i));
+    row.values.emplace_back(LatencyStats::bucket_low_us(i) * 1e3);
     if (i + 1 == h.size())
       row.values.emplace_back(NoValue{});  // the last bucket has no upper bound
     else
-      row.values.emplace_back(LatencyStats::bucket_high(i));
+      row.values.emplace_back(LatencyStats::bucket_high_us(i) * 1e3);
     row.values.emplace_back(h[i]);
     table.rows.push_back(std::move(row));
   }

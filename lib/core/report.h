@@ -19,7 +19,8 @@ namespace ebpfmon {
 enum class TableKind {
   Counts,     // count
   Latency,    // latency_fields(): count, errors, slow, total_ns, p50_ns, p99_ns, max_ns
-  Histogram,  // histogram_fields(): low_ns, high_ns (none for the open last bucket), count
+  Histogram,  // histogram_fields(): low_ns, high_ns (none for the open last bucket), count;
+              // the bounds are powers of two in µs (core/latency_stats.h)
 };
 
 struct ReportTable {

@@ -20,6 +20,7 @@ namespace ebpfmon {
 namespace {
 
 static_assert(kLatencyBuckets == SYSCALL_HIST_BUCKETS);
+constexpr double kLatencyMetricTopUs = 1 << 27;
 
 uint64_t threshold_ns(const SyscallThresholds& t, int category) {
   switch (category) {
@@ -582,10 +583,15 @@ Result<Metrics> SyscallMonitor::metrics() const {
   for (const auto& [category, s] : by_category) {
     HistogramSample h;
     h.labels = {{"category", category_name(category)}};
+    // le from 1 µs to 2^27 µs (134 s), doubling: what a call can take, in
+    // buckets that are seldom empty; the kernel's finer ones below 1 µs are
+    // summed into the first, its longer ones left to +Inf.
     uint64_t cumulative = 0;
     for (size_t k = 0; k + 1 < kLatencyBuckets; ++k) {
       cumulative += s.hist[k];
-      h.buckets.emplace_back(static_cast<double>(LatencyStats::bucket_high(k)) * 1e-9, cumulative);
+      const double le_us = LatencyStats::bucket_high_us(k);
+      if (le_us >= 1 && le_us <= kLatencyMetricTopUs)
+        h.buckets.emplace_back(le_us * 1e-6, cumulative);
     }
     h.sum = static_cast<double>(s.total_ns) * 1e-9;
     h.count = s.count;

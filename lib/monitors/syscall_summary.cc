@@ -114,8 +114,10 @@ Result<Report> SyscallSummary::take(Report::Span span) {
   const Schema keys = key_columns(settings_.by);
   ReportTable summary = table_of("summary", TableKind::Latency, keys, latency_fields());
   std::ostringstream title;
-  title << report_heading(report) << ", " << settings_.by << " by " << settings_.sort << ": "
-        << all.count << " calls, " << all.errors << " errors, " << all.slow << " slow";
+  // Within 80 columns for a day's run of a busy host; the rows' key is the
+  // table's first heading.
+  title << report_heading(report) << ": " << all.count << " calls, " << all.errors << " errors, "
+        << all.slow << " slow (by " << settings_.sort << ")";
   summary.title = title.str();
   summary.rows_omitted = rows.size() - shown_rows;
   rows.resize(shown_rows);
@@ -127,7 +129,7 @@ Result<Report> SyscallSummary::take(Report::Span span) {
   report.tables.push_back(std::move(summary));
   if (settings_.histogram) {
     ReportTable histogram = table_of("histogram", TableKind::Histogram, keys, histogram_fields());
-    histogram.title = "latency (ns)";
+    histogram.title = "latency (us)";
     for (const Row& row : rows) append_histogram_rows(histogram, row.keys, row.stats);
     report.tables.push_back(std::move(histogram));
   }

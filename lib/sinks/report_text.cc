@@ -13,12 +13,12 @@
 namespace ebpfmon {
 namespace {
 
-// A duration in `unit_ns` units: one decimal, none from 10^6 units on, so a
-// column stays narrow whatever the latency.
-std::string in_units(uint64_t ns, double unit_ns) {
-  const double v = static_cast<double>(ns) / unit_ns;
+// A duration in microseconds, the one unit of every latency table: one
+// decimal below a millisecond, whole microseconds from there on.
+std::string in_us(double ns) {
+  const double us = ns / 1e3;
   std::ostringstream s;
-  s << std::fixed << std::setprecision(v < 1e6 ? 1 : 0) << v;
+  s << std::fixed << std::setprecision(us < 1e3 ? 1 : 0) << us;
   return s.str();
 }
 
@@ -30,15 +30,28 @@ std::string fitted_key(const std::string& key) {
   return key.substr(0, kMaxKeyWidth - 1) + "\xe2\x80\xa6";
 }
 
-// 1024-based suffixes, as bpftrace labels its buckets.
-std::string power_label(uint64_t v) {
+// A bucket's bound in µs: 1024-based suffixes from 1 µs, as bpftrace labels
+// its buckets ("512", "1K"); below, three significant digits ("0.25").
+std::string bound_label(double ns) {
+  const double us = ns / 1e3;
+  if (us < 1) {
+    std::ostringstream s;
+    s << std::setprecision(3) << us;
+    return s.str();
+  }
   static const char* const kSuffix[] = {"", "K", "M", "G", "T"};
+  auto v = static_cast<uint64_t>(us);
   size_t i = 0;
   while (v >= 1024 && v % 1024 == 0 && i + 1 < std::size(kSuffix)) {
     v /= 1024;
     ++i;
   }
   return std::to_string(v) + kSuffix[i];
+}
+
+double float_number(const Value& v) {
+  const double* n = std::get_if<double>(&v);
+  return n ? *n : 0;
 }
 
 uint64_t number(const Value& v) {
@@ -64,16 +77,30 @@ std::string heading(const Field& column) {
   return text;
 }
 
-// COUNT ERRORS SLOW TOTAL(ms) P50(us) P99(us) MAX(us) take 57 columns; the
-// keys (at most 13 each, one space after) the rest of 80.
+// The keys (at most 13 each, one space after), then COUNT ERRORS SLOW
+// TOTAL(us) P50(us) P99(us) MAX(us): 80 columns for a name and a category
+// unless a value needs more (a total past 10^9 µs); a column widens to its
+// widest value, so none runs into the next.
 void write_latency_table(std::ostream& out, const ReportTable& table) {
   std::vector<size_t> widths;
   for (size_t i = 0; i < table.keys; ++i) widths.push_back(heading(table.columns.fields[i]).size());
   std::vector<std::vector<std::string>> keys;
+  // The values of latency_fields(), in its order, after the keys.
+  const std::vector<std::string> headings = {"COUNT",   "ERRORS",  "SLOW",   "TOTAL(us)",
+                                             "P50(us)", "P99(us)", "MAX(us)"};
+  std::vector<size_t> value_widths = {8, 7, 6, 10, 8, 9, 9};
+  std::vector<std::vector<std::string>> values;
   for (const Event& row : table.rows) {
     keys.push_back(keys_of(table, row));
     for (size_t i = 0; i < keys.back().size(); ++i)
       widths[i] = std::max(widths[i], std::min(keys.back()[i].size(), kMaxKeyWidth));
+    std::vector<std::string>& cells = values.emplace_back();
+    for (size_t i = 0; i < headings.size(); ++i) {
+      const size_t at = table.keys + i;
+      const uint64_t v = at < row.values.size() ? number(row.values[at]) : 0;
+      cells.push_back(i < 3 ? std::to_string(v) : in_us(static_cast<double>(v)));
+      value_widths[i] = std::max(value_widths[i], cells.back().size() + 1);
+    }
   }
   const auto key_cell = [&](size_t i, const std::string& text) {
     // Pad by bytes, plus the two bytes "…" takes beyond its one column.
@@ -81,23 +108,17 @@ void write_latency_table(std::ostream& out, const ReportTable& table) {
     const size_t extra = shown != text ? 2 : 0;
     out << std::left << std::setw(static_cast<int>(widths[i] + 1 + extra)) << shown;
   };
+  const auto value_cells = [&](const std::vector<std::string>& cells) {
+    for (size_t i = 0; i < cells.size(); ++i)
+      out << std::right << std::setw(static_cast<int>(value_widths[i])) << cells[i];
+    out << "\n";
+  };
   out << table.title << "\n";
   for (size_t i = 0; i < widths.size(); ++i) key_cell(i, heading(table.columns.fields[i]));
-  out << std::right << std::setw(8) << "COUNT" << std::setw(7) << "ERRORS" << std::setw(6) << "SLOW"
-      << std::setw(10) << "TOTAL(ms)" << std::setw(8) << "P50(us)" << std::setw(9) << "P99(us)"
-      << std::setw(9) << "MAX(us)"
-      << "\n";
+  value_cells(headings);
   for (size_t r = 0; r < table.rows.size(); ++r) {
     for (size_t i = 0; i < widths.size(); ++i) key_cell(i, i < keys[r].size() ? keys[r][i] : "");
-    // The values of latency_fields(), in its order, after the keys.
-    const auto stat = [&](size_t i) {
-      const size_t at = table.keys + i;
-      return at < table.rows[r].values.size() ? number(table.rows[r].values[at]) : 0;
-    };
-    out << std::right << std::setw(8) << stat(0) << std::setw(7) << stat(1) << std::setw(6)
-        << stat(2) << std::setw(10) << in_units(stat(3), 1e6) << std::setw(8)
-        << in_units(stat(4), 1e3) << std::setw(9) << in_units(stat(5), 1e3) << std::setw(9)
-        << in_units(stat(6), 1e3) << "\n";
+    value_cells(values[r]);
   }
   // Below the table, so the title stays within 80 columns.
   if (table.rows_omitted > 0)
@@ -137,12 +158,12 @@ void write_histograms(std::ostream& out, const ReportTable& table) {
     out << "\n" << name << " " << table.title << ":\n";
     for (size_t r = first; r < end; ++r) {
       const auto& v = table.rows[r].values;
-      const uint64_t from = number(v.at(low)), n = number(v.at(count));
+      const double from = float_number(v.at(low));
+      const uint64_t n = number(v.at(count));
       const std::string label =
-          from == 0 ? "[0]"
-          : std::holds_alternative<NoValue>(v.at(high))
-              ? "[" + power_label(from) + ", ...)"
-              : "[" + power_label(from) + ", " + power_label(number(v.at(high))) + ")";
+          std::holds_alternative<NoValue>(v.at(high))
+              ? "[" + bound_label(from) + ", ...)"
+              : "[" + bound_label(from) + ", " + bound_label(float_number(v.at(high))) + ")";
       const int bar = peak == 0 ? 0 : static_cast<int>(n * kBar / peak);
       out << std::left << std::setw(20) << label << std::right << std::setw(10) << n << " |"
           << std::string(static_cast<size_t>(bar), '@')

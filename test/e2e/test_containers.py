@@ -100,7 +100,7 @@ def main():
     # The summary at exit: one row per container (first 12 digits), exact.
     out = t.stdout.decode()
     tables = out.split("\n\n")
-    whole = [tb for tb in tables if "whole run" in tb and "container by " in tb]
+    whole = [tb for tb in tables if "whole run" in tb and "\nCONTAINER " in tb]
     check(len(whole) == 1, "summary: one whole-run table by container: %r" % out[-500:])
     rows = {}
     for line in (whole[0].splitlines()[2:] if whole else []):

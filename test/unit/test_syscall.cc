@@ -2,6 +2,7 @@
 // errno names, and the latency summaries' arithmetic and rendering.
 #include <doctest/doctest.h>
 
+#include <iterator>
 #include <sstream>
 
 #include "core/latency_stats.h"
@@ -74,7 +75,9 @@ LatencyStats calls(std::initializer_list<uint64_t> durations) {
     s.total_ns += d;
     s.max_ns = std::max(s.max_ns, d);
     size_t bucket = 0;
-    while (bucket + 1 < kLatencyBuckets && LatencyStats::bucket_high(bucket) <= d) ++bucket;
+    // As the kernel's syscall_bucket(): bounds that are powers of two in µs.
+    while (bucket + 1 < kLatencyBuckets && LatencyStats::bucket_high_us(bucket) * 1e3 <= d)
+      ++bucket;
     ++s.hist[bucket];
   }
   return s;
@@ -83,10 +86,10 @@ LatencyStats calls(std::initializer_list<uint64_t> durations) {
 
 TEST_CASE("percentiles stay inside their bucket and under the max") {
   const LatencyStats s = calls({100, 100, 100, 100, 5000});
-  CHECK(s.percentile_ns(0.5) >= 64);
-  CHECK(s.percentile_ns(0.5) < 128);
+  CHECK(s.percentile_ns(0.5) >= 62);  // [0.0625, 0.125) µs
+  CHECK(s.percentile_ns(0.5) < 125);
   CHECK(s.percentile_ns(0.99) <= 5000);
-  CHECK(s.percentile_ns(0.99) >= 4096);
+  CHECK(s.percentile_ns(0.99) >= 4000);  // [4, 8) µs
   CHECK(LatencyStats{}.percentile_ns(0.5) == 0);
 }
 
@@ -98,7 +101,7 @@ TEST_CASE("since() subtracts counts and bounds the interval's max") {
   CHECK(d.count == 1);
   CHECK(d.total_ns == 300);
   CHECK(d.max_ns <= 300);  // never more than the interval's total
-  CHECK(d.max_ns >= 256);  // within its bucket
+  CHECK(d.max_ns >= 250);  // within its bucket, [0.25, 0.5) µs
   after.add(calls({9000}));
   d = after.since(before);
   CHECK(d.max_ns == 9000);  // a new overall max is exact
@@ -112,7 +115,7 @@ Report latency_report(const std::vector<std::pair<std::string, LatencyStats>>& r
   Report report;
   const Schema keys{{{"syscall", ValueType::String}, {"category", ValueType::String}}};
   ReportTable table{"summary", "title", TableKind::Latency, 2, keys, {}, 0};
-  ReportTable hist{"histogram", "latency (ns)", TableKind::Histogram, 2, keys, {}, 0};
+  ReportTable hist{"histogram", "latency (us)", TableKind::Histogram, 2, keys, {}, 0};
   for (const auto& f : latency_fields()) table.columns.fields.push_back(f);
   for (const auto& f : histogram_fields()) hist.columns.fields.push_back(f);
   for (const auto& [name, stats] : rows) {
@@ -135,8 +138,9 @@ TEST_CASE("a report's latency table and histograms as text") {
   const std::string text = out.str();
   CHECK(text.rfind("title\nSYSCALL", 0) == 0);
   CHECK(text.find("openat  file_io") != std::string::npos);
-  // total 4000 ns = 0.004 ms; the max, 3000 ns, in us
-  CHECK(text.find("      0.0     ") != std::string::npos);
+  // One unit, µs: the total 4000 ns, the max 3000 ns.
+  CHECK(text.find("TOTAL(us)") != std::string::npos);
+  CHECK(text.find("       4.0 ") != std::string::npos);
   CHECK(text.find("3.0\n") != std::string::npos);
   for (size_t from = 0, nl; (nl = text.find('\n', from)) != std::string::npos; from = nl + 1)
     CHECK(nl - from <= 80);
@@ -153,12 +157,11 @@ TEST_CASE("a report's latency table and histograms as text") {
   std::ostringstream hist;
   write_report_text(hist, report);
   CHECK(hist.str() ==
-        "\nopenat file_io latency (ns):\n"
-        "[512, 1K)                    1 |@@@@@@@@@@@@@@@@@@@@                    |\n"
-        "[1K, 2K)                     0 |                                        |\n"
-        "[2K, 4K)                     2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
-        "\nread file_io latency (ns):\n"
-        "[0]                          1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n\n");
+        "\nopenat file_io latency (us):\n"
+        "[1, 2)                       1 |@@@@@@@@@@@@@@@@@@@@                    |\n"
+        "[2, 4)                       2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+        "\nread file_io latency (us):\n"
+        "[0, 0.000977)                1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n\n");
 }
 
 TEST_CASE("a report's rows as JSON lines: the report's time and kind, then the table's columns") {
@@ -171,10 +174,26 @@ TEST_CASE("a report's rows as JSON lines: the report's time and kind, then the t
                    "\"table\":\"summary\",\"syscall\":\"openat\",\"category\":\"file_io\","
                    "\"count\":2,\"errors\":0,\"slow\":0,\"total_ns\":4000,",
                    0) == 0);
-  // The histogram's rows follow: [512, 1K), [1K, 2K) and [2K, 4K).
+  // The histogram's rows follow: [1, 2) and [2, 4) µs, bounds in ns.
   CHECK(text.find("\"table\":\"histogram\",\"syscall\":\"openat\",\"category\":\"file_io\","
-                  "\"low_ns\":2048,\"high_ns\":4096,\"count\":1}\n") != std::string::npos);
+                  "\"low_ns\":2000.0,\"high_ns\":4000.0,\"count\":1}\n") != std::string::npos);
   size_t lines = 0;
   for (char c : text) lines += c == '\n';
-  CHECK(lines == 4);
+  CHECK(lines == 3);
+}
+
+TEST_CASE("a latency column widens to its widest value: none runs into the next") {
+  // 20 minutes in one call: P50, P99 and MAX need 10 digits.
+  Report report = latency_report({{"futex", calls({1'200'000'000'000})}});
+  report.tables.pop_back();
+  std::ostringstream out;
+  write_report_text(out, report);
+  const std::string text = out.str();
+  const size_t row = text.find("futex");
+  REQUIRE(row != std::string::npos);
+  std::istringstream cells(text.substr(row, text.find('\n', row) - row));
+  std::vector<std::string> words{std::istream_iterator<std::string>(cells), {}};
+  REQUIRE(words.size() == 9);       // syscall, category and seven values, apart
+  CHECK(words[5] == "1200000000");  // TOTAL(us)
+  CHECK(words[8] == "1200000000");  // MAX(us)
 }
