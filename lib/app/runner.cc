@@ -5,6 +5,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
@@ -17,6 +18,7 @@
 #include "bpf/capabilities.h"
 #include "bpf/kernel_headers.h"
 #include "bpf/system.h"
+#include "core/filters.h"
 #include "core/log.h"
 #include "monitors/registry.h"
 #include "sinks/open_sinks.h"
@@ -37,6 +39,21 @@ size_t terminal_width() {
   return 80;
 }
 
+// One live table for every monitor shown: one monitor, or several whose
+// rows share one heading (execmon --exits: exec and exit rows), none of
+// which makes a report of its own instead.
+bool one_live_table(const std::vector<MonitorOutput>& outputs) {
+  if (outputs.empty()) return false;
+  const auto headings = [](const MonitorOutput& out) {
+    std::vector<std::string> h;
+    for (const ConsoleColumn& c : out.monitor->console_columns()) h.push_back(c.heading);
+    return h;
+  };
+  const std::vector<std::string> first = headings(outputs[0]);
+  return std::all_of(outputs.begin(), outputs.end(), [&](const MonitorOutput& out) {
+    return !out.report && headings(out) == first;
+  });
+}
 
 // One run, phase by phase. Every phase returns an error that ends the run
 // before tracing; after the Tracing line only finish() decides the exit code.
@@ -74,6 +91,7 @@ class Run {
   std::unique_ptr<ControlSocket> control_;
   bool write_failed_ = false;
   bool report_failed_ = false;
+  bool live_table_ = false;  // the monitors' events shown as they come, in one table
 };
 
 int fail(const Error& error) {
@@ -104,6 +122,8 @@ Result<void> Run::check_machine() {
                             std::to_string(monitors_.size()) + " monitors need a directory",
                         "give -o DIR, or run one monitor");
   if (auto r = check_bpf_privileges(program_name()); !r) return r;
+  for (const std::string& absent : absent_filter_targets(config_.filters))
+    log_warning(absent + "; tracing anyway (it may start later)");
   if (auto r = ensure_trace_filesystems(); !r) return r;
   auto headers = locate_kernel_headers(kernel_cache_dir());
   if (!headers) return headers.error();
@@ -189,20 +209,21 @@ Result<void> Run::open_outputs() {
   if (!to_stdout && config_.output.files && limits.any())
     retention =
         std::make_shared<OutputRetention>(config_.output.directory, registered_monitors(), limits);
-  const bool console =
-      outputs_.size() == 1 && !config_.output.quiet && !outputs_[0].report && !to_stdout;
+  live_table_ = one_live_table(outputs_) && !config_.output.quiet && !to_stdout;
   std::ostream* report_console = to_stdout ? &std::cerr : &std::cout;
   for (auto& out : outputs_) {
-    SinkRequest request{out.monitor->name(),
-                        &out.monitor->schema(),
-                        out.monitor->console_columns(),
-                        out.monitor->writes_events(),
-                        console ? &std::cout : nullptr,
-                        terminal_width(),
-                        exporter,
-                        retention,
-                        out.report != nullptr,
-                        out.report ? report_console : nullptr};
+    SinkRequest request;
+    request.monitor = out.monitor->name();
+    request.schema = &out.monitor->schema();
+    request.console_columns = out.monitor->console_columns();
+    request.file = out.monitor->writes_events();
+    request.console = live_table_ ? &std::cout : nullptr;
+    request.console_width = terminal_width();
+    request.console_heading = &out == &outputs_.front();
+    request.exporter = exporter;
+    request.retention = retention;
+    request.reports = out.report != nullptr;
+    request.report_console = out.report ? report_console : nullptr;
     auto sinks = open_sinks(config_.output, request);
     if (!sinks) return sinks.error();
     out.sinks = std::move(*sinks);
@@ -245,7 +266,7 @@ Result<void> Run::schedule_timers() {
     if (!r) return r;
   }
   // Several monitors write files only; on a terminal, show that they are alive.
-  if (outputs_.size() > 1 && isatty(STDERR_FILENO)) {
+  if (outputs_.size() > 1 && !live_table_ && isatty(STDERR_FILENO)) {
     auto r = loop_->every(std::chrono::seconds(5),
                           [this] { std::cerr << status_line(outputs_) << std::endl; });
     if (!r) return r;
@@ -323,7 +344,7 @@ std::string Run::tracing_line() const {
     for (size_t i = 0; i < outputs_.size(); ++i)
       line << (i ? ", " : "") << outputs_[i].monitor->name();
   }
-  line << "... Ctrl-C to end.";
+  line << "... " << options_.how_to_end;
   return line.str();
 }
 

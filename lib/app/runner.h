@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/config.h"
@@ -24,6 +25,8 @@ struct RunOptions {
   // SIGHUP reopens the log and event files (a daemon, a service: logrotate)
   // instead of stopping the run (a terminal hang-up, as bcc's tools do).
   bool hangup_reopens = false;
+  // How the Tracing line says to end the run.
+  std::string how_to_end = "Ctrl-C to end.";
 };
 
 // Returns the process exit code: 0, or 1 for a runtime failure (cannot

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -147,6 +148,9 @@ struct ConsoleColumn {
   std::string heading;
   FieldRef field;
   int width;      // 0 = rest of the line
+  // When set, the cell's text made from the whole event (a short container
+  // id, an exit's outcome) instead of the field's.
+  std::function<std::string(const Event&)> text = nullptr;
 };
 
 }  // namespace ebpfmon

@@ -104,21 +104,32 @@ const ExecFields& fields() {
   return f;
 }
 
+// argv as the command line it makes: its items joined by single spaces.
+std::string command_line(const Strings& argv) {
+  std::string line;
+  for (const std::string& arg : argv) line += (line.empty() ? "" : " ") + arg;
+  return line;
+}
+
 }  // namespace
 
 const Schema& ExecMonitor::schema() const {
   return fields().schema;
 }
 
+// A failed exec's row starts with the path it tried: the lookups of one
+// command along PATH differ only there.
 std::vector<ConsoleColumn> ExecMonitor::console_columns() const {
   const ExecFields& f = fields();
-  return {{"TIME", f.task.timestamp, 12},
-          {"COMM", f.task.comm, 16},
-          {"UID", f.task.uid, 6},
-          {"PID", f.task.pid, 8},
-          {"PPID", f.task.ppid, 8},
-          {"RET", f.ret, 4},
-          {"ARGS", f.argv, 0}};
+  ConsoleColumn args{"ARGS", f.argv, 0, [&f](const Event& e) {
+                       std::string line = command_line(e.get(f.argv));
+                       const std::string& tried = e.get(f.filename);
+                       const bool failed = e.get(f.ret) != 0;
+                       const Strings& argv = e.get(f.argv);
+                       if (failed && (argv.empty() || argv[0] != tried)) line = tried + ": " + line;
+                       return line;
+                     }};
+  return process_table(f.task, f.cgroup, {"RET", f.ret, 3}, std::move(args));
 }
 
 namespace {
@@ -252,11 +263,7 @@ ExecMonitor::ExecMonitor(const ExecSettings& settings) : settings_(settings), se
 
 bool ExecMonitor::wanted(const Event& event) const {
   if (name_ && !std::regex_search(event.get(fields().task.comm), *name_)) return false;
-  if (line_) {
-    std::string line;
-    for (const std::string& arg : event.get(fields().argv)) line += (line.empty() ? "" : " ") + arg;
-    if (!std::regex_search(line, *line_)) return false;
-  }
+  if (line_ && !std::regex_search(command_line(event.get(fields().argv)), *line_)) return false;
   return true;
 }
 

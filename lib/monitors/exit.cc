@@ -1,5 +1,6 @@
 #include "monitors/exit.h"
 
+#include <cstdio>
 #include <cstring>
 
 #include "bpf_sources.h"
@@ -39,11 +40,24 @@ const Schema& ExitMonitor::schema() const {
   return fields().schema;
 }
 
+// execmon's table (execmon --exits puts both in one): RET is the exit
+// code, ARGS how the process ended and how long it lived, in brackets so
+// that it reads apart from a command line, short enough for the 18
+// columns that table leaves it: "[exit 1, 2.3s]", "[SIGKILL, 40ms]".
 std::vector<ConsoleColumn> ExitMonitor::console_columns() const {
   const ExitFields& f = fields();
-  return {{"TIME", f.task.timestamp, 12}, {"COMM", f.task.comm, 16}, {"PID", f.task.pid, 8},
-          {"PPID", f.task.ppid, 8},       {"EXIT", f.exit_code, 5},  {"SIGNAL", f.signal, 10},
-          {"AGE(ms)", f.lifetime_ms, 0}};
+  ConsoleColumn how{"ARGS", f.signal, 0, [&f](const Event& e) {
+                      const auto* code = std::get_if<int64_t>(&e.values.at(f.exit_code.index));
+                      const double ms = e.get(f.lifetime_ms);
+                      char age[32];
+                      if (ms < 1000)
+                        std::snprintf(age, sizeof age, ms < 10 ? "%.1fms" : "%.0fms", ms);
+                      else
+                        std::snprintf(age, sizeof age, ms < 60000 ? "%.1fs" : "%.0fs", ms / 1000);
+                      return "[" + (code ? "exit " + std::to_string(*code) : e.get(f.signal)) +
+                             ", " + age + (e.get(f.core_dumped) ? ", core dumped]" : "]");
+                    }};
+  return process_table(f.task, f.cgroup, {"RET", f.exit_code, 3}, std::move(how));
 }
 
 SettingsSection ExitMonitor::settings_table() {
@@ -100,10 +114,10 @@ bool ExitMonitor::decode(const void* data, size_t size, Event& event) {
 
 Result<Metrics> ExitMonitor::metrics() const {
   MetricFamily exits{
-      "ebpfmon_exit_total", "Processes that ended, by how", MetricFamily::Type::Counter, {}, {}};
-  exits.samples = {{{{"how", "success"}}, static_cast<double>(exited_ok_)},
-                   {{{"how", "failure"}}, static_cast<double>(exited_failed_)},
-                   {{{"how", "signal"}}, static_cast<double>(killed_)}};
+      "ebpfmon_exit_total", "Processes that ended, by result", MetricFamily::Type::Counter, {}, {}};
+  exits.samples = {{{{"result", "success"}}, static_cast<double>(exited_ok_)},
+                   {{{"result", "failure"}}, static_cast<double>(exited_failed_)},
+                   {{{"result", "signal"}}, static_cast<double>(killed_)}};
   return Metrics{std::move(exits)};
 }
 

@@ -27,6 +27,23 @@ TaskFields add_task_fields(Schema& schema) {
   return f;
 }
 
+std::vector<ConsoleColumn> process_table(const TaskFields& task, const CgroupFields& cgroup,
+                                         ConsoleColumn ret, ConsoleColumn args) {
+  constexpr int kShortContainerId = 12;
+  ConsoleColumn container{"CONTAINER", cgroup.container_id, kShortContainerId,
+                          [id = cgroup.container_id](const Event& e) {
+                            const auto* text = std::get_if<std::string>(&e.values.at(id.index));
+                            return text ? text->substr(0, kShortContainerId) : std::string();
+                          }};
+  return {{"TIME", task.timestamp, 12},
+          {"COMM", task.comm, 15},
+          {"PID", task.pid, 7},
+          {"PPID", task.ppid, 7},
+          std::move(ret),
+          std::move(container),
+          std::move(args)};
+}
+
 void fill_task_values(Event& event, const TaskFields& fields, const TaskValues& task) {
   event.set(fields.timestamp, task.time);
   event.set(fields.time_str, format_time_str(task.time));

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/event.h"
 
@@ -37,6 +38,15 @@ struct CgroupFields {
 };
 CgroupFields add_cgroup_fields(Schema& schema, CgroupColumns which);
 void fill_cgroup_values(Event& event, const CgroupFields& fields, uint64_t cgroup_id);
+
+// The live table of processes, execmon's, whose rows exit shares (execmon
+// --exits shows both in one table): TIME COMM PID PPID RET CONTAINER ARGS,
+// ARGS taking the rest of the line, 18 columns of 80 (the uid, as
+// execsnoop's -U, is in the files only). CONTAINER is the container id's
+// first 12 characters (docker ps's), empty on the host; `ret` and `args`
+// are the monitor's own.
+std::vector<ConsoleColumn> process_table(const TaskFields& task, const CgroupFields& cgroup,
+                                         ConsoleColumn ret, ConsoleColumn args);
 
 // "<boot id>:<process start, ns since boot>:<pid>:<exec number>": unique per
 // exec on this host, across pid reuse (the start time) and reboots (the boot

@@ -71,6 +71,7 @@ ConsoleSink::ConsoleSink(std::ostream& out, const Schema& schema,
         break;
     }
   }
+  if (!style_.heading) return;
   std::string heading;
   for (size_t i = 0; i < columns_.size(); ++i)
     append_cell(heading, columns_[i].heading, columns_[i].width, i + 1 == columns_.size());
@@ -116,7 +117,9 @@ void ConsoleSink::write(const Event& event) {
     const size_t field = column.field.index;
     const bool present = field < schema_.fields.size() && field < event.values.size();
     std::string text;
-    if (present) {
+    if (column.text) {
+      text = column.text(event);
+    } else if (present) {
       const Value& v = event.values[field];
       text = std::holds_alternative<Timestamp>(v) ? time_text(std::get<Timestamp>(v))
                                                    : value_to_text(v);

@@ -16,12 +16,13 @@ struct ConsoleStyle {
   enum class Time { Clock, Full, Elapsed };
   Time time = Time::Clock;
   size_t width = 0;
+  bool heading = true;  // false: another monitor's rows printed it (one shared table)
 };
 
 class ConsoleSink final : public Sink {
  public:
-  // Prints the heading line at construction. Control characters in values are
-  // shown escaped (\n, \t, \xNN) so events cannot garble the terminal.
+  // Prints the heading line at construction (unless style.heading is false). Control characters in
+  // values are shown escaped (\n, \t, \xNN) so events cannot garble the terminal.
   ConsoleSink(std::ostream& out, const Schema& schema, std::vector<ConsoleColumn> columns,
               ConsoleStyle style = {});
   void write(const Event& event) override;

@@ -41,6 +41,7 @@ Result<std::vector<std::unique_ptr<Sink>>> open_sinks(const OutputSettings& outp
   if (request.console != nullptr) {
     ConsoleStyle style;
     style.width = request.console_width;
+    style.heading = request.console_heading;
     if (output.console_time == "full") style.time = ConsoleStyle::Time::Full;
     if (output.console_time == "elapsed") style.time = ConsoleStyle::Time::Elapsed;
     sinks.push_back(std::make_unique<ConsoleSink>(*request.console, *request.schema,

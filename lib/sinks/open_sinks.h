@@ -25,6 +25,7 @@ struct SinkRequest {
   bool file = true;                  // false for a monitor that only counts
   std::ostream* console = nullptr;   // the live table's stream, or none
   size_t console_width = 0;          // cut lines there (the terminal's); 0: never
+  bool console_heading = true;       // false: the table's heading is another monitor's
   std::shared_ptr<NatsExporter> exporter;  // the run's export, or none
   std::shared_ptr<OutputRetention> retention;  // the run's, for its event files, or none
   bool reports = false;                    // the monitor makes reports (its summary)
