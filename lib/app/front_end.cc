@@ -25,20 +25,26 @@ int run_front_end(Config config, std::vector<std::unique_ptr<Monitor>> monitors,
     return 2;
   }
   set_log_file_only(under_systemd);
-  log_info("ebpfmon started; configuration: " + config.source);
   RunOptions options;
   options.skip_unavailable = true;
-  if (!daemon && !under_systemd) return run_monitors(config, std::move(monitors), options);
+  if (!daemon && !under_systemd) {
+    log_info("ebpfmon started; configuration: " + config.source);
+    return run_monitors(config, std::move(monitors), options);
+  }
 
   // A daemon: one instance, a control socket, paths that do not depend on
-  // where it was started from.
+  // where it was started from. A second one says in the shared log that
+  // it was refused, not that it started.
   config.output.directory = std::filesystem::absolute(config.output.directory).string();
   const DaemonPaths paths = daemon_paths();
   auto pid_file = PidFile::acquire(paths.pid_file());
   if (!pid_file) {
-    std::cerr << "ebpfmon: " << pid_file.error().message << "\n";
+    log_error("refused to start: " + pid_file.error().message);
     return 1;
   }
+  log_info("ebpfmon started; configuration: " + config.source);
+  options.how_to_end =
+      under_systemd ? "systemctl stop ebpfmon ends it." : "ebpfmon --daemon-stop ends it.";
   options.control_socket = paths.socket();
   options.hangup_reopens = true;
   auto run = [&](std::function<void()> ready) {

@@ -145,14 +145,62 @@ Result<void> ConfigParser::walk_map(const Slot& slot, const Level& level) const 
   return {};
 }
 
+// Every key a configuration can hold, as its full path ("output.quiet",
+// "monitors.exec.ancestors"); "*" parts stand for any name.
+std::vector<std::string> every_key_path() {
+  std::vector<std::string> paths;
+  for (const Setting& s : shared_settings().settings)
+    if (!s.key.empty()) paths.push_back(s.key);
+  for (const SettingsSection& section : settings_sections()) {
+    const std::string prefix = "monitors." + section.name + ".";
+    paths.push_back(prefix + "enabled");
+    for (const Setting& s : section.settings)
+      if (!s.key.empty()) paths.push_back(prefix + s.key);
+  }
+  return paths;
+}
+
+// A typo of a key of this mapping, else the same key where it belongs: a
+// line indented too little or too much lands under another parent.
 Error ConfigParser::unknown_key(const YAML::Mark& mark, const std::string& path,
                                 std::string_view key, const std::vector<Key>& keys) const {
   std::string message = "unknown key " + quote_for_message(path);
   std::vector<std::string> names;
   for (const Key& k : keys) names.push_back(lower(k.name));
-  if (auto i = closest_match(lower(key), names))
+  if (auto i = closest_match(lower(key), names)) {
     message += " (did you mean '" + keys[*i].name + "'?)";
+    return error(mark, message);
+  }
+  const std::string leaf = "." + lower(key);
+  for (const std::string& elsewhere : every_key_path()) {
+    const std::string known = "." + lower(elsewhere);
+    if (known.size() >= leaf.size() &&
+        known.compare(known.size() - leaf.size(), leaf.size(), leaf) == 0 &&
+        elsewhere.find('*') == std::string::npos) {
+      message += " (did you mean '" + elsewhere + "'? check the indentation)";
+      break;
+    }
+  }
   return error(mark, message);
+}
+
+// yaml-cpp names a tab that indents only by what it then finds ("illegal
+// map value"); say what is wrong, where.
+std::optional<YAML::Mark> indenting_tab(std::string_view text) {
+  YAML::Mark at;
+  at.line = 0;
+  for (size_t start = 0; start < text.size(); ++at.line) {
+    const size_t end = std::min(text.find('\n', start), text.size());
+    const size_t first = text.find_first_not_of(" \t", start);
+    const size_t tab = text.find('\t', start);
+    if (tab < end && tab < first && first < end && text[first] != '#') {
+      at.column = static_cast<int>(tab - start);
+      at.pos = static_cast<int>(tab);
+      return at;
+    }
+    start = end + 1;
+  }
+  return std::nullopt;
 }
 
 Handler ConfigParser::walker(Level level) const {
@@ -229,6 +277,8 @@ Result<Config> ConfigParser::parse(std::string_view text) {
   } catch (const YamlDocumentError& e) {
     return error(e.mark, e.message);
   } catch (const YAML::Exception& e) {
+    if (const auto tab = indenting_tab(text))
+      return error(*tab, "tabs cannot indent YAML: indent with spaces");
     // yaml-cpp's messages can quote a byte of the input, such as a NUL.
     return error(e.mark, "invalid YAML: " + e.msg);
   }

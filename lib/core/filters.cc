@@ -1,17 +1,20 @@
 #include "core/filters.h"
 
 #include <pwd.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "core/cgroups.h"
 #include "core/container_path.h"
 #include "core/log.h"
 #include "core/text.h"
@@ -207,6 +210,37 @@ Result<std::string> parse_container_id(std::string_view text, std::string_view w
     return usage(where, "expected a container id: 12 to 64 hex digits, got " +
                             quote_for_message(text));
   return id;
+}
+
+namespace {
+
+// Whether some cgroup under the v2 mount belongs to a container whose id
+// starts with `prefix`.
+bool container_has_cgroup(const std::string& prefix) {
+  const auto mount = find_cgroup_v2();
+  if (!mount) return true;  // nothing to look in: no reason to warn
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(mount->path, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    if (!it->is_directory(ec)) continue;
+    const std::string path = "/" + it->path().lexically_relative(mount->path).string();
+    if (starts_with(parse_container_path(path).container_id, prefix)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::string> absent_filter_targets(const Filters& filters) {
+  std::vector<std::string> absent;
+  for (uint32_t pid : filters.pids)
+    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
+      absent.push_back("--pid " + std::to_string(pid) + ": no such process now");
+  if (!filters.container.empty() && !container_has_cgroup(filters.container))
+    absent.push_back("--container " + filters.container +
+                     ": no container's cgroup has this id now");
+  return absent;
 }
 
 }  // namespace ebpfmon

@@ -23,6 +23,11 @@ struct Filters {
   }
 };
 
+// What the filters name that is not there now: a --pid of no live process,
+// a --container no cgroup belongs to. One line each, for a warning: the
+// run goes on, as it may start later.
+std::vector<std::string> absent_filter_targets(const Filters& filters);
+
 // Each takes a comma-separated list (empty items rejected) and names `where`
 // (a flag such as "--comm" or "file:line:col: filters.comm") in its errors,
 // which are usage errors.

@@ -74,7 +74,7 @@ CONFIG = [
     row("execmon", ["-c", "@CONFIG@"], 2, r"@CONFIG@:2:1: invalid YAML: end of sequence flow not found",
         yaml="output: [1, 2\n"),
     row("execmon", ["-c", "@CONFIG@"], 2, r"@CONFIG@:1:5: invalid YAML: illegal map value", yaml="a: b: c\n"),
-    row("execmon", ["-c", "@CONFIG@"], 2, r"@CONFIG@:1:\d+: invalid YAML", yaml="\t- x\n"),
+    row("execmon", ["-c", "@CONFIG@"], 2, r"@CONFIG@:1:1: tabs cannot indent YAML: indent with spaces", yaml="\t- x\n"),
     row("execmon", ["-c", "@CONFIG@"], 2, r"@CONFIG@:\d+:\d+: invalid YAML", yaml="a: " + "[" * 100000 + "\n"),
     row("execmon", ["-c", "@CONFIG@"], 2, r"@CONFIG@:\d+:\d+: invalid YAML", yaml="a: " + "{a: " * 20000 + "\n"),
     row("execmon", ["-c", "@CONFIG@"], 2, r"@CONFIG@:\d+:\d+: ", yaml="".join(chr(c) for c in range(1, 256)) * 4),

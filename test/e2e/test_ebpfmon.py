@@ -226,6 +226,13 @@ def test_daemon(tmp):
     r = ebpfmon("--daemon", "-m", "exec")
     check(r.returncode == 1 and "already running (pid %d" % pid in r.stderr,
           "daemon: a second instance refuses: %s" % r.stderr)
+    with open(os.path.join(cwd, "logs", "monitor.log")) as f:
+        log_text = f.read()
+    check(re.search(r"\] ERROR refused to start: a daemon is already running \(pid %d," % pid, log_text)
+          and log_text.count("ebpfmon started") == 1,
+          "daemon: the shared log says the second one was refused, not that it started: %s" % log_text[-400:])
+    check(re.search(r"INFO Tracing .*\.\.\. ebpfmon --daemon-stop ends it\.$", log_text, re.M),
+          "daemon: its Tracing line says how to stop it: %s" % log_text[-400:])
 
     for i in range(7):
         try:
@@ -468,6 +475,9 @@ def test_metrics(tmp):
     check(count is not None and count >= 1241 and buckets and buckets[-1] == (float("inf"), count)
           and all(a[1] <= b[1] for a, b in zip(buckets, buckets[1:])),
           "metrics: process latency histogram is cumulative and ends at its count (%s)" % count)
+    bounds = [le for le, _ in buckets[:-1]]
+    check(bounds == [2 ** k * 1e-6 for k in range(28)],
+          "metrics: latency buckets double from 1 µs to 134 s, then +Inf: %s" % bounds[:3])
     for stage in ("kernel_buffer", "kernel_map", "user_space", "write_errors"):
         check(("ebpfmon_events_lost_total", frozenset({("monitor", "exec"), ("stage", stage)})) in samples,
               "metrics: exec losses by stage: %s" % stage)

@@ -323,7 +323,9 @@ TEST_CASE("syntax errors name the line and column") {
   check_errors({
       {"output:\n  quiet: true\n   x: 1\n", "t.yaml:3:"},
       {"app: {name: x\n", "invalid YAML:"},
-      {"\tapp: {}\n", "invalid YAML:"},
+      {"\tapp: {}\n", "t.yaml:1:1: tabs cannot indent YAML: indent with spaces"},
+      {"output:\n\tquiet: true\n", "t.yaml:2:1: tabs cannot indent YAML"},
+      {"output:\n  quiet: true\n \tformat: csv\n", "t.yaml:3:2: tabs cannot indent YAML"},
       {"*nowhere\n", "invalid YAML:"},
   });
 }
@@ -365,6 +367,12 @@ TEST_CASE("unknown keys, with a suggestion when one is close") {
       {"filter: {}", "unknown key 'filter' (did you mean 'filters'?)"},
       {"durations: 1", "unknown key 'durations' (did you mean 'duration'?)"},
       {"verbose: true", "unknown key 'verbose'"},
+      // The key exists under another parent: a slip of indentation.
+      {"monitors:\n  exec:\n  ancestors: 3\n",
+       "t.yaml:3:3: unknown key 'monitors.ancestors' (did you mean 'monitors.exec.ancestors'? "
+       "check the indentation)"},
+      {"output:\n  quiet: true\nmax_file_mb: 3\n",
+       "unknown key 'max_file_mb' (did you mean 'output.max_file_mb'? check the indentation)"},
       {"app: {nmae: x}", "unknown key 'app.nmae' (did you mean 'name'?)"},
       {"app: {owner: x}", "unknown key 'app.owner'"},
       {"output: {Quiet: true}", "unknown key 'output.Quiet' (did you mean 'quiet'?)"},
