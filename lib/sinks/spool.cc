@@ -40,7 +40,19 @@ uint32_t crc_of(const char* data, size_t n) {
 }
 
 constexpr size_t kFrameHeader = 8;
+constexpr uint32_t kMinPayload = 4;          // the two u16 lengths of an empty record
 constexpr uint32_t kMaxPayload = 64u << 20;  // a length beyond this is garbage, not a record
+
+// The size of the frame at `at` as its header says, when the header is whole,
+// its length plausible and the frame within `bytes`; 0 when no frame can be
+// delimited there. The CRC covers only the payload, so a damaged frame whose
+// header survived still says where the next one starts.
+size_t frame_size(const std::string& bytes, size_t at) {
+  if (bytes.size() - at < kFrameHeader) return 0;
+  const uint32_t n = get_u32(bytes, at);
+  if (n < kMinPayload || n > kMaxPayload || bytes.size() - at - kFrameHeader < n) return 0;
+  return kFrameHeader + n;
+}
 
 // payload = u16 id length, id, u16 subject length, subject, json.
 bool decode_payload(const std::string& bytes, size_t at, size_t n, SpoolRecord& out) {
@@ -83,18 +95,23 @@ std::string encode_spool_record(const SpoolRecord& record) {
 DecodedChunk decode_spool_chunk(const std::string& bytes) {
   DecodedChunk out;
   size_t at = 0;
-  while (at + kFrameHeader <= bytes.size()) {
-    const uint32_t n = get_u32(bytes, at);
-    const uint32_t crc = get_u32(bytes, at + 4);
-    if (n > kMaxPayload || at + kFrameHeader + n > bytes.size()) break;
-    if (crc_of(bytes.data() + at + kFrameHeader, n) != crc) break;
+  for (size_t size; (size = frame_size(bytes, at)) > 0; at += size) {
+    const size_t n = size - kFrameHeader;
+    if (crc_of(bytes.data() + at + kFrameHeader, n) != get_u32(bytes, at + 4)) break;
     SpoolRecord record;
     if (!decode_payload(bytes, at + kFrameHeader, n, record)) break;
     out.records.push_back(std::move(record));
-    at += kFrameHeader + n;
   }
   out.good_bytes = at;
-  out.torn = at != bytes.size();
+  // The torn tail, cut off by the caller: each frame still delimited was a
+  // record; the first byte no header delimits starts at least one more, and
+  // nothing after it can be told apart.
+  while (at < bytes.size()) {
+    ++out.torn_records;
+    const size_t size = frame_size(bytes, at);
+    if (size == 0) break;
+    at += size;
+  }
   return out;
 }
 
@@ -148,9 +165,9 @@ void Spool::remove_chunk(uint64_t seq) {
 }
 
 // Every chunk is read once at start: its records are counted and a torn tail
-// (a crash between a write and its fsync) is cut off and counted as one lost
-// event, so the next appends and replays see only whole records. The records
-// a chunk's progress file says were acked are skipped.
+// (a crash between a write and its fsync) is cut off and its records counted
+// as lost, so the next appends and replays see only whole records. The
+// records a chunk's progress file says were acked are skipped.
 Result<void> Spool::load_existing() {
   std::vector<uint64_t> seqs, progress;
   std::error_code ec;
@@ -171,8 +188,8 @@ Result<void> Spool::load_existing() {
     auto bytes = read_file(chunk_path(seq));
     if (!bytes) return bytes.error();
     DecodedChunk decoded = decode_spool_chunk(*bytes);
-    if (decoded.torn) {
-      ++torn_;
+    if (decoded.torn_records > 0) {
+      torn_ += decoded.torn_records;
       if (::truncate(chunk_path(seq).c_str(), static_cast<off_t>(decoded.good_bytes)) != 0)
         return Error::runtime(chunk_path(seq).string() + ": " + std::strerror(errno));
     }

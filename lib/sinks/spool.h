@@ -2,7 +2,8 @@
 // in order across disconnections and restarts. Append-only chunk files
 // (<dir>/chunk-<16 digits>.spool, 0600, in a 0700 directory); each record is
 // framed as length (u32 LE) + CRC32 of the payload (u32 LE) + payload, so a
-// torn tail left by a crash is found by its CRC on the next open and counted.
+// torn tail left by a crash is found by its CRC on the next open, and the
+// records it held are counted by its frames' lengths.
 // How many records of the oldest chunk were acked is kept beside it
 // (chunk-<16 digits>.acked), so a restart replays only the rest. Chunks are
 // numbered from kFirstSeq up, which leaves numbers below for prepend().
@@ -31,11 +32,16 @@ struct SpoolRecord {
 // The framing, exposed for the unit tests.
 std::string encode_spool_record(const SpoolRecord& record);
 // Decodes the records of one chunk's bytes; stops at the first frame that is
-// short or fails its CRC and reports how many bytes were good.
+// short or fails its CRC and reports how many bytes were good and how many
+// records the damaged tail after them held.
 struct DecodedChunk {
   std::vector<SpoolRecord> records;
   size_t good_bytes = 0;
-  bool torn = false;  // bytes followed the last good record
+  // One per frame of the tail that its header still delimits (a plausible
+  // length that fits), whatever its CRC says, plus one for bytes no header
+  // delimits (a frame cut short, a garbage length): how many records those
+  // held cannot be known, but it was at least one.
+  uint64_t torn_records = 0;
 };
 DecodedChunk decode_spool_chunk(const std::string& bytes);
 
@@ -47,7 +53,7 @@ class Spool {
     uint64_t chunk_bytes = uint64_t{1} << 20;  // a chunk is closed (fsynced) at this size
   };
   // Creates the directory (0700) if missing; finds the chunks a previous run
-  // left, drops a torn tail (counted in torn_records()).
+  // left, drops a torn tail (its records counted in torn_records()).
   static Result<std::unique_ptr<Spool>> open(const Options& options);
 
   static constexpr uint64_t kFirstSeq = uint64_t{1} << 40;

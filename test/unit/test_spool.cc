@@ -47,7 +47,7 @@ TEST_CASE("spool framing: a record round-trips, a flipped byte or a cut frame is
   std::string bytes = encode_spool_record(record(1)) + encode_spool_record(record(2));
   DecodedChunk whole = decode_spool_chunk(bytes);
   REQUIRE(whole.records.size() == 2);
-  CHECK_FALSE(whole.torn);
+  CHECK(whole.torn_records == 0);
   CHECK(whole.records[1].msg_id == "host:run:exec:2");
   CHECK(whole.records[1].subject == "ebpfmon.host.exec");
   CHECK(whole.records[1].json == "{\"seq\":2}");
@@ -55,12 +55,30 @@ TEST_CASE("spool framing: a record round-trips, a flipped byte or a cut frame is
   std::string cut = bytes.substr(0, bytes.size() - 3);
   DecodedChunk torn = decode_spool_chunk(cut);
   CHECK(torn.records.size() == 1);
-  CHECK(torn.torn);
+  CHECK(torn.torn_records == 1);
   CHECK(torn.good_bytes == encode_spool_record(record(1)).size());
 
   std::string flipped = bytes;
   flipped[flipped.size() - 1] ^= 1;
   CHECK(decode_spool_chunk(flipped).records.size() == 1);
+  CHECK(decode_spool_chunk(flipped).torn_records == 1);
+}
+
+TEST_CASE("spool framing: a tail no header delimits counts as one record, not one per byte") {
+  const std::string good = encode_spool_record(record(1));
+  // A crash can leave a hole (zeros) where pages never reached the disk:
+  // zero is no frame's length, so what the hole held cannot be counted.
+  DecodedChunk hole = decode_spool_chunk(good + std::string(4096, '\0'));
+  CHECK(hole.records.size() == 1);
+  CHECK(hole.torn_records == 1);
+  CHECK(hole.good_bytes == good.size());
+  // A header whose length runs past the end: everything after it is one
+  // unknown record, even if it looks like frames.
+  std::string garbage = good + encode_spool_record(record(2)) + encode_spool_record(record(3));
+  garbage[good.size() + 3] = '\x7f';
+  DecodedChunk long_length = decode_spool_chunk(garbage);
+  CHECK(long_length.records.size() == 1);
+  CHECK(long_length.torn_records == 1);
 }
 
 TEST_CASE("spool: records come back in order across chunks and a reopen; popped chunks go") {
@@ -119,6 +137,38 @@ TEST_CASE("spool: a torn tail is cut off and counted on the next open") {
   auto rest = (*spool)->peek(10);
   REQUIRE(rest.size() == 1);
   CHECK(rest[0].msg_id == record(4).msg_id);
+}
+
+// A crash that tore several records: their headers were written, their
+// payloads damaged. Each one that its header still delimits was an event,
+// and the last, cut short mid-frame, was one more.
+TEST_CASE("spool: a torn tail counts every record it held") {
+  SpoolDir dir;
+  {
+    auto spool = Spool::open(options(dir.path()));
+    REQUIRE(spool);
+    for (int i = 0; i < 3; ++i) REQUIRE((*spool)->append(record(i)));
+  }
+  fs::path chunk = fs::directory_iterator(dir.path())->path();
+  const uintmax_t good_size = fs::file_size(chunk);
+  {
+    std::ofstream f(chunk, std::ios::app | std::ios::binary);
+    for (int i = 3; i < 6; ++i) {
+      std::string damaged = encode_spool_record(record(i));
+      damaged[damaged.size() - 2] ^= 0x20;  // in the payload: the CRC fails
+      f << damaged;
+    }
+    f << encode_spool_record(record(6));  // whole, but behind damaged ones
+    f << encode_spool_record(record(7)).substr(0, 13);
+  }
+  auto spool = Spool::open(options(dir.path()));
+  REQUIRE(spool);
+  CHECK((*spool)->torn_records() == 5);
+  CHECK((*spool)->records() == 3);
+  CHECK(fs::file_size(chunk) == good_size);
+  auto all = (*spool)->peek(10);
+  REQUIRE(all.size() == 3);
+  CHECK(all[2].msg_id == record(2).msg_id);
 }
 
 TEST_CASE("spool: full means append refuses") {
