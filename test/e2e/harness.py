@@ -14,16 +14,56 @@ import sys
 import time
 
 SKIP = 77
-# Every process a test starts (Tracers and HeldChildren), stopped when the
-# test exits however it exits: a test that dies of an exception must not
-# leave a tracer running, or a child holding the runner's pipes open.
+# Every process a test starts is stopped when the test exits, however it
+# exits: a failed check, an exception, SIGTERM (a runner's timeout) or
+# Ctrl-C. A tracer left running keeps tracing, or exporting to servers
+# long gone, and a child holding the runner's pipes open hangs the run.
+# Tracers and HeldChildren are listed here; everything else (a server, a
+# workload, their children) is found as a descendant of the test.
 _STARTED = []
 _OWNER = os.getpid()
+_EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _live_descendants(root):
+    """Pids of the running (not zombie) processes below `root`."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                # The name in parentheses may hold anything; the fields after it do not.
+                state, ppid = f.read().rsplit(")", 1)[1].split()[:2]
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        if state != "Z":
+            children.setdefault(int(ppid), []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        below = children.get(todo.pop(), [])
+        found += below
+        todo += below
+    return found
+
+
+def _reap_children():
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
 
 
 def _stop_leftovers():
+    """SIGKILLs every process the test started that still runs, and its
+    children; reaps what were the test's own."""
     if os.getpid() != _OWNER:
-        return
+        return  # a forked child exiting
+    for sig in _EXIT_SIGNALS:  # a second SIGTERM must not cut this short
+        signal.signal(sig, signal.SIG_IGN)
     for proc in _STARTED:
         try:
             if isinstance(proc, int):
@@ -34,9 +74,30 @@ def _stop_leftovers():
                 proc.wait(timeout=30)
         except (OSError, subprocess.TimeoutExpired):
             pass
+    # A process may fork while its siblings are killed: look again until
+    # nothing is left (bounded: a process stuck in the kernel may never go).
+    for _ in range(1000):
+        leftovers = _live_descendants(_OWNER)
+        if not leftovers:
+            break
+        for pid in leftovers:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        _reap_children()
+        time.sleep(0.01)  # for the kernel to finish the kills, not a threshold
+    _reap_children()
+
+
+def _exit_on_signal(signum, frame):
+    # SystemExit unwinds the test's finally blocks, then atexit stops the rest.
+    sys.exit(128 + signum)
 
 
 atexit.register(_stop_leftovers)
+for _sig in _EXIT_SIGNALS:
+    signal.signal(_sig, _exit_on_signal)
 BUILD_DIR = os.environ.get("EBPFMON_BUILD_DIR", "build")
 SOURCE_DIR = os.environ.get("EBPFMON_SOURCE_DIR", ".")
 FAILURES = []
