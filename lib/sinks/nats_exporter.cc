@@ -208,8 +208,14 @@ bool NatsExporter::ensure_stream() {
   if (settings_.max_bytes > 0) config.MaxBytes = static_cast<int64_t>(settings_.max_bytes);
   s = nats->js_AddStream(&info, impl_->js.get(), &config, nullptr, &code);
   if (s != NATS_OK) {
-    log_warning("export: cannot create stream " + settings_.stream + ": " +
-                nats->natsStatus_GetText(s) + " (" + nats->nats_GetLastError(nullptr) + ")");
+    // Tried again every 200 ms: while a cluster forms, replicas cannot be
+    // placed until every peer has joined. Each reason is said once.
+    const std::string why =
+        std::string(nats->natsStatus_GetText(s)) + " (" + nats->nats_GetLastError(nullptr) + ")";
+    if (why != stream_error_)
+      log_warning("export: cannot create stream " + settings_.stream + " yet: " + why +
+                  "; trying again");
+    stream_error_ = why;
     return false;
   }
   nats->jsStreamInfo_Destroy(info);

@@ -89,6 +89,7 @@ class NatsExporter {
   std::atomic<bool> finished_{false};
   std::atomic<bool> connected_{false};
   bool stream_ready_ = false;
+  std::string stream_error_;  // why the stream could not be made, last time (said once)
   std::thread thread_;
 };
 

@@ -29,10 +29,22 @@ TRUE = "/bin/true"
 HOST = socket.gethostname()
 
 
+def free_ports(count):
+    """`count` distinct free ports: each socket is held until all are
+    chosen, or the kernel may hand out one port twice (two nodes of a
+    cluster on one port: the second dies, see NatsServer.start)."""
+    held = [socket.socket() for _ in range(count)]
+    try:
+        for s in held:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in held]
+    finally:
+        for s in held:
+            s.close()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
 
 
 class NatsServer:
@@ -44,18 +56,26 @@ class NatsServer:
         self.start()
 
     def start(self):
-        self.log = open(os.path.join(self.store + ".log"), "ab")
+        """Returns once this server says it is ready. A port that answers is
+        not enough: it may be another server's (a route port), while this
+        one died of "address already in use"."""
+        log_path = self.store + ".log"
+        self.log = open(log_path, "ab")
+        since = self.log.tell()  # a restart appends to the same log
         self.proc = subprocess.Popen([NATS_SERVER, "-js", "-a", "127.0.0.1", "-p", str(self.port),
                                       "-sd", self.store] + self.extra,
                                      stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("nats-server did not listen on %d" % self.port)
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            with open(log_path, "rb") as f:
+                f.seek(since)
+                if b"Server is ready" in f.read():
+                    return
+            time.sleep(0.05)
+        with open(log_path, "rb") as f:
+            f.seek(since)
+            said = f.read().decode(errors="replace").strip().splitlines()[-3:]
+        raise RuntimeError("nats-server on %d is not ready (exit %s): %s" % (self.port, self.proc.poll(), said))
 
     def stop(self, sig=signal.SIGTERM):
         if self.proc and self.proc.poll() is None:
@@ -73,8 +93,8 @@ class JsReader:
     """The little of the NATS client protocol it takes to read a stream:
     CONNECT, one reply subject, request/reply on the JetStream API."""
 
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    def __init__(self, port, timeout=10):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         self.buf = b""
         self.line()  # INFO
         self.sock.sendall(b'CONNECT {"verbose":false,"pedantic":false,"headers":true,'
@@ -392,56 +412,119 @@ def wait_for(what, predicate, timeout=30):
     raise RuntimeError("timed out waiting for " + what)
 
 
+class Cluster:
+    """Three nats-servers with JetStream, routed into one cluster: node i is
+    n<i>, started by start(i); stop() kills those started."""
+
+    def __init__(self, work, size=3):
+        chosen = free_ports(2 * size)
+        self.work, self.ports, self.routes = work, chosen[:size], chosen[size:]
+        self.nodes = [None] * size
+
+    def start(self, i):
+        others = ",".join("nats://127.0.0.1:%d" % r for j, r in enumerate(self.routes) if j != i)
+        self.nodes[i] = NatsServer(os.path.join(self.work, "store%d" % i), port=self.ports[i],
+                                   extra=["-n", "n%d" % i, "--cluster_name", "ebpfmon",
+                                          "--cluster", "nats://127.0.0.1:%d" % self.routes[i], "--routes", others])
+
+    def stop(self):
+        for n in self.nodes:
+            if n:
+                n.stop(signal.SIGKILL)
+
+    @property
+    def urls(self):
+        return ",".join("nats://127.0.0.1:%d" % p for p in self.ports)
+
+    def request(self, node, subject, payload=b""):
+        # A short wait per request: a server that does not answer yet is
+        # asked again by wait_for, not waited on for the whole of its time.
+        r = JsReader(self.ports[node], timeout=2)
+        try:
+            return r.request(subject, payload)
+        finally:
+            r.close()
+
+    def stream_info(self, node=0):
+        return self.request(node, "$JS.API.STREAM.INFO.EBPFMON")
+
+    def holds_r3_streams(self):
+        """Every node has joined: an R3 stream can be placed (one is made
+        and deleted). A meta leader alone is no sign of that, as two of
+        three nodes elect one, and ebpfmon's R3 stream then cannot be made."""
+        config = {"name": "FORMED", "subjects": ["formed"], "storage": "memory", "num_replicas": 3}
+        created = self.request(0, "$JS.API.STREAM.CREATE.FORMED", json.dumps(config).encode())
+        if "error" in created:
+            return False
+        self.request(0, "$JS.API.STREAM.DELETE.FORMED")
+        return True
+
+
+def export_r3(work, cluster):
+    """execmon exporting to `cluster` into a stream of 3 replicas."""
+    cmd = execmon(work, cluster.urls)
+    write_config(work, os.path.join(work, "spool"), "    replicas: 3\n")
+    return Tracer(cmd)
+
+
 def test_cluster_leader_killed(work):
-    ports = [free_port() for _ in range(3)]
-    routes = [free_port() for _ in range(3)]
-    nodes = []
+    cluster = Cluster(work)
     try:
         for i in range(3):
-            others = ",".join("nats://127.0.0.1:%d" % r for j, r in enumerate(routes) if j != i)
-            nodes.append(NatsServer(os.path.join(work, "store%d" % i), port=ports[i],
-                                    extra=["-n", "n%d" % i, "--cluster_name", "ebpfmon",
-                                           "--cluster", "nats://127.0.0.1:%d" % routes[i], "--routes", others]))
-
-        def meta_ready():
-            r = JsReader(ports[0])
-            try:
-                return "error" not in r.request("$JS.API.INFO")
-            finally:
-                r.close()
-        wait_for("a JetStream meta leader", meta_ready)
-        urls = ",".join(n.url for n in nodes)
-        cmd = execmon(work, urls)
-        write_config(work, os.path.join(work, "spool"), "    replicas: 3\n")
-        tracer = Tracer(cmd)
+            cluster.start(i)
+        wait_for("all three nodes in the cluster", cluster.holds_r3_streams)
+        tracer = export_r3(work, cluster)
         execs("r3", 0, 300, pause=0.002)
-
-        def leader():
-            r = JsReader(ports[0])
-            try:
-                return r.request("$JS.API.STREAM.INFO.EBPFMON").get("cluster", {}).get("leader")
-            finally:
-                r.close()
-        wait_for("the stream's leader", lambda: leader() is not None)
-        info_leader = leader()
-        r = JsReader(ports[0])
-        replicas = r.request("$JS.API.STREAM.INFO.EBPFMON")["config"].get("num_replicas")
-        r.close()
+        wait_for("the stream's leader", lambda: cluster.stream_info().get("cluster", {}).get("leader"))
+        info = cluster.stream_info()
+        info_leader = info["cluster"]["leader"]
+        replicas = info["config"].get("num_replicas")
         check(replicas == 3, "R3: ebpfmon created the stream with 3 replicas, got %s" % replicas)
         victim = int(info_leader[1:])
-        nodes[victim].stop(signal.SIGKILL)
+        cluster.nodes[victim].stop(signal.SIGKILL)
         execs("r3", 300, 300, pause=0.002)
-        nodes[victim].start()
+        cluster.nodes[victim].start()
         execs("r3", 600, 100, pause=0.002)
         time.sleep(2)
         rc = tracer.stop()
         check(rc == 0, "R3: exit 0, got %d: %s" % (rc, tracer.stderr_text()))
-        survivor = ports[(victim + 1) % 3]
-        wait_for("the stream to have a leader again", lambda: JsReader(survivor).messages() is not None)
-        check_each_once(stream_messages(survivor), "r3", 700, "R3: the leader (%s) killed mid-run" % info_leader)
+        survivor = (victim + 1) % 3
+        wait_for("the stream to have a leader again",
+                 lambda: cluster.stream_info(survivor).get("cluster", {}).get("leader"))
+        check_each_once(stream_messages(cluster.ports[survivor]), "r3", 700,
+                        "R3: the leader (%s) killed mid-run" % info_leader)
     finally:
-        for n in nodes:
-            n.stop(signal.SIGKILL)
+        cluster.stop()
+
+
+def test_cluster_forming(work):
+    """ebpfmon starts while one node of three has not joined: the R3 stream
+    cannot be placed yet, so events spool and ebpfmon says so once; once the
+    third node is up it makes the stream, with 3 replicas, and every event
+    reaches it once."""
+    cluster = Cluster(work)
+    try:
+        cluster.start(0)
+        cluster.start(1)
+        wait_for("a meta leader of two nodes", lambda: "error" not in cluster.request(0, "$JS.API.INFO"))
+        tracer = export_r3(work, cluster)
+        execs("forming", 0, 100)
+        wait_for("the events in the spool, the stream not made", lambda: spool_bytes(work) > 0)
+        cluster.start(2)
+        wait_for("the stream's leader", lambda: cluster.stream_info().get("cluster", {}).get("leader"))
+        replicas = cluster.stream_info()["config"].get("num_replicas")
+        check(replicas == 3, "forming: ebpfmon made the stream with 3 replicas, got %s" % replicas)
+        execs("forming", 100, 100)
+        rc = tracer.stop()
+        err = tracer.stderr_text()
+        check(rc == 0, "forming: exit 0, got %d: %s" % (rc, err))
+        warnings = re.findall(r"^.*cannot create stream.*$", err, re.M)
+        check(len(warnings) == 1 and "no suitable peers" in warnings[0],
+              "forming: one warning that the stream cannot be made yet, got %d: %s" % (len(warnings), warnings[:3]))
+        check_each_once(stream_messages(cluster.ports[0]), "forming", 200, "forming: every event once")
+        check(spool_bytes(work) == 0, "forming: the spool is empty once replayed")
+    finally:
+        cluster.stop()
 
 
 def test_bad_url(work):
@@ -519,7 +602,8 @@ def main():
     if not NATS_SERVER:
         skip("nats-server is not installed (scripts/install-deps)")
     tests = [test_bad_url, test_one_server, test_syscalls, test_wrong_credentials, test_tls, test_never_up,
-             test_kill9_while_down, test_server_restart, test_cluster_leader_killed, test_daemon_status]
+             test_kill9_while_down, test_server_restart, test_cluster_leader_killed, test_cluster_forming,
+             test_daemon_status]
     only = sys.argv[1:]
     for t in tests:
         if only and t.__name__ not in only:
