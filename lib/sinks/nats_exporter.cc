@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 
@@ -14,6 +15,8 @@ namespace {
 constexpr size_t kQueueMax = 65536;   // events waiting in memory for the thread
 constexpr size_t kWindow = 512;       // unacked async publishes at a time
 constexpr int64_t kAckWaitMs = 5000;  // a batch's acks not back by then are retried
+// Between retries of a batch, doubling.
+constexpr std::chrono::milliseconds kFirstRetryPause{100}, kLastRetryPause{2000};
 // A batch waits this long for more events before it is published (unless
 // the window fills): at a steady trickle each batch otherwise held one event,
 // and every batch costs a round of thread wake-ups and a wait for its acks.
@@ -271,6 +274,9 @@ void NatsExporter::on_ack(const std::string& msg_id, bool ok) {
 // connection went or the run is ending (the caller keeps the rest).
 bool NatsExporter::publish_batch(std::vector<SpoolRecord>& batch) {
   bool first = true;
+  // While a stream has no leader its nacks come back at once: a retry
+  // without a pause would resend the batch in a tight loop.
+  auto pause = kFirstRetryPause;
   while (!batch.empty()) {
     for (const auto& r : batch) {
       natsMsg* raw = nullptr;
@@ -320,6 +326,9 @@ bool NatsExporter::publish_batch(std::vector<SpoolRecord>& batch) {
       return false;
     }
     if (stopping_ && finished_) return false;
+    std::unique_lock<std::mutex> lock(mutex_);
+    wake_.wait_for(lock, pause, [this] { return stopping_ && finished_; });
+    pause = std::min(pause * 2, kLastRetryPause);
   }
   return true;
 }
