@@ -32,8 +32,33 @@ static __always_inline void ebpfmon_count_loss(int stage) {
 /* libbcc rewrites map calls only outside macros, hence a function. */
 #ifdef EBPFMON_RINGBUF_PAGES
 BPF_RINGBUF_OUTPUT(events, EBPFMON_RINGBUF_PAGES);
+/* The reader is woken per batch, not per record (a wake-up costs the
+ * writer more than its record: an irq_work, an IPI, on a VM an exit). A
+ * record wakes it only when none did for EBPFMON_WAKE_AFTER_NS (so a lone
+ * record is read at once) or EBPFMON_WAKE_BYTES went in since the last
+ * wake-up (so a storm cannot fill the ring while the reader sleeps); the
+ * reader takes the rest on a timer of its own (ARCHITECTURE.md,
+ * "Delivery"). CPUs racing here cost at most an extra wake-up. */
+struct ebpfmon_wake {
+  u64 last_ns; /* of the last wake-up */
+  u64 bytes;   /* written since */
+};
+BPF_ARRAY(ebpfmon_wake, struct ebpfmon_wake, 1);
 static __always_inline void ebpfmon_emit(void *ctx, void *data, u32 size) {
-  if (events.ringbuf_output(data, size, 0) != 0)
+  u32 zero = 0;
+  u64 flags = 0;
+  struct ebpfmon_wake *w = ebpfmon_wake.lookup(&zero);
+  if (w) {
+    u64 now = bpf_ktime_get_ns();
+    w->bytes += size;
+    flags = BPF_RB_NO_WAKEUP;
+    if (now - w->last_ns >= EBPFMON_WAKE_AFTER_NS || w->bytes >= EBPFMON_WAKE_BYTES) {
+      flags = BPF_RB_FORCE_WAKEUP;
+      w->last_ns = now;
+      w->bytes = 0;
+    }
+  }
+  if (events.ringbuf_output(data, size, flags) != 0)
     ebpfmon_count_loss(EBPFMON_LOSS_KERNEL_BUFFER);
 }
 #else

@@ -232,23 +232,23 @@ Result<void> Run::open_outputs() {
 }
 
 Result<void> Run::watch_monitors() {
-  // On a terminal the live table appears as events arrive; into a pipe it
-  // goes with the flush timer.
-  const bool live = isatty(STDOUT_FILENO);
   for (auto& out : outputs_) {
     MonitorOutput* o = &out;
-    for (int fd : out.monitor->poll_fds()) {
-      auto watched = loop_->watch(fd, [this, o, live] {
-        if (auto n = o->monitor->consume(); !n) {
-          log_error(n.error().message);
-          loop_->fail();
-        }
-        if (o->monitor->finished()) loop_->request_stop();
-        for (auto& sink : o->sinks)
-          if ((live && !sink->keeps_events()) || sink->streams()) (void)sink->flush();
-      });
-      if (!watched) return watched.error();
-    }
+    const auto read = [this, o] {
+      if (auto n = o->monitor->consume(); !n) {
+        log_error(n.error().message);
+        loop_->fail();
+      }
+      if (o->monitor->finished()) loop_->request_stop();
+      // The live table and a stream to stdout show each batch as it comes,
+      // on a terminal or into a pipe (`execmon | grep x`).
+      for (auto& sink : o->sinks)
+        if (!sink->keeps_events() || sink->streams()) (void)sink->flush();
+    };
+    for (int fd : out.monitor->poll_fds())
+      if (auto watched = loop_->watch(fd, read); !watched) return watched.error();
+    // What the kernel wrote without waking us (ebpf/common.bpf.h).
+    if (auto r = loop_->every(kTailRead, read); !r) return r;
   }
   return {};
 }

@@ -23,9 +23,14 @@ namespace {
 std::vector<std::pair<std::string, int64_t>> common_defines(const Filters& filters, bool ring,
                                                             size_t ring_bytes) {
   std::vector<std::pair<std::string, int64_t>> defines;
-  if (ring)
+  if (ring) {
     defines.emplace_back("EBPFMON_RINGBUF_PAGES",
                          static_cast<int64_t>(ring_bytes / static_cast<size_t>(getpagesize())));
+    // A quarter of the ring since the last wake-up wakes the reader: three
+    // quarters stay for what comes while it wakes.
+    defines.emplace_back("EBPFMON_WAKE_BYTES", static_cast<int64_t>(ring_bytes / 4));
+    defines.emplace_back("EBPFMON_WAKE_AFTER_NS", kWakeAfter.count());
+  }
   defines.emplace_back("EBPFMON_NR_CPUS", possible_cpus());
   // The value is the map's capacity: the number of distinct items given.
   if (!filters.pids.empty()) defines.emplace_back("EBPFMON_FILTER_PIDS", filters.pids.size());

@@ -117,6 +117,13 @@ void add_buffer_kb(SettingsTable<S>& table) {
       [](const S& s) { return std::to_string(s.buffer_kb); });
 }
 
+// Delivery: a record wakes a monitor's reader when none did for kWakeAfter
+// or a quarter of its ring went in since the last wake-up
+// (ebpf/common.bpf.h); the runner reads whatever came without a wake-up
+// every kTailRead.
+constexpr std::chrono::nanoseconds kWakeAfter = std::chrono::milliseconds(20);
+constexpr std::chrono::milliseconds kTailRead{100};
+
 class BpfMonitor : public Monitor {
  public:
   Result<ProgramSpec> program_spec(const Config& config, Capabilities& caps) final;

@@ -92,6 +92,8 @@ ProgramSpec full_spec(const ProgramUnderTest& program, const KernelBtf& btf, boo
                    program.source,
                    {{"EBPFMON_NR_CPUS", 2},
                     {"EBPFMON_RINGBUF_PAGES", 16},
+                    {"EBPFMON_WAKE_BYTES", 16 * 4096 / 4},
+                    {"EBPFMON_WAKE_AFTER_NS", kWakeAfter.count()},
                     {"EBPFMON_FILTER_PIDS", 1},
                     {"EBPFMON_FILTER_UIDS", 1},
                     {"EBPFMON_FILTER_COMMS", 1},
