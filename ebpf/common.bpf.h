@@ -286,6 +286,16 @@ static __always_inline u32 ebpfmon_current_uid(void) {
   return (u32)bpf_get_current_uid_gid();
 }
 
+/* A task's exec id parts (exec.h): its group leader's start time and count
+ * of execs. User space adds the pid and the boot id. */
+static __always_inline void ebpfmon_task_exec_id(struct task_struct *task, u64 *start_ns,
+                                                 u64 *exec_seq) {
+  struct task_struct *leader = NULL;
+  ebpfmon_read_kernel(leader, task, struct task_struct, group_leader);
+  ebpfmon_read_kernel(*start_ns, leader, struct task_struct, start_boottime);
+  ebpfmon_read_kernel(*exec_seq, leader, struct task_struct, self_exec_id);
+}
+
 /* tgid of the real parent: the ppid that ps shows. */
 static __always_inline u32 ebpfmon_current_ppid(void) {
   struct task_struct *task = (struct task_struct *)bpf_get_current_task();

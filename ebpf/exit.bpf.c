@@ -32,10 +32,7 @@ RAW_TRACEPOINT_PROBE(sched_process_exit) {
   if (status == 0)
     return 0;
 #endif
-  struct task_struct *leader = NULL;
-  ebpfmon_read_kernel(leader, task, struct task_struct, group_leader);
-  ebpfmon_read_kernel(e.start_ns, leader, struct task_struct, start_boottime);
-  ebpfmon_read_kernel(e.exec_seq, leader, struct task_struct, self_exec_id);
+  ebpfmon_task_exec_id(task, &e.start_ns, &e.exec_seq);
   e.ts_ns = bpf_ktime_get_ns();
   e.lifetime_ns = bpf_ktime_get_boot_ns() - e.start_ns;
   e.cgroup_id = bpf_get_current_cgroup_id();

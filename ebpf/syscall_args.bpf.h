@@ -14,6 +14,7 @@
 #include <net/sock.h>
 
 #include "path.bpf.h"
+#include "task_fd.bpf.h"
 
 /* Each capture's data area: twice the power of two >= both --string-bytes
  * and a name, so a name read at any offset below half fits. */
@@ -80,33 +81,9 @@ static __always_inline void syscall_read_sockaddr(struct syscall_capture_area *c
   c->h.len = n;
 }
 
-/* The task's struct file for fd, or NULL. */
-static __always_inline struct file *syscall_fd_file(u64 value) {
-  int fd = (int)value; /* an int in every syscall: the upper half is not the caller's */
-  if (fd < 0)
-    return NULL;
-  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-  struct files_struct *files = NULL;
-  struct fdtable *fdt = NULL;
-  struct file **fds = NULL;
-  struct file *f = NULL;
-  unsigned int max_fds = 0;
-  ebpfmon_read_kernel(files, task, struct task_struct, files);
-  ebpfmon_read_kernel(fdt, files, struct files_struct, fdt);
-  ebpfmon_read_kernel(max_fds, fdt, struct fdtable, max_fds);
-  if ((unsigned int)fd >= max_fds)
-    return NULL;
-  ebpfmon_read_kernel(fds, fdt, struct fdtable, fd);
-  bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-  return f;
-}
-
 static __always_inline void syscall_read_socket(struct syscall_capture_area *c, struct file *f) {
-  struct socket *sock = NULL;
-  struct sock *sk = NULL;
   c->h.found = SYSCALL_FOUND_SOCKET;
-  bpf_probe_read_kernel(&sock, sizeof(sock), (const char *)f + offsetof(struct file, private_data));
-  ebpfmon_read_kernel(sk, sock, struct socket, sk);
+  struct sock *sk = ebpfmon_file_sock(f);
   if (!sk)
     return;
   const char *s = (const char *)sk;
@@ -150,7 +127,7 @@ static __always_inline void syscall_read_socket(struct syscall_capture_area *c, 
 }
 
 static __always_inline void syscall_read_fd(struct syscall_capture_area *c, u64 value) {
-  struct file *f = syscall_fd_file(value);
+  struct file *f = ebpfmon_fd_file(value);
   if (!f)
     return;
   const char *path = (const char *)f + offsetof(struct file, f_path);

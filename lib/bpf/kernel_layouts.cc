@@ -34,6 +34,14 @@ std::optional<Defines> unix_socket_layout(const KernelBtf& btf) {
                        {"EBPFMON_UNIX_ADDRESS_NAME", "unix_address", "name"}});
 }
 
+std::optional<Defines> tcp_sock_layout(const KernelBtf& btf) {
+  return offsets(btf, {{"EBPFMON_TCP_BYTES_ACKED", "tcp_sock", "bytes_acked"},
+                       {"EBPFMON_TCP_BYTES_RECEIVED", "tcp_sock", "bytes_received"},
+                       {"EBPFMON_TCP_SND_UNA", "tcp_sock", "snd_una"},
+                       {"EBPFMON_TCP_WRITE_SEQ", "tcp_sock", "write_seq"},
+                       {"EBPFMON_TCP_TOTAL_RETRANS", "tcp_sock", "total_retrans"}});
+}
+
 std::optional<Defines> task_state_layout(const KernelBtf& btf) {
   auto layout = offsets(btf, {{"EBPFMON_TASK_STATE", "task_struct", "__state"}});
   if (!layout) layout = offsets(btf, {{"EBPFMON_TASK_STATE", "task_struct", "state"}});

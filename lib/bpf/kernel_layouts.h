@@ -29,4 +29,9 @@ std::optional<Defines> unix_socket_layout(const KernelBtf& btf);
 // the scheduler's clock, which follows CLOCK_MONOTONIC closely).
 std::optional<Defines> task_state_layout(const KernelBtf& btf);
 
+// struct tcp_sock's counters (linux/tcp.h, which only a real build tree
+// has): EBPFMON_TCP_* offsets of bytes_acked, bytes_received (u64),
+// snd_una, write_seq and total_retrans (u32). Nothing when the BTF lacks it.
+std::optional<Defines> tcp_sock_layout(const KernelBtf& btf);
+
 }  // namespace ebpfmon

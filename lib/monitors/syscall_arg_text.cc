@@ -11,6 +11,7 @@
 #include <cstring>
 #include <vector>
 
+#include "core/ip_address.h"
 #include "core/text.h"
 #include "monitors/syscall_arg_names.h"
 
@@ -24,13 +25,11 @@ void append_hex_byte(std::string& out, unsigned char c) {
 }
 
 std::string ipv4_text(const void* addr) {
-  char buf[INET_ADDRSTRLEN];
-  return inet_ntop(AF_INET, addr, buf, sizeof buf) ? buf : "?";
+  return ip_address_text(AF_INET, addr);
 }
 
 std::string ipv6_text(const void* addr) {
-  char buf[INET6_ADDRSTRLEN];
-  return std::string("[") + (inet_ntop(AF_INET6, addr, buf, sizeof buf) ? buf : "?") + "]";
+  return "[" + ip_address_text(AF_INET6, addr) + "]";
 }
 
 std::string endpoint(int family, const void* addr, uint16_t port) {

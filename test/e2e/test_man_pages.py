@@ -11,16 +11,18 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import BUILD_DIR, check, finish, run, skip, tool  # noqa: E402
 
-TOOLS = ["execmon", "syscallmon", "funcmon", "ebpfmon"]
+TOOLS = ["execmon", "syscallmon", "funcmon", "netmon", "ebpfmon"]
 EXEC_HOOKS = ["syscalls:sys_enter_execve", "syscalls:sys_enter_execveat", "syscalls:sys_exit_execve",
               "syscalls:sys_exit_execveat", "sched_process_exec"]
 SYSCALL_HOOKS = ["raw tracepoint sys_enter", "raw_syscalls:sys_enter", "raw_syscalls:sys_exit"]
+NET_HOOKS = ["sock:inet_sock_set_state", "syscalls:sys_exit_accept4", "syscalls:sys_exit_accept"]
 HOOKS = {
     "execmon": EXEC_HOOKS + ["sched_process_exit"],
     "syscallmon": SYSCALL_HOOKS,
     "funcmon": ["fentry", "kprobe"],
+    "netmon": NET_HOOKS,
     "ebpfmon": EXEC_HOOKS + ["sched_process_exit", "raw tracepoints sys_enter and sys_exit",
-                             "raw_syscalls:sys_enter", "fentry", "kprobes"],
+                             "raw_syscalls:sys_enter", "fentry", "kprobes"] + NET_HOOKS,
 }
 
 

@@ -13,8 +13,10 @@
 namespace ebpfmon::test {
 namespace {
 
-// The values worth planning for one setting; the others (numbers, lists)
-// only fill maps or compare at run time.
+// The values worth planning for one setting; the others (numbers) only
+// fill maps or compare at run time. A list may compile in the map it fills
+// (net's --port, --remote): one short list of each kind the tables take, a
+// number and an address block, of which a setting reads those it accepts.
 std::vector<std::string> grid_values(const Setting& s) {
   switch (s.kind) {
     case SettingKind::Bool:
@@ -23,6 +25,8 @@ std::vector<std::string> grid_values(const Setting& s) {
       return s.choices;
     case SettingKind::Integer:
       return {std::to_string(s.min), std::to_string(s.max)};
+    case SettingKind::Words:
+      return {"1", "127.0.0.0/8"};
     default:
       return {};
   }

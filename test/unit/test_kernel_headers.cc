@@ -16,12 +16,14 @@
 #include <vector>
 
 #include "bpf/compile_helper.h"
-#include "bpf_sources.h"
 #include "bpf/kernel_btf.h"
 #include "bpf/kernel_headers.h"
+#include "bpf/kernel_layouts.h"
 #include "bpf/program.h"
+#include "bpf_sources.h"
 #include "ebpf/common.h"
 #include "ebpf/func.h"
+#include "ebpf/net.h"
 #include "ebpf/syscall.h"
 #include "load_program.h"
 #include "monitors/exec.h"
@@ -73,6 +75,11 @@ void check_func_maps(const std::string& name, BpfProgram& program) {
   check_map(name, program.percpu_map<uint64_t, uint64_t>(kFuncCountsMap));
 }
 
+void check_net_maps(const std::string& name, BpfProgram& program) {
+  check_map(name, program.map<uint16_t, uint8_t>(kNetFilterPortsMap));
+  check_map(name, program.map<net_cidr_key, uint8_t>(kNetFilterRemoteMap));
+}
+
 void no_maps_of_its_own(const std::string&, BpfProgram&) {}
 
 const struct ProgramUnderTest {
@@ -82,11 +89,12 @@ const struct ProgramUnderTest {
 } kPrograms[] = {{"exec", bpf_sources::exec_bpf, no_maps_of_its_own},
                  {"exit", bpf_sources::exit_bpf, no_maps_of_its_own},
                  {"syscall", bpf_sources::syscall_bpf, check_syscall_maps},
-                 {"func", bpf_sources::func_bpf, check_func_maps}};
+                 {"func", bpf_sources::func_bpf, check_func_maps},
+                 {"net", bpf_sources::net_bpf, check_net_maps}};
 
-// Every optional map compiled in (the filters, --by process and cgroup), the
-// layouts exec's plan takes from `btf`, and the syscall start times in task
-// storage or, where tracing programs cannot use it (before 6.2), the hash.
+// Every optional map compiled in (the filters, --by process and cgroup, net's
+// ports and blocks), the layouts exec's and net's plans take from `btf`, and the syscall start
+// times in task storage or, where tracing programs cannot use it (before 6.2), the hash.
 ProgramSpec full_spec(const ProgramUnderTest& program, const KernelBtf& btf, bool task_storage) {
   ProgramSpec spec{program.name,
                    program.source,
@@ -105,10 +113,15 @@ ProgramSpec full_spec(const ProgramUnderTest& program, const KernelBtf& btf, boo
                     {"EBPFMON_FILTER_CONTAINER", 1},
                     {"SYSCALL_BY_PROCESS", 16},
                     {"SYSCALL_BY_CGROUP", 16},
-                    {"EXEC_PATHS", 1}},
+                    {"EXEC_PATHS", 1},
+                    {"NET_ESTABLISHED_EVENTS", 1},
+                    {"NET_FILTER_PORTS", 1},
+                    {"NET_FILTER_REMOTE", 1}},
                    {}};
   const auto layouts = ExecMonitor::layouts(btf, true);
   spec.defines.insert(spec.defines.end(), layouts.defines.begin(), layouts.defines.end());
+  if (auto tcp = tcp_sock_layout(btf))
+    spec.defines.insert(spec.defines.end(), tcp->begin(), tcp->end());
   return spec;
 }
 
