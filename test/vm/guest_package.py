@@ -24,7 +24,8 @@ LOG = STATE + "/logs/monitor.log"
 UNIT = "/lib/systemd/system/ebpfmon.service"
 COMPILER = "/usr/libexec/ebpfmon/ebpfmon-compile"
 PROGRAMS = "/var/cache/ebpfmon/programs"
-INSTALLED = ["/usr/bin/ebpfmon", "/usr/bin/execmon", "/usr/bin/funcmon", "/usr/bin/syscallmon", COMPILER,
+INSTALLED = ["/usr/bin/ebpfmon", "/usr/bin/execmon", "/usr/bin/funcmon", "/usr/bin/netmon",
+             "/usr/bin/syscallmon", COMPILER,
              "/etc/ebpfmon/monitor_config.yaml", UNIT, "/usr/share/man/man1/execmon.1.gz",
              "/usr/share/doc/ebpfmon/USER_GUIDE.md", "/usr/share/doc/ebpfmon/INTERFACE.md",
              "/usr/share/doc/ebpfmon/copyright"]

@@ -16,11 +16,13 @@ import run_in_vm  # noqa: E402
 from harness import FAILURES, SKIP, SOURCE_DIR, check, finish, require_root, run  # noqa: E402
 
 EXPECTED = {
-    "./usr/bin/ebpfmon", "./usr/bin/execmon", "./usr/bin/funcmon", "./usr/bin/syscallmon",
+    "./usr/bin/ebpfmon", "./usr/bin/execmon", "./usr/bin/funcmon", "./usr/bin/netmon",
+    "./usr/bin/syscallmon",
     "./usr/libexec/ebpfmon/ebpfmon-compile",
     "./etc/ebpfmon/monitor_config.yaml", "./lib/systemd/system/ebpfmon.service",
     "./usr/share/man/man1/ebpfmon.1.gz", "./usr/share/man/man1/execmon.1.gz",
-    "./usr/share/man/man1/funcmon.1.gz", "./usr/share/man/man1/syscallmon.1.gz",
+    "./usr/share/man/man1/funcmon.1.gz", "./usr/share/man/man1/netmon.1.gz",
+    "./usr/share/man/man1/syscallmon.1.gz",
     "./usr/share/doc/ebpfmon/README.md", "./usr/share/doc/ebpfmon/USER_GUIDE.md",
     "./usr/share/doc/ebpfmon/INTERFACE.md", "./usr/share/doc/ebpfmon/ARCHITECTURE.md", "./usr/share/doc/ebpfmon/FLEET.md",
     "./usr/share/doc/ebpfmon/copyright", "./usr/share/doc/ebpfmon/changelog.gz",
