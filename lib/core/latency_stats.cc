@@ -13,6 +13,19 @@ void LatencyStats::add(const LatencyStats& other) {
   for (size_t i = 0; i < hist.size(); ++i) hist[i] += other.hist[i];
 }
 
+size_t LatencyStats::bucket_of(uint64_t ns) {
+  size_t bucket = 0;
+  for (uint64_t v = ns * 128 / 125; v != 0 && bucket + 1 < kLatencyBuckets; v >>= 1) ++bucket;
+  return bucket;
+}
+
+void LatencyStats::add_call(uint64_t ns) {
+  ++count;
+  total_ns += ns;
+  max_ns = std::max(max_ns, ns);
+  ++hist[bucket_of(ns)];
+}
+
 LatencyStats LatencyStats::since(const LatencyStats& earlier) const {
   LatencyStats d;
   d.count = count - earlier.count;

@@ -30,6 +30,11 @@ struct LatencyStats {
   // Estimated from the histogram, linear within a bucket, capped at max_ns.
   uint64_t percentile_ns(double fraction) const;
 
+  // One call of `ns` (user space's own counts, such as a connection's
+  // lifetime), bucketed as the kernel's syscall_bucket() does.
+  void add_call(uint64_t ns);
+  static size_t bucket_of(uint64_t ns);
+
   static double bucket_low_us(size_t bucket) {
     return bucket == 0 ? 0 : std::ldexp(1.0, static_cast<int>(bucket) - 11);
   }

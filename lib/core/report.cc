@@ -8,6 +8,17 @@ const char* span_name(Report::Span span) {
   return span == Report::Span::WholeRun ? "whole_run" : "interval";
 }
 
+ReportTable table_of(std::string name, TableKind kind, const Schema& keys,
+                     const std::vector<Field>& values) {
+  ReportTable table;
+  table.name = std::move(name);
+  table.kind = kind;
+  table.keys = keys.fields.size();
+  table.columns = keys;
+  table.columns.fields.insert(table.columns.fields.end(), values.begin(), values.end());
+  return table;
+}
+
 std::vector<Field> latency_fields() {
   return {{"count", ValueType::UInt},    {"errors", ValueType::UInt}, {"slow", ValueType::UInt},
           {"total_ns", ValueType::UInt}, {"p50_ns", ValueType::UInt}, {"p99_ns", ValueType::UInt},

@@ -19,6 +19,7 @@ namespace ebpfmon {
 enum class TableKind {
   Counts,     // count
   Latency,    // latency_fields(): count, errors, slow, total_ns, p50_ns, p99_ns, max_ns
+  Columns,    // the table's own value columns, laid out from their names and types
   Histogram,  // histogram_fields(): low_ns, high_ns (none for the open last bucket), count;
               // the bounds are powers of two in µs (core/latency_stats.h)
 };
@@ -42,6 +43,10 @@ struct Report {
 };
 
 const char* span_name(Report::Span span);  // "interval", "whole_run"
+
+// An empty table: `keys` columns, then `values`.
+ReportTable table_of(std::string name, TableKind kind, const Schema& keys,
+                     const std::vector<Field>& values);
 
 // The value columns of a Latency table, and one row's values of them.
 std::vector<Field> latency_fields();

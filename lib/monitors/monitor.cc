@@ -43,6 +43,16 @@ std::vector<std::pair<std::string, int64_t>> common_defines(const Filters& filte
 
 }  // namespace
 
+Result<void> read_summary(const RawValue& value, SummarySettings& summary) {
+  summary.on = true;
+  summary.interval = 0;
+  if (value.kind == RawValue::Kind::Scalar && value.text.empty()) return {};
+  auto secs = read_seconds(value);
+  if (!secs) return secs.error();
+  summary.interval = *secs;
+  return {};
+}
+
 Setting buffer_kb_setting() {
   Setting s;
   s.key = "buffer_kb";

@@ -117,6 +117,38 @@ void add_buffer_kb(SettingsTable<S>& table) {
       [](const S& s) { return std::to_string(s.buffer_kb); });
 }
 
+// --summary [SECS] and --top N, for a monitor whose summary table replaces
+// its live table (syscall, net): every SECS seconds, or at exit only.
+struct SummarySettings {
+  bool on = false;
+  double interval = 0;  // seconds; 0 = at exit only
+  uint32_t top = 15;    // rows per table, 0 = all: an interval's table fits 80x24
+};
+Result<void> read_summary(const RawValue& value, SummarySettings& summary);
+// `get` gives the settings' SummarySettings: [](S& s) -> SummarySettings& {...}.
+template <class S, class Get>
+void add_summary_flags(SettingsTable<S>& table, Get get, const char* rows) {
+  Setting flag;
+  flag.flag = "summary";
+  flag.value_name = "SECS";
+  flag.implicit_value = "";
+  flag.help = std::string("print a summary table ") + rows +
+              " every SECS seconds (none: at exit only) instead of the live event table; events "
+              "are still written";
+  flag.accepts = "(0, 31536000] or nothing";
+  table.custom(
+      flag, [get](const RawValue& v, S& s) { return read_summary(v, get(s)); },
+      [get](const S& s) {
+        const SummarySettings& shown = get(const_cast<S&>(s));
+        return shown.on ? show_number_text(shown.interval) : std::string("off");
+      });
+  table
+      .integer(
+          "", "top", [get](S& s) -> uint32_t& { return get(s).top; }, 0, 1000000,
+          "summary rows shown (0 = all)")
+      .needs("summary");
+}
+
 // Delivery: a record wakes a monitor's reader when none did for kWakeAfter
 // or a quarter of its ring went in since the last wake-up
 // (ebpf/common.bpf.h); the runner reads whatever came without a wake-up

@@ -7,6 +7,7 @@
 #include "bpf/kernel_layouts.h"
 #include "bpf_sources.h"
 #include "core/ip_address.h"
+#include "core/top_rows.h"
 #include "ebpf/net.h"
 #include "monitors/process_context.h"
 #include "monitors/registry.h"
@@ -73,6 +74,15 @@ Result<void> check_cidr(const RawValue& item) {
 
 }  // namespace
 
+NetMonitor::NetMonitor(const NetSettings& settings) : settings_(settings) {
+  if (settings_.summary.shown.on) tally_ = std::make_shared<NetTally>(settings_.summary.by);
+}
+
+std::unique_ptr<PeriodicReport> NetMonitor::report() const {
+  if (!tally_) return nullptr;
+  return std::make_unique<NetSummary>(tally_, settings_.summary);
+}
+
 const Schema& NetMonitor::schema() const {
   return fields().schema;
 }
@@ -98,6 +108,20 @@ SettingsSection NetMonitor::settings_table() {
              "only connections whose remote address is in one of these blocks (decided in the "
              "kernel)",
              "CIDR[,CIDR]")
+      .integer("container_series", "", &S::container_series, 1, 1000,
+               "/metrics: per-container series for the K busiest containers, the rest summed "
+               "as container=\"other\"")
+      .with([](SettingsTable<S>& t) {
+        add_summary_flags(
+            t, [](S& s) -> SummarySettings& { return s.summary.shown; }, "of the connections");
+        // Not --by: in ebpfmon a flag reads the same for every monitor, and
+        // syscall's --by has other rows.
+        t.choice(
+             "", "per", [](S& s) -> std::string& { return s.summary.by; },
+             {"remote", "process", "container"},
+             "summary rows per remote address, process or container", "WHAT")
+            .needs("summary");
+      })
       .with(add_buffer_kb<S>)
       .build();
 }
@@ -168,7 +192,6 @@ bool NetMonitor::decode(const void* data, size_t size, Event& event) {
     event.set(f.rx_bytes, e.rx_bytes);
     event.set(f.retransmits, uint64_t{e.retransmits});
     event.set(f.end, std::string(kEndNames[e.end]));
-    ++ended_[e.end];
   } else {
     event.set_none(f.tx_bytes);
     event.set_none(f.rx_bytes);
@@ -186,18 +209,72 @@ bool NetMonitor::decode(const void* data, size_t size, Event& event) {
     event.set(f.exec_id, format_exec_id(e.start_ns, e.pid, e.exec_seq));
     fill_cgroup_values(event, f.cgroup, e.cgroup_id);
   }
+  if (closed) {
+    const auto* container = std::get_if<std::string>(&event.values[f.cgroup.container_id.index]);
+    EndedConnection c;
+    c.remote = event.get(f.raddr);
+    c.pid = e.owner == NET_OWNER_NONE ? 0 : e.pid;
+    c.comm = e.owner == NET_OWNER_NONE ? std::string() : event.get(f.task.comm);
+    c.container = container ? *container : std::string();
+    c.failed = e.end == NET_END_REFUSED || (e.end == NET_END_TIMEOUT && e.tx_bytes == 0 &&
+                                            e.rx_bytes == 0 && e.direction == NET_DIR_OUT);
+    c.tx_bytes = e.tx_bytes;
+    c.rx_bytes = e.rx_bytes;
+    c.lifetime_ns = e.duration_ns;
+    count(c, e.direction == NET_DIR_OUT, e.end);
+  }
   return true;
 }
 
+void NetMonitor::count(const EndedConnection& c, bool outgoing, uint8_t end) {
+  ++ended_[outgoing ? 0 : 1][end];
+  bytes_[0] += c.tx_bytes;
+  bytes_[1] += c.rx_bytes;
+  Counts& mine = by_container_[c.container.empty() ? "host" : c.container];
+  ++mine.connections;
+  mine.tx_bytes += c.tx_bytes;
+  mine.rx_bytes += c.rx_bytes;
+  if (tally_) tally_->add(c);
+}
+
+// Connections by direction and end, bytes each way, and per container the
+// busiest `container_series` (the rest as "other", as syscall's).
 Result<Metrics> NetMonitor::metrics() const {
-  MetricFamily closed{"ebpfmon_net_connections_total",
-                      "TCP connections that ended, by how",
-                      MetricFamily::Type::Counter,
-                      {},
-                      {}};
-  for (size_t i = 0; i < std::size(kEndNames); ++i)
-    closed.samples.push_back({{{"end", kEndNames[i]}}, static_cast<double>(ended_[i])});
-  return Metrics{std::move(closed)};
+  const auto counter = [](const char* name, const char* help) {
+    return MetricFamily{name, help, MetricFamily::Type::Counter, {}, {}};
+  };
+  MetricFamily closed = counter("ebpfmon_net_connections_total",
+                                "TCP connections that ended, by direction and how they ended");
+  for (size_t d = 0; d < 2; ++d)
+    for (size_t i = 0; i < std::size(kEndNames); ++i)
+      closed.samples.push_back({{{"direction", d == 0 ? "out" : "in"}, {"end", kEndNames[i]}},
+                                static_cast<double>(ended_[d][i])});
+  MetricFamily bytes = counter("ebpfmon_net_bytes_total",
+                               "Payload bytes of the connections that ended: tx sent, rx received");
+  bytes.samples = {{{{"direction", "tx"}}, static_cast<double>(bytes_[0])},
+                   {{{"direction", "rx"}}, static_cast<double>(bytes_[1])}};
+  MetricFamily per_container =
+      counter("ebpfmon_net_container_connections_total",
+              "TCP connections that ended, by container (host: no container; other: the rest)");
+  MetricFamily container_bytes = counter("ebpfmon_net_container_bytes_total",
+                                         "Payload bytes by container: tx sent, rx received");
+  const auto ranked = top_and_other(
+      by_container_, settings_.container_series, [](const Counts& c) { return c.connections; },
+      [](Counts& sum, const Counts& c) {
+        sum.connections += c.connections;
+        sum.tx_bytes += c.tx_bytes;
+        sum.rx_bytes += c.rx_bytes;
+      });
+  for (const auto& [container, c] : ranked) {
+    per_container.samples.push_back(
+        {{{"container", container}}, static_cast<double>(c.connections)});
+    container_bytes.samples.push_back(
+        {{{"container", container}, {"direction", "tx"}}, static_cast<double>(c.tx_bytes)});
+    container_bytes.samples.push_back(
+        {{{"container", container}, {"direction", "rx"}}, static_cast<double>(c.rx_bytes)});
+  }
+  return Metrics{std::move(closed), std::move(bytes), std::move(per_container),
+                 std::move(container_bytes)};
 }
 
 EBPFMON_REGISTER_MONITOR(NetMonitor, NetSettings, ByDefault::Off, {})

@@ -4,11 +4,14 @@
 // when it is set up.
 #pragma once
 
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/settings.h"
 #include "monitors/monitor.h"
+#include "monitors/net_summary.h"
 
 namespace ebpfmon {
 
@@ -18,11 +21,13 @@ struct NetSettings {
   std::vector<std::string> ports;   // service ports (remote of a connect, local of an accept)
   std::vector<std::string> remote;  // CIDR blocks of the remote address
   uint32_t buffer_kb = 1024;
+  NetSummarySettings summary;      // --summary, --by, --top
+  uint32_t container_series = 20;  // /metrics: the top K containers, the rest "other"
 };
 
 class NetMonitor final : public BpfMonitor {
  public:
-  explicit NetMonitor(const NetSettings& settings) : settings_(settings) {}
+  explicit NetMonitor(const NetSettings& settings);
   // Its -m name and config section (monitors.net), said once.
   static constexpr const char* kName = "net";
   static constexpr const char* kTraces = "TCP connections";  // ebpfmon --list
@@ -33,6 +38,7 @@ class NetMonitor final : public BpfMonitor {
   const Schema& schema() const override;
   std::vector<ConsoleColumn> console_columns() const override;
   bool decode(const void* data, size_t size, Event& event) override;
+  std::unique_ptr<PeriodicReport> report() const override;
 
  protected:
   Result<Plan> plan(Capabilities& caps) const override;
@@ -40,8 +46,17 @@ class NetMonitor final : public BpfMonitor {
   Result<Metrics> metrics() const override;
 
  private:
+  // What /metrics counts of the connections that ended.
+  struct Counts {
+    uint64_t connections = 0, tx_bytes = 0, rx_bytes = 0;
+  };
+  void count(const EndedConnection& c, bool outgoing, uint8_t end);
+
   NetSettings settings_;
-  uint64_t ended_[4] = {};  // closed connections by NET_END_*
+  std::shared_ptr<NetTally> tally_;             // with --summary
+  uint64_t ended_[2][4] = {};                   // [out, in][NET_END_*]
+  uint64_t bytes_[2] = {};                      // [tx, rx]
+  std::map<std::string, Counts> by_container_;  // "host" for none
 };
 
 }  // namespace ebpfmon

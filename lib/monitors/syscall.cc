@@ -10,6 +10,7 @@
 #include "bpf_sources.h"
 #include "core/cgroups.h"
 #include "core/text.h"
+#include "core/top_rows.h"
 #include "monitors/process_context.h"
 #include "monitors/registry.h"
 #include "monitors/syscall_fields.h"
@@ -109,16 +110,6 @@ Result<void> read_threshold(const RawValue& value, SyscallSettings& s) {
     names += (names.empty() ? "" : ", ") + std::string(k.name);
   return Error::usage(value.where + ": expected CATEGORY=MS with CATEGORY one of " + names +
                       "; got " + quote_for_message(value.text));
-}
-
-Result<void> read_summary(const RawValue& value, SyscallSettings& s) {
-  s.summary.on = true;
-  s.summary.interval = 0;
-  if (value.kind == RawValue::Kind::Scalar && value.text.empty()) return {};
-  auto secs = read_seconds(value);
-  if (!secs) return secs.error();
-  s.summary.interval = *secs;
-  return {};
 }
 
 void add_kernel_stats(LatencyStats& sum, const syscall_stats& k) {
@@ -236,11 +227,12 @@ SyscallMonitor::SyscallMonitor(const SyscallSettings& settings)
 }
 
 bool SyscallMonitor::by_process() const {
-  return settings_.summary.on && settings_.summary.by == "process";
+  return settings_.summary.shown.on && settings_.summary.by == "process";
 }
 
 bool SyscallMonitor::counts_by_cgroup() const {
-  return settings_.per_container || (settings_.summary.on && settings_.summary.by == "container");
+  return settings_.per_container ||
+         (settings_.summary.shown.on && settings_.summary.by == "container");
 }
 
 std::map<std::string, LatencyStats> SyscallMonitor::by_container(const Totals& totals) {
@@ -257,7 +249,7 @@ std::map<std::string, LatencyStats> SyscallMonitor::by_container(const Totals& t
 }
 
 std::unique_ptr<PeriodicReport> SyscallMonitor::report() const {
-  if (!settings_.summary.on) return nullptr;
+  if (!settings_.summary.shown.on) return nullptr;
   return std::make_unique<SyscallSummary>(*this, settings_.summary);
 }
 
@@ -319,17 +311,8 @@ SettingsSection SyscallMonitor::settings_table() {
       .integer("container_series", "", &S::container_series, 1, 1000,
                "/metrics: per-container series for the K busiest containers, the rest summed "
                "as container=\"other\"");
-  Setting summary_flag;
-  summary_flag.flag = "summary";
-  summary_flag.value_name = "SECS";
-  summary_flag.implicit_value = "";
-  summary_flag.help =
-      "print a summary table every SECS seconds (none: at exit only) instead of the live event "
-      "table; events are still written";
-  summary_flag.accepts = "(0, 31536000] or nothing";
-  t.custom(summary_flag, read_summary, [](const S& s) {
-    return s.summary.on ? show_number_text(s.summary.interval) : std::string("off");
-  });
+  add_summary_flags(
+      t, [](S& s) -> SummarySettings& { return s.summary.shown; }, "(like syscount -L)");
   t.choice(
        "", "by", [](S& s) -> std::string& { return s.summary.by; },
        {"syscall", "category", "process", "container"},
@@ -338,10 +321,6 @@ SettingsSection SyscallMonitor::settings_table() {
       .boolean(
           "", "histogram", [](S& s) -> bool& { return s.summary.histogram; },
           "summary with a log2 latency histogram per row")
-      .needs("summary")
-      .integer(
-          "", "top", [](S& s) -> uint32_t& { return s.summary.top; }, 0, 1000000,
-          "summary rows shown (0 = all)")
       .needs("summary")
       .choice(
           "", "sort", [](S& s) -> std::string& { return s.summary.sort; },
@@ -513,23 +492,12 @@ Result<void> SyscallMonitor::read_totals(Totals& out) const {
 namespace {
 
 // At most `cap` containers by calls get their own series; "other" sums the
-// rest (and what the kernel's table had no room for), so a node running a
-// thousand containers still exposes cap + 2 series per family.
+// rest (and what the kernel's table had no room for).
 std::vector<MetricFamily> container_metrics(const std::map<std::string, LatencyStats>& rows,
                                             uint32_t cap) {
-  std::vector<std::pair<std::string, LatencyStats>> ranked;
-  LatencyStats other;
-  for (const auto& [key, stats] : rows) {
-    if (key == "other")
-      other.add(stats);
-    else
-      ranked.emplace_back(key, stats);
-  }
-  std::stable_sort(ranked.begin(), ranked.end(),
-                   [](const auto& a, const auto& b) { return a.second.count > b.second.count; });
-  for (size_t i = cap; i < ranked.size(); ++i) other.add(ranked[i].second);
-  if (ranked.size() > cap) ranked.resize(cap);
-  if (other.count > 0 || rows.count("other")) ranked.emplace_back("other", other);
+  const auto ranked = top_and_other(
+      rows, cap, [](const LatencyStats& s) { return s.count; },
+      [](LatencyStats& sum, const LatencyStats& s) { sum.add(s); });
   MetricFamily calls{"ebpfmon_syscall_container_calls_total",
                      "System calls traced, by container (host: no container; other: the rest)",
                      MetricFamily::Type::Counter,

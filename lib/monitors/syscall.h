@@ -32,11 +32,9 @@ struct SyscallThresholds {
 
 // --summary: a table every `interval` seconds (0: at exit only).
 struct SyscallSummarySettings {
-  bool on = false;
-  double interval = 0;
+  SummarySettings shown;       // --summary [SECS], --top
   std::string by = "syscall";  // syscall | category | process | container
   bool histogram = false;
-  uint32_t top = 15;           // rows per table, 0 = all: an interval's table fits 80x24
   std::string sort = "total";  // count | errors | slow | total | p99 | max, descending
 };
 

@@ -22,17 +22,6 @@ Schema key_columns(const std::string& by) {
   return {{{"syscall", ValueType::String}, {"category", ValueType::String}}};
 }
 
-ReportTable table_of(std::string name, TableKind kind, const Schema& keys,
-                     const std::vector<Field>& values) {
-  ReportTable table;
-  table.name = std::move(name);
-  table.kind = kind;
-  table.keys = keys.fields.size();
-  table.columns = keys;
-  table.columns.fields.insert(table.columns.fields.end(), values.begin(), values.end());
-  return table;
-}
-
 // --sort: what a row is ranked by, largest first.
 std::function<uint64_t(const LatencyStats&)> sort_key(const std::string& sort) {
   if (sort == "count") return [](const LatencyStats& s) { return s.count; };
@@ -46,7 +35,7 @@ std::function<uint64_t(const LatencyStats&)> sort_key(const std::string& sort) {
 }  // namespace
 
 SyscallSummary::SyscallSummary(const SyscallMonitor& monitor, SyscallSummarySettings settings)
-    : PeriodicReport(settings.interval), monitor_(monitor), settings_(std::move(settings)) {}
+    : PeriodicReport(settings.shown.interval), monitor_(monitor), settings_(std::move(settings)) {}
 
 Result<Report> SyscallSummary::take(Report::Span span) {
   const bool whole_run = span == Report::Span::WholeRun;
@@ -108,7 +97,7 @@ Result<Report> SyscallSummary::take(Report::Span span) {
     return ka != kb ? ka > kb : a.stats.count > b.stats.count;
   });
   const size_t shown_rows =
-      settings_.top == 0 ? rows.size() : std::min<size_t>(settings_.top, rows.size());
+      settings_.shown.top == 0 ? rows.size() : std::min<size_t>(settings_.shown.top, rows.size());
 
   Report report = clock_.take(span);
   const Schema keys = key_columns(settings_.by);

@@ -77,6 +77,13 @@ std::string heading(const Field& column) {
   return text;
 }
 
+// Below the table, so the title stays within 80 columns.
+void write_rows_omitted(std::ostream& out, const ReportTable& table) {
+  if (table.rows_omitted > 0)
+    out << "(top " << table.rows.size() << " of " << table.rows.size() + table.rows_omitted
+        << " rows; --top 0 shows all)\n";
+}
+
 // The keys (at most 13 each, one space after), then COUNT ERRORS SLOW
 // TOTAL(us) P50(us) P99(us) MAX(us): 80 columns for a name and a category
 // unless a value needs more (a total past 10^9 µs); a column widens to its
@@ -120,10 +127,7 @@ void write_latency_table(std::ostream& out, const ReportTable& table) {
     for (size_t i = 0; i < widths.size(); ++i) key_cell(i, i < keys[r].size() ? keys[r][i] : "");
     value_cells(values[r]);
   }
-  // Below the table, so the title stays within 80 columns.
-  if (table.rows_omitted > 0)
-    out << "(top " << table.rows.size() << " of " << table.rows.size() + table.rows_omitted
-        << " rows; --top 0 shows all)\n";
+  write_rows_omitted(out, table);
 }
 
 // Name and count per row, in the table's order, under its title.
@@ -141,6 +145,54 @@ void write_count_table(std::ostream& out, const ReportTable& table) {
   for (const auto& [name, count] : rows)
     out << std::left << std::setw(static_cast<int>(width + 2)) << name << std::right
         << std::setw(12) << count << "\n";
+}
+
+// Keys left, values right, each column as wide as its widest cell; numbers
+// with decimals get one. Keys are cut with "…" where the line would pass 80
+// columns, but never below kMaxKeyWidth.
+void write_columns_table(std::ostream& out, const ReportTable& table) {
+  const size_t n = table.columns.fields.size();
+  std::vector<std::vector<std::string>> cells(table.rows.size() + 1);
+  for (size_t c = 0; c < n; ++c) cells[0].push_back(heading(table.columns.fields[c]));
+  for (size_t r = 0; r < table.rows.size(); ++r)
+    for (size_t c = 0; c < n; ++c) {
+      const Value& v = c < table.rows[r].values.size() ? table.rows[r].values[c] : Value{NoValue{}};
+      if (const double* d = std::get_if<double>(&v)) {
+        std::ostringstream text;
+        text << std::fixed << std::setprecision(1) << *d;
+        cells[r + 1].push_back(text.str());
+      } else {
+        cells[r + 1].push_back(key_text(v));
+      }
+    }
+  std::vector<size_t> widths(n, 0);
+  for (const auto& row : cells)
+    for (size_t c = 0; c < n; ++c) widths[c] = std::max(widths[c], row[c].size());
+  size_t values_width = 0;
+  for (size_t c = table.keys; c < n; ++c) values_width += widths[c] + 1;
+  const size_t key_room =
+      80 > values_width ? (80 - values_width) / std::max<size_t>(table.keys, 1) : 0;
+  const size_t key_max = std::max(kMaxKeyWidth, key_room > 0 ? key_room - 1 : 0);
+  for (size_t c = 0; c < table.keys; ++c) widths[c] = std::min(widths[c], key_max);
+  out << table.title << "\n";
+  for (const auto& row : cells) {
+    for (size_t c = 0; c < n; ++c) {
+      if (c < table.keys) {
+        std::string text = row[c];
+        size_t extra = 0;  // "…" is three bytes in one column
+        if (text.size() > widths[c]) {
+          text = text.substr(0, widths[c] - 1) + "\xe2\x80\xa6";
+          extra = 2;
+        }
+        out << std::left << std::setw(static_cast<int>(widths[c] + 1 + extra)) << text;
+      } else {
+        out << std::right << std::setw(static_cast<int>(widths[c] + (c > table.keys ? 1 : 0)))
+            << row[c];
+      }
+    }
+    out << "\n";
+  }
+  write_rows_omitted(out, table);
 }
 
 // "[256, 512)" style histogram of each key's consecutive rows, after an
@@ -182,6 +234,9 @@ void write_report_text(std::ostream& out, const Report& report) {
         break;
       case TableKind::Counts:
         write_count_table(out, table);
+        break;
+      case TableKind::Columns:
+        write_columns_table(out, table);
         break;
       case TableKind::Histogram:
         write_histograms(out, table);

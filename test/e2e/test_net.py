@@ -452,6 +452,83 @@ def test_filters():
                  lambda e: any(ipaddress.ip_address(e["raddr"]) in b for b in blocks))
 
 
+def test_summary_and_metrics():
+    """--summary --per container: exact counts of connections,
+    failures and bytes per row; /metrics: by direction and end, bytes each
+    way, and per container capped at container_series with "other"."""
+    import re
+    import uuid
+    from harness import parse_metrics, scrape
+    mount = cgroup_mount()
+    if not mount:
+        check(False, "summary: no cgroup v2 to make containers in")
+        return
+    parent = os.path.join(mount, "ebpfmon-net-summary-%d.slice" % os.getpid())
+    ids = {k: uuid.uuid4().hex + uuid.uuid4().hex for k in "abc"}
+    counts = {"a": 3, "b": 2, "c": 1}  # connections made from each container
+    dirs = {k: os.path.join(parent, "docker-%s.scope" % ids[k]) for k in ids}
+    for d in dirs.values():
+        os.makedirs(d)
+    out = tempfile.mkdtemp(prefix="ebpfmon-net-summary-")
+    config = os.path.join(out, "net.yaml")
+    with open(config, "w") as f:
+        f.write("monitors:\n  net:\n    container_series: 3\n")
+    try:
+        tracer = Tracer([tool("ebpfmon"), "-c", config, "-m", "net", "-o", out, "--summary",
+                         "--per", "container", "--top", "0", "--metrics", "127.0.0.1:0"])
+        ports = []
+        for k, n in counts.items():
+            for _ in range(n):
+                srv, client, truth = pair({"setup": move_to(dirs[k]), "comm": "netsum" + k})
+                served(socket.AF_INET, "127.0.0.1", client, srv)
+                ports.append(truth["port"])
+        refused = refused_connect()
+        address = re.search(r"^metrics: http://(127\.0\.0\.1:\d+)/metrics$", tracer.stderr_text(), re.M)
+        samples = {}
+        for _ in range(50):  # the exits reach /metrics as they are read
+            samples = parse_metrics(scrape(address.group(1))[2]) if address else {}
+            if samples.get(("ebpfmon_net_container_connections_total",
+                            frozenset({("container", ids["a"])}))) == 3:
+                break
+            import time
+            time.sleep(0.1)
+        rc = tracer.stop()
+    finally:
+        for d in dirs.values():
+            os.rmdir(d)
+        os.rmdir(parent)
+    check(rc == 0, "summary: exit 0: %s" % tracer.stderr_text()[-300:])
+    text = tracer.stdout.decode()
+    rows = {}
+    for line in text.splitlines():
+        cells = line.split()
+        if len(cells) == 7 and cells[1].isdigit():
+            rows[cells[0].rstrip("\u2026")] = cells[1:]
+    for k, n in counts.items():
+        row = next((v for key, v in rows.items() if ids[k].startswith(key)), None)
+        check(row is not None and row[0] == str(n) and row[1] == "0" and row[2] == str(50 * n)
+              and row[3] == "0",
+              "summary by container: %s made %d connections, 0 failed, %d bytes sent: %s"
+              % (k, n, 50 * n, row))
+    host = rows.get("host")
+    check(host is not None and int(host[0]) >= 7 and int(host[1]) >= 1,
+          "summary by container: the host row has the 6 accepted ends and the refused connect: %s"
+          % host)
+    check(re.search(r"whole run [\d.]+ s: \d+ connections, [1-9]\d* failed \(by container\)", text),
+          "summary: the title counts the connections and failures: %s" % text[:200])
+    per = {dict(k[1])["container"]: v for k, v in samples.items()
+           if k[0] == "ebpfmon_net_container_connections_total"}
+    check(per.get(ids["a"]) == 3 and per.get(ids["b"]) == 2 and per.get("host", 0) >= 7
+          and ids["c"] not in per and per.get("other") == 1 and len(per) == 4,
+          "metrics: the 3 busiest (the host, a, b) by name, c as other: %s" % per)
+    out_refused = samples.get(("ebpfmon_net_connections_total",
+                               frozenset({("direction", "out"), ("end", "refused")})))
+    check(out_refused is not None and out_refused >= 1, "metrics: the refused connect: %s" % out_refused)
+    tx = samples.get(("ebpfmon_net_bytes_total", frozenset({("direction", "tx")})))
+    check(tx is not None and tx >= 50 * 6, "metrics: bytes sent include the 300 of ours: %s" % tx)
+    del refused, ports
+
+
 def test_doctor_and_usage():
     r = run([tool("ebpfmon"), "--doctor", "-m", "net"])
     check("net:" in r.stdout and "sock:inet_sock_set_state" in r.stdout,
@@ -471,6 +548,7 @@ def main():
     test_doctor_and_usage()
     main_run()
     test_filters()
+    test_summary_and_metrics()
     finish()
 
 

@@ -70,19 +70,21 @@ TEST_CASE("resolve_syscalls names the bad item and suggests") {
 namespace {
 LatencyStats calls(std::initializer_list<uint64_t> durations) {
   LatencyStats s;
-  for (uint64_t d : durations) {
-    ++s.count;
-    s.total_ns += d;
-    s.max_ns = std::max(s.max_ns, d);
-    size_t bucket = 0;
-    // As the kernel's syscall_bucket(): bounds that are powers of two in µs.
-    while (bucket + 1 < kLatencyBuckets && LatencyStats::bucket_high_us(bucket) * 1e3 <= d)
-      ++bucket;
-    ++s.hist[bucket];
-  }
+  for (uint64_t d : durations) s.add_call(d);
   return s;
 }
 }  // namespace
+
+TEST_CASE("a call's bucket: the one whose bounds in µs hold it, as the kernel's") {
+  for (uint64_t ns : {0ull, 1ull, 499ull, 500ull, 999ull, 1000ull, 1999ull, 2000ull, 4096000ull,
+                      268'435'456'000ull}) {
+    CAPTURE(ns);
+    const size_t b = LatencyStats::bucket_of(ns);
+    const double us = static_cast<double>(ns) / 1e3;
+    CHECK(LatencyStats::bucket_low_us(b) <= us);
+    if (b + 1 < kLatencyBuckets) CHECK(us < LatencyStats::bucket_high_us(b));
+  }
+}
 
 TEST_CASE("percentiles stay inside their bucket and under the max") {
   const LatencyStats s = calls({100, 100, 100, 100, 5000});
