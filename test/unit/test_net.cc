@@ -4,12 +4,16 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <memory>
+#include <sstream>
 #include <string>
 
 #include "core/ip_address.h"
 #include "decoded_event.h"
 #include "ebpf/net.h"
 #include "monitors/net.h"
+#include "monitors/net_summary.h"
+#include "sinks/report_text.h"
 
 using namespace ebpfmon;
 using ebpfmon::test::boot_id;
@@ -139,4 +143,55 @@ TEST_CASE("parse_cidr: IPv4 blocks held IPv4-mapped, IPv6 as they are") {
                           "host.example", "10.0.0.0/0008", "1.2.3.4/-1"})
     CHECK_MESSAGE(!parse_cidr(bad), bad);
   CHECK(parse_cidr("0.0.0.0/0")->prefix_bits == 96);
+}
+
+TEST_CASE("net summary: rows per process, busiest first, exact counts, --top, as text") {
+  auto tally = std::make_shared<NetTally>("process");
+  const auto ended = [&](uint64_t pid, const char* comm, bool failed, uint64_t tx, uint64_t rx,
+                         uint64_t ms) {
+    EndedConnection c;
+    c.remote = "127.0.0.1";
+    c.pid = pid;
+    c.comm = comm;
+    c.failed = failed;
+    c.tx_bytes = tx;
+    c.rx_bytes = rx;
+    c.lifetime_ns = ms * 1'000'000;
+    tally->add(c);
+  };
+  ended(10, "curl", false, 100, 2000, 5);
+  ended(10, "curl", true, 0, 0, 1);
+  ended(20, "nginx", false, 2000, 100, 5);
+  ended(20, "nginx", false, 3000, 200, 7);
+  ended(20, "nginx", false, 1, 1, 9);
+  ended(30, "ssh", false, 7, 7, 100);
+  NetSummarySettings settings;
+  settings.by = "process";
+  settings.shown.top = 2;
+  NetSummary summary(tally, settings);
+  auto report = summary.take_interval();
+  REQUIRE(report);
+  REQUIRE(report->tables.size() == 1);
+  const ReportTable& t = report->tables[0];
+  CHECK(t.rows_omitted == 1);
+  REQUIRE(t.rows.size() == 2);
+  // pid, comm, connections, failed, tx, rx, p50, p99
+  CHECK(std::get<uint64_t>(t.rows[0].values[0]) == 20);
+  CHECK(std::get<uint64_t>(t.rows[0].values[2]) == 3);
+  CHECK(std::get<uint64_t>(t.rows[0].values[3]) == 0);
+  CHECK(std::get<uint64_t>(t.rows[0].values[4]) == 5001);
+  CHECK(std::get<uint64_t>(t.rows[0].values[5]) == 301);
+  CHECK(std::get<std::string>(t.rows[1].values[1]) == "curl");
+  CHECK(std::get<uint64_t>(t.rows[1].values[3]) == 1);
+  CHECK(t.title.find(": 6 connections, 1 failed (by process)") != std::string::npos);
+  std::ostringstream text;
+  write_report_text(text, *report);
+  CAPTURE(text.str());
+  CHECK(text.str().find("\nPID COMM  CONNECTIONS FAILED TX_BYTES RX_BYTES P50_MS P99_MS\n"
+                        "20  nginx           3      0     5001      301    7.2    9.0\n") !=
+        std::string::npos);
+  CHECK(text.str().find("(top 2 of 3 rows; --top 0 shows all)") != std::string::npos);
+  // The interval was taken: the next one is empty; the whole run has all.
+  CHECK(summary.take_interval()->tables[0].rows.empty());
+  CHECK(summary.take_whole_run()->tables[0].rows.size() == 2);
 }
