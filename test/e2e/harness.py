@@ -198,6 +198,15 @@ class HeldChild:
         _STARTED.remove(self.pid)  # reaped: its number may be another process's now
 
 
+def cgroup_mount():
+    """Where cgroup v2 is mounted (/sys/fs/cgroup, or .../unified on a
+    hybrid host), or None: where a test makes its containers' cgroups."""
+    points = [line.split()[4] for line in open("/proc/self/mountinfo") if " - cgroup2 " in line]
+    # /sys/fs/cgroup first, as ebpfmon's own lookup (core/cgroups.h).
+    return next((p for p in ("/sys/fs/cgroup", "/sys/fs/cgroup/unified") if p in points),
+                (points or [None])[0])
+
+
 def output_files(directory, monitor, ext):
     return sorted(os.path.join(directory, f) for f in os.listdir(directory)
                   if re.fullmatch(r"%s_\d{8}_\d{6}(_\d+)?\.%s" % (monitor, ext), f))

@@ -11,18 +11,10 @@ import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Tracer, check, finish, require_root, run, skip, tool  # noqa: E402
+from harness import cgroup_mount, Tracer, check, finish, require_root, run, skip, tool  # noqa: E402
 
 CALLS = {"a": 3000, "b": 2000, "c": 1000}  # getppid() calls per container
 HOST_CALLS = 50
-
-
-def cgroup_mount():
-    for line in open("/proc/self/mountinfo"):
-        fields = line.split()
-        if fields[fields.index("-") + 1] == "cgroup2":
-            return fields[4]
-    return None
 
 
 def calls_in(cgroup_dir, n):

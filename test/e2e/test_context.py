@@ -20,7 +20,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import (Tracer, check, finish, output_files, read_csv, read_jsonl, require_root, run,  # noqa: E402
+from harness import (Tracer, cgroup_mount, check, finish, output_files, read_csv, read_jsonl, require_root, run,  # noqa: E402
                      summary_counts, tool)
 
 COLUMNS = ("timestamp,time_str,comm,uid,pid,ppid,ret,argv,filename,argc,truncated,pcomm,cwd,exe,path_truncated,"
@@ -323,11 +323,6 @@ def case_chain():
 
 
 # ---- cgroups -----------------------------------------------------------------
-
-def cgroup_mount():
-    points = [line.split()[4] for line in open("/proc/self/mountinfo") if " - cgroup2 " in line]
-    return next((p for p in ("/sys/fs/cgroup", "/sys/fs/cgroup/unified") if p in points), (points or [None])[0])
-
 
 class Cgroups:
     """The cgroups this test makes; remove() moves anything left in them to

@@ -9,15 +9,7 @@ import sys
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, finish, require_root, run, skip, tool  # noqa: E402
-
-
-def cgroup_mount():
-    for line in open("/proc/self/mountinfo"):
-        fields = line.split()
-        if fields[fields.index("-") + 1] == "cgroup2":
-            return fields[4]
-    return None
+from harness import cgroup_mount, check, finish, require_root, run, skip, tool  # noqa: E402
 
 
 def warnings(args, out):

@@ -12,18 +12,10 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, finish, require_root, skip, tool  # noqa: E402
+from harness import cgroup_mount, check, finish, require_root, skip, tool  # noqa: E402
 
 SESSION = "ebpfmon-live-%d" % os.getpid()
 WIDTH, HEIGHT = 80, 24
-
-
-def cgroup_mount():
-    for line in open("/proc/self/mountinfo"):
-        fields = line.split()
-        if fields[fields.index("-") + 1] == "cgroup2":
-            return fields[4]
-    return None
 
 
 class Terminal:

@@ -11,7 +11,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Tracer, check, finish, output_files, read_csv, read_jsonl, require_root, run,
+from harness import (cgroup_mount, Tracer, check, finish, output_files, read_csv, read_jsonl, require_root, run,
                      skip, summary_counts, tool)
 
 NET_COLUMNS = ["timestamp", "time_str", "comm", "uid", "pid", "ppid", "event", "direction",
@@ -291,14 +291,6 @@ def main_run():
     tracer.stop()
     rows = read_csv(output_files(csv_out, "net", "csv")[0])
     check(rows and rows[0] == NET_COLUMNS, "net CSV header (got %r)" % (rows[:1],))
-
-
-def cgroup_mount():
-    for line in open("/proc/self/mountinfo"):
-        fields = line.split()
-        if fields[fields.index("-") + 1] == "cgroup2":
-            return fields[4]
-    return None
 
 
 def move_to(cgroup_dir):
