@@ -383,7 +383,13 @@ def test_full_filesystem(tmp):
     full_fs_case(tmp, "execmon", [tool("execmon"), "-q", "-c", config], "exec", big_execs)
 
     def failing_child(stop):
-        HeldChild([lambda: many_failures(lambda: False)], "badinput-fill").go()
+        # Round after round until the tracer stops itself: a slow reader
+        # (sanitized, on the perf buffer) loses some to the kernel buffer,
+        # and the disk must still fill.
+        for _ in range(20):
+            if stop():
+                return
+            HeldChild([lambda: many_failures(lambda: False)], "badinput-fill").go()
 
     # The child's pid is not known before it forks, so filter by its name.
     # --no-args: this case is about a full disk, and the small records fill
