@@ -111,18 +111,17 @@ size_t EventBuffer::consume_ring() {
   return records;
 }
 
-// As on the ring buffer, the reader is woken per batch: once a quarter of
-// a CPU's buffer is waiting (libbpf's perf_buffer__new wakes it for every
-// record); the runner's timer reads the rest.
+// Unlike the ring buffer, the perf buffer wakes its reader for every
+// record: its per-CPU buffers are read one CPU after another, so a batch
+// would reorder records across CPUs (an exec's parent_exec_id needs the
+// parent's exec first). The runner's timer costs nothing here.
 Result<void> EventBuffer::open_perf(int map_fd, size_t pages_per_cpu) {
   perf_event_attr attr{};
   attr.type = PERF_TYPE_SOFTWARE;
   attr.config = PERF_COUNT_SW_BPF_OUTPUT;
   attr.sample_type = PERF_SAMPLE_RAW;
   attr.sample_period = 1;
-  attr.watermark = 1;
-  attr.wakeup_watermark =
-      static_cast<uint32_t>(pages_per_cpu * static_cast<size_t>(getpagesize()) / 4);
+  attr.wakeup_events = 1;
   perf_ = perf_buffer__new_raw(map_fd, pages_per_cpu, &attr, on_perf_event, this, nullptr);
   if (perf_ == nullptr)
     return Error::runtime(std::string("cannot open the BPF perf buffer: ") + std::strerror(errno),
