@@ -3,7 +3,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
-#include <linux/perf_event.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -15,22 +14,14 @@
 
 namespace ebpfmon {
 
-// What the kernel puts in a perf buffer: a sample (our record) or a count
-// of those it could not put there.
-bpf_perf_event_ret EventBuffer::on_perf_event(void* ctx, int /*cpu*/, perf_event_header* event) {
+void EventBuffer::on_perf_record(void* ctx, int /*cpu*/, void* data, uint32_t size) {
   auto* self = static_cast<EventBuffer*>(ctx);
-  const auto* body = reinterpret_cast<const char*>(event) + sizeof *event;
-  if (event->type == PERF_RECORD_SAMPLE) {  // u32 size, then the record
-    uint32_t size = 0;
-    std::memcpy(&size, body, sizeof size);
-    self->handler_(body + sizeof size, size);
-    ++self->consumed_;
-  } else if (event->type == PERF_RECORD_LOST) {  // u64 id, u64 lost
-    uint64_t lost = 0;
-    std::memcpy(&lost, body + sizeof(uint64_t), sizeof lost);
-    self->lost_ += lost;
-  }
-  return LIBBPF_PERF_EVENT_CONT;
+  self->handler_(data, size);
+  ++self->consumed_;
+}
+
+void EventBuffer::on_perf_lost(void* ctx, int /*cpu*/, unsigned long long count) {
+  static_cast<EventBuffer*>(ctx)->lost_ += count;
 }
 
 Result<std::unique_ptr<EventBuffer>> EventBuffer::open(int map_fd, size_t perf_pages_per_cpu,
@@ -112,17 +103,11 @@ size_t EventBuffer::consume_ring() {
 }
 
 // Unlike the ring buffer, the perf buffer wakes its reader for every
-// record: its per-CPU buffers are read one CPU after another, so a batch
-// would reorder records across CPUs (an exec's parent_exec_id needs the
-// parent's exec first). The runner's timer costs nothing here.
+// record (libbpf's default): its per-CPU buffers are read one CPU after
+// another, so a batch would reorder records across CPUs (an exec's
+// parent_exec_id needs the parent's exec first).
 Result<void> EventBuffer::open_perf(int map_fd, size_t pages_per_cpu) {
-  perf_event_attr attr{};
-  attr.type = PERF_TYPE_SOFTWARE;
-  attr.config = PERF_COUNT_SW_BPF_OUTPUT;
-  attr.sample_type = PERF_SAMPLE_RAW;
-  attr.sample_period = 1;
-  attr.wakeup_events = 1;
-  perf_ = perf_buffer__new_raw(map_fd, pages_per_cpu, &attr, on_perf_event, this, nullptr);
+  perf_ = perf_buffer__new(map_fd, pages_per_cpu, on_perf_record, on_perf_lost, this, nullptr);
   if (perf_ == nullptr)
     return Error::runtime(std::string("cannot open the BPF perf buffer: ") + std::strerror(errno),
                           "raise the locked-memory limit or lower the buffer size");

@@ -2,8 +2,6 @@
 // are missing. Both are polled through one epoll fd from the event loop.
 #pragma once
 
-#include <bpf/libbpf.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -12,6 +10,8 @@
 
 #include "core/result.h"
 #include "core/unique_fd.h"
+
+struct perf_buffer;
 
 namespace ebpfmon {
 
@@ -42,7 +42,8 @@ class EventBuffer {
   Result<void> open_ring(int map_fd, size_t data_bytes);
   Result<void> open_perf(int map_fd, size_t pages_per_cpu);
   size_t consume_ring();
-  static bpf_perf_event_ret on_perf_event(void* ctx, int cpu, perf_event_header* event);
+  static void on_perf_record(void* ctx, int cpu, void* data, uint32_t size);
+  static void on_perf_lost(void* ctx, int cpu, unsigned long long count);
 
   Handler handler_;
   // The ring buffer is read here rather than with libbpf's ring_buffer,
