@@ -6,6 +6,8 @@
 #ifndef EBPFMON_COMMON_BPF_H
 #define EBPFMON_COMMON_BPF_H
 
+#include <linux/sched.h>
+
 #include "common.h"
 
 /* Reads a kernel struct member. The address is computed with offsetof, not
@@ -20,6 +22,17 @@
     bpf_probe_read_kernel(&(dst), sizeof(dst),                                  \
                           (const char *)(ptr) + offsetof(type, member));        \
   })
+
+/* Before a loop that walks kernel structures. Verifiers before Linux 6.4
+ * or so (5.10 and 6.1 tested) refuse a loop whose body falls through into
+ * its test ("back-edge from insn"), which is how clang lays out a loop it
+ * enters at the test; there (EBPFMON_UNROLL_LOOPS, user space's probe of
+ * the verifier) such loops are unrolled. */
+#ifdef EBPFMON_UNROLL_LOOPS
+#define EBPFMON_LOOP _Pragma("unroll")
+#else
+#define EBPFMON_LOOP
+#endif
 
 BPF_PERCPU_ARRAY(ebpfmon_losses, u64, EBPFMON_LOSS_STAGES);
 
@@ -72,8 +85,9 @@ static __always_inline void ebpfmon_emit(void *ctx, void *data, u32 size) {
 
 /* max_events_per_second: one window per wall second for all CPUs, counted
  * with an atomic add only when an event is about to be written. Two CPUs
- * crossing into a new second together may both reset it, letting a handful
- * more through. A drop is counted as a rate-limit loss. */
+ * crossing into a new second together may both reset it, or pass the test
+ * together at the limit, letting a handful more through. A drop is counted
+ * as a rate-limit loss. */
 #ifdef EBPFMON_MAX_RATE
 struct ebpfmon_rate_window {
   u64 second;
@@ -93,10 +107,13 @@ static __always_inline bool ebpfmon_rate_allows(u64 now_ns) {
     w->second = second;
     w->count = 0;
   }
-  if (__sync_fetch_and_add(&w->count, 1) >= EBPFMON_MAX_RATE) {
+  if (w->count >= EBPFMON_MAX_RATE) {
     ebpfmon_count_loss(EBPFMON_LOSS_RATE_LIMIT);
     return false;
   }
+  /* Its value unused: a plain atomic add, which kernels before 5.12 have
+   * (a fetching add is "BPF_STX uses reserved fields" there). */
+  __sync_fetch_and_add(&w->count, 1);
 #endif
   return true;
 }
@@ -205,7 +222,7 @@ static __always_inline bool ebpfmon_in_container(void) {
   struct ebpfmon_container_filter *f = ebpfmon_filter_container.lookup(&zero);
   if (!f)
     return false;
-  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  const void *task = (const void *)bpf_get_current_task();
   struct css_set *cset = NULL;
   struct cgroup *cgrp = NULL;
   ebpfmon_read_kernel(cset, task, struct task_struct, cgroups);
@@ -287,10 +304,17 @@ static __always_inline u32 ebpfmon_current_uid(void) {
 }
 
 /* A task's exec id parts (exec.h): its group leader's start time and count
- * of execs. User space adds the pid and the boot id. */
-static __always_inline void ebpfmon_task_exec_id(struct task_struct *task, u64 *start_ns,
+ * of execs. User space adds the pid and the boot id.
+ *
+ * A task is held as an untyped address (its members are read with
+ * ebpfmon_read_kernel(..., struct task_struct, ...)), never as a struct
+ * task_struct *: against Linux 5.10's types, libbcc 0.26 compiled an address
+ * taken from such a parameter 16 bytes off (every read through it got
+ * another member) and lost reads through such locals in a loop (ancestors'
+ * comm); a const void * is compiled as it is. */
+static __always_inline void ebpfmon_task_exec_id(const void *task, u64 *start_ns,
                                                  u64 *exec_seq) {
-  struct task_struct *leader = NULL;
+  const void *leader = NULL;
   ebpfmon_read_kernel(leader, task, struct task_struct, group_leader);
   ebpfmon_read_kernel(*start_ns, leader, struct task_struct, start_boottime);
   ebpfmon_read_kernel(*exec_seq, leader, struct task_struct, self_exec_id);
@@ -298,8 +322,8 @@ static __always_inline void ebpfmon_task_exec_id(struct task_struct *task, u64 *
 
 /* tgid of the real parent: the ppid that ps shows. */
 static __always_inline u32 ebpfmon_current_ppid(void) {
-  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-  struct task_struct *parent = NULL;
+  const void *task = (const void *)bpf_get_current_task();
+  const void *parent = NULL;
   u32 ppid = 0;
   ebpfmon_read_kernel(parent, task, struct task_struct, real_parent);
   ebpfmon_read_kernel(ppid, parent, struct task_struct, tgid);

@@ -67,17 +67,17 @@ static __always_inline void exec_fill_task(struct exec_event *e) {
 
 /* The process (its group leader) that `leader` was forked from, and up to
  * EXEC_ANCESTORS of its own parents, by real_parent, nearest first. */
-static __always_inline void exec_fill_parents(struct exec_event *e, struct task_struct *leader) {
-  struct task_struct *parent = NULL, *pleader = NULL;
+static __always_inline void exec_fill_parents(struct exec_event *e, const void *leader) {
+  const void *parent = NULL, *pleader = NULL;
   ebpfmon_read_kernel(parent, leader, struct task_struct, real_parent);
   ebpfmon_read_kernel(pleader, parent, struct task_struct, group_leader);
   ebpfmon_read_kernel(e->parent_start_ns, pleader, struct task_struct, start_boottime);
   ebpfmon_read_kernel(e->parent_exec_seq, pleader, struct task_struct, self_exec_id);
   exec_read_comm(e->pcomm, pleader);
   e->ancestor_count = 0;
-  struct task_struct *t = leader;
+  const void *t = leader;
   for (int i = 0; i < EXEC_ANCESTORS && i < EXEC_ANCESTORS_LIMIT; i++) {
-    struct task_struct *p = NULL, *pl = NULL;
+    const void *p = NULL, *pl = NULL;
     u32 tgid = 0;
     ebpfmon_read_kernel(p, t, struct task_struct, real_parent);
     ebpfmon_read_kernel(pl, p, struct task_struct, group_leader);
@@ -92,7 +92,7 @@ static __always_inline void exec_fill_parents(struct exec_event *e, struct task_
 }
 
 /* Login, terminal and namespaces of `leader`. */
-static __always_inline void exec_fill_session(struct exec_event *e, struct task_struct *leader) {
+static __always_inline void exec_fill_session(struct exec_event *e, const void *leader) {
   e->auid = 4294967295u;
   e->sessionid = 4294967295u;
 #ifdef EXEC_HAVE_AUDIT
@@ -135,7 +135,7 @@ static __always_inline void exec_fill_session(struct exec_event *e, struct task_
 #ifdef EXEC_PATHS
 /* cwd from fs->pwd, exe from the mm's exe_file: for a successful exec the
  * new image (a script's interpreter), for a failed one the caller's. */
-static __always_inline void exec_fill_paths(struct exec_event *e, struct task_struct *task) {
+static __always_inline void exec_fill_paths(struct exec_event *e, const void *task) {
   struct fs_struct *fs = NULL;
   struct mm_struct *mm = NULL;
   struct file *exe = NULL;
@@ -162,8 +162,8 @@ static __always_inline void exec_fill_paths(struct exec_event *e, struct task_st
 }
 #endif
 
-static __always_inline void exec_fill_context(struct exec_event *e, struct task_struct *task) {
-  struct task_struct *leader = NULL;
+static __always_inline void exec_fill_context(struct exec_event *e, const void *task) {
+  const void *leader = NULL;
   ebpfmon_read_kernel(leader, task, struct task_struct, group_leader);
   ebpfmon_read_kernel(e->start_ns, leader, struct task_struct, start_boottime);
   ebpfmon_read_kernel(e->exec_seq, leader, struct task_struct, self_exec_id);
@@ -309,7 +309,7 @@ static __always_inline int exec_exit(void *ctx, long ret) {
   if (bpf_probe_read_user_str(e->filename, sizeof(e->filename), start.filename) < 0)
     e->filename[0] = 0;
   exec_read_user_argv(e, start.argv);
-  exec_fill_context(e, (struct task_struct *)bpf_get_current_task());
+  exec_fill_context(e, (const void *)bpf_get_current_task());
   ebpfmon_emit(ctx, e, exec_record_size(e));
   return 0;
 }
@@ -354,7 +354,7 @@ static __always_inline void exec_put_caller_argv0(struct exec_event *e,
 }
 
 /* The new image's exec, with the caller's argv for a script. */
-static __always_inline void exec_report_new_image(void *ctx, struct task_struct *task,
+static __always_inline void exec_report_new_image(void *ctx, const void *task,
                                                   struct linux_binprm *bprm,
                                                   const struct exec_start *start) {
 #ifdef EXEC_FAILS_ONLY
@@ -414,7 +414,7 @@ static __always_inline void exec_report_new_image(void *ctx, struct task_struct 
 
 /* args: struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm */
 RAW_TRACEPOINT_PROBE(sched_process_exec) {
-  struct task_struct *task = (struct task_struct *)ctx->args[0];
+  const void *task = (const void *)ctx->args[0];
   u32 old_pid = (u32)ctx->args[1]; /* the thread that called exec */
   struct linux_binprm *bprm = (struct linux_binprm *)ctx->args[2];
   struct exec_start *start = exec_starts.lookup(&old_pid);

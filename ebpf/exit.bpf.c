@@ -5,13 +5,14 @@
  * leader may have gone first). Its exit_code is the process's: a group exit
  * or a fatal signal hands every thread the same code. */
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 
 #include "common.bpf.h"
 #include "exit.h"
 
 /* args: struct task_struct *p (and, since 6.16, bool group_dead) */
 RAW_TRACEPOINT_PROBE(sched_process_exit) {
-  struct task_struct *task = (struct task_struct *)ctx->args[0];
+  const void *task = (const void *)ctx->args[0];
   struct signal_struct *signal = NULL;
   int live = 1;
   ebpfmon_read_kernel(signal, task, struct task_struct, signal);

@@ -1,7 +1,8 @@
 /* funcmon: calls of kernel functions, through kprobes (one program attached
  * to every function) or fentry (one small program per function, each a
- * kfunc__<name> stub appended by user space, calling func_hit). Either way
- * the function is identified by bpf_get_func_ip and named in user space.
+ * kfunc__<name> stub appended by user space, calling func_hit). The
+ * function is identified by an address inside it (a kprobe's saved
+ * instruction pointer, fentry's bpf_get_func_ip) and named in user space.
  *
  * Every call that passes the filters is counted per CPU by function address
  * (funcmon --count, /metrics); FUNC_COUNT_ONLY: no events besides. */
@@ -33,7 +34,14 @@ static __always_inline int func_hit(void *ctx) {
   if (!ebpfmon_comm_allowed(comm))
     return 0;
 #endif
+#ifdef FUNC_KPROBE
+  /* The instruction pointer the kprobe saved, just past the probed address:
+   * inside the function, which user space names (bpf_get_func_ip, 5.15+,
+   * gives the probed address itself; this works on every kernel). */
+  u64 ip = PT_REGS_IP((struct pt_regs *)ctx);
+#else
   u64 ip = bpf_get_func_ip(ctx);
+#endif
   func_count(ip);
 #ifdef FUNC_COUNT_ONLY
   return 0;

@@ -95,7 +95,7 @@ BPF_LPM_TRIE(net_filter_remote, struct net_cidr_key, u8, NET_FILTER_REMOTE);
 static __always_inline void net_record_owner(struct net_owner *o) {
   ebpfmon_task_record(&o->task);
   o->ppid = ebpfmon_current_ppid();
-  ebpfmon_task_exec_id((struct task_struct *)bpf_get_current_task(), &o->start_ns, &o->exec_seq);
+  ebpfmon_task_exec_id((const void *)bpf_get_current_task(), &o->start_ns, &o->exec_seq);
   o->cgroup_id = bpf_get_current_cgroup_id();
 }
 

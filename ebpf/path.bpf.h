@@ -42,6 +42,7 @@ static __always_inline u32 ebpfmon_read_path(char *buf, u32 mask, u32 start, u32
     flags |= EBPFMON_PATH_DELETED;
 
   /* One pass per name or mount crossed, and one more to see the root. */
+  EBPFMON_LOOP
   for (int i = 0; i <= EBPFMON_PATH_DEPTH; i++) {
     if (dentry == root_dentry && vfsmnt == root_mnt)
       return flags;

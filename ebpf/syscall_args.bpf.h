@@ -156,7 +156,7 @@ static __always_inline void syscall_read_fd(struct syscall_capture_area *c, u64 
     c->h.len = n > 0 ? (u32)n - 1 : 0;
     return;
   }
-  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  const void *task = (const void *)bpf_get_current_task();
   struct fs_struct *fs = NULL;
   ebpfmon_read_kernel(fs, task, struct task_struct, fs);
   u32 found = ebpfmon_read_path(c->data, SYSCALL_DATA_POW2 - 1, 0, SYSCALL_STRING_BYTES, &c->h.len,

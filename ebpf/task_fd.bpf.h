@@ -16,7 +16,7 @@ static __always_inline struct file *ebpfmon_fd_file(u64 value) {
   int fd = (int)value; /* an int in every syscall: the upper half is not the caller's */
   if (fd < 0)
     return NULL;
-  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  const void *task = (const void *)bpf_get_current_task();
   struct files_struct *files = NULL;
   struct fdtable *fdt = NULL;
   struct file **fds = NULL;

@@ -154,6 +154,26 @@ FeatureStatus probe_task_iterator() {
   return {true, "task iterator loaded and read"};
 }
 
+// A loop entered at its test, whose body falls through into it, as clang
+// lays out some loops: verifiers before Linux 6.4 or so take that
+// fall-through for a back-edge they refuse (loop_ok in check_cfg).
+FeatureStatus probe_fallthrough_loops() {
+  const bpf_insn program[] = {
+      {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},
+      {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_1, 0, 0, 0},
+      {BPF_JMP | BPF_JA, 0, 0, 1, 0},                     // to the test
+      {BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_1, 0, 0, 1},  // the body
+      {BPF_JMP | BPF_JLT | BPF_K, BPF_REG_1, 0, -2, 4},   // the test
+      {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+  };
+  UniqueFd prog(bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, nullptr, "GPL", program,
+                              sizeof program / sizeof program[0], nullptr));
+  if (!prog)
+    return {false, "the verifier refuses a loop that falls through into its test (" +
+                       errno_text(errno) + "): loops over kernel structures are unrolled"};
+  return {true, "the verifier follows a loop that falls through into its test"};
+}
+
 // tracefs may be unmounted (the runner and the doctor mount it first).
 FeatureStatus find_tracepoint(const std::string& category_and_name) {
   const std::string events = tracefs_events_dir();
@@ -186,6 +206,8 @@ const char* feature_name(Feature f) {
     case Feature::TaskStorage: return "task storage";
     case Feature::TaskIterator:
       return "task iterator";
+    case Feature::FallthroughLoops:
+      return "fallthrough loops";
   }
   return "?";
 }
@@ -218,6 +240,9 @@ const FeatureStatus& Capabilities::status(Feature f) {
       case Feature::TaskStorage: slot = probe_task_storage(); break;
       case Feature::TaskIterator:
         slot = probe_task_iterator();
+        break;
+      case Feature::FallthroughLoops:
+        slot = probe_fallthrough_loops();
         break;
     }
   }

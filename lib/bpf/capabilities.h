@@ -19,7 +19,9 @@ namespace ebpfmon {
 // TaskStorage: a raw tracepoint program may keep per-thread data in task
 // local storage (Linux 6.2+), the cheapest per-thread state there is.
 // TaskIterator: a program run over every thread on a read (Linux 5.8+):
-// syscallmon's scan for calls that hang.
+// syscallmon's scan for calls that hang. FallthroughLoops: the verifier
+// follows a loop whose body falls through into its test (not on 5.10 or
+// 6.1, where such loops are unrolled: EBPFMON_LOOP in common.bpf.h).
 enum class Feature {
   Tracepoint,
   RawTracepoint,
@@ -27,9 +29,10 @@ enum class Feature {
   Kprobe,
   Fentry,
   TaskStorage,
-  TaskIterator
+  TaskIterator,
+  FallthroughLoops
 };
-constexpr int kFeatureCount = 7;
+constexpr int kFeatureCount = 8;
 
 const char* feature_name(Feature f);  // "tracepoint", "raw tracepoint", ...
 

@@ -30,29 +30,18 @@ constexpr const char* kBtfPath = "/sys/kernel/btf/vmlinux";
 // Headers our BPF sources and BCC's helpers.h include. In the generated tree
 // they are empty: every type they would declare comes from vmlinux.h.
 constexpr const char* kStubHeaders[] = {
-    "include/uapi/linux/bpf.h",
-    "include/uapi/linux/if_packet.h",
-    "include/uapi/linux/ptrace.h",
-    "include/linux/types.h",
-    "include/linux/sched.h",
-    "include/linux/binfmts.h",
-    "include/linux/mm_types.h",
-    "include/linux/fs.h",
-    "include/linux/ptrace.h",
-    "include/linux/nsproxy.h",
-    "include/linux/pid_namespace.h",
-    "include/linux/cred.h",
-    "include/linux/cgroup.h",
-    "include/linux/kernfs.h",
-    "include/linux/fs_struct.h",
-    "include/linux/dcache.h",
-    "include/linux/mount.h",
-    "include/linux/tty.h",
-    "include/linux/pid.h",
-    "include/linux/ns_common.h",
-    "include/linux/fdtable.h",
-    "include/linux/net.h",
-    "include/net/sock.h",
+    "include/uapi/linux/bpf.h",    "include/uapi/linux/if_packet.h",
+    "include/uapi/linux/ptrace.h", "include/linux/types.h",
+    "include/linux/sched.h",       "include/linux/sched/signal.h",
+    "include/linux/binfmts.h",     "include/linux/mm_types.h",
+    "include/linux/fs.h",          "include/linux/ptrace.h",
+    "include/linux/nsproxy.h",     "include/linux/pid_namespace.h",
+    "include/linux/cred.h",        "include/linux/cgroup.h",
+    "include/linux/kernfs.h",      "include/linux/fs_struct.h",
+    "include/linux/dcache.h",      "include/linux/mount.h",
+    "include/linux/tty.h",         "include/linux/pid.h",
+    "include/linux/ns_common.h",   "include/linux/fdtable.h",
+    "include/linux/net.h",         "include/net/sock.h",
 };
 
 // BCC force-includes include/linux/kconfig.h before its own helpers, so this
@@ -325,7 +314,13 @@ std::string KernelHeaders::describe() const {
 KernelDescription running_kernel() {
   struct utsname un {};
   uname(&un);
-  return {kBtfPath, un.release, "/proc/config.gz"};
+  // Debian, Ubuntu and Fedora kernels have no /proc/config.gz: the config
+  // their packages install is read instead (libbpf reads it likewise).
+  const fs::path boot_config = fs::path("/boot") / ("config-" + std::string(un.release));
+  std::error_code ec;
+  return {kBtfPath, un.release,
+          fs::exists("/proc/config.gz", ec) || !fs::exists(boot_config, ec) ? "/proc/config.gz"
+                                                                            : boot_config};
 }
 
 Result<void> generate_btf_kernel_tree(const KernelDescription& kernel, const fs::path& dir) {
@@ -349,23 +344,33 @@ Result<void> generate_btf_kernel_tree(const KernelDescription& kernel, const fs:
 
 Result<KernelHeaders> locate_kernel_headers(const fs::path& cache_dir) {
   const KernelDescription kernel = running_kernel();
-  const fs::path installed = fs::path("/lib/modules") / kernel.release / "build";
   std::error_code ec;
-  if (fs::exists(installed / "include/linux/kconfig.h", ec)) {
-    unsetenv("BCC_KERNEL_SOURCE");
-    // A package upgrade of the same release rewrites its generated headers.
-    struct stat st {};
-    stat((installed / "include/generated/autoconf.h").c_str(), &st);
-    const std::string fingerprint =
-        "installed " + installed.string() + " " + std::to_string(st.st_mtim.tv_sec) + "." +
-        std::to_string(st.st_mtim.tv_nsec) + " " + std::to_string(st.st_size);
-    return KernelHeaders{KernelHeaders::Kind::Installed, installed, fingerprint};
-  }
-  if (!fs::exists(kernel.btf, ec))
+  // The BTF first: it describes the running kernel exactly, and our programs
+  // are tested against trees made from it on every kernel we claim (5.10,
+  // 6.1, 6.12, 6.18); installed headers may be of another build, and
+  // libbcc 0.26 cannot compile against every release's (6.12's net/sock.h).
+  if (!fs::exists(kernel.btf, ec)) {
+    const fs::path modules = fs::path("/lib/modules") / kernel.release;
+    const fs::path installed = modules / "build";
+    // Debian splits the headers: build/ has the generated ones, source/
+    // (the -common package) the rest; libbcc reads both.
+    if (fs::exists(installed / "include/generated/autoconf.h", ec) &&
+        (fs::exists(installed / "include/linux/kconfig.h", ec) ||
+         fs::exists(modules / "source/include/linux/kconfig.h", ec))) {
+      unsetenv("BCC_KERNEL_SOURCE");
+      // A package upgrade of the same release rewrites its generated headers.
+      struct stat st {};
+      stat((installed / "include/generated/autoconf.h").c_str(), &st);
+      const std::string fingerprint =
+          "installed " + installed.string() + " " + std::to_string(st.st_mtim.tv_sec) + "." +
+          std::to_string(st.st_mtim.tv_nsec) + " " + std::to_string(st.st_size);
+      return KernelHeaders{KernelHeaders::Kind::Installed, installed, fingerprint};
+    }
     return Error::runtime(
-        "this kernel has neither installed headers nor BTF (" + kernel.btf.string() + ")",
+        "this kernel has neither BTF (" + kernel.btf.string() + ") nor installed headers",
         "install the linux-headers package for " + kernel.release +
             " or use a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+  }
 
   auto fingerprint = btf_fingerprint(kernel.btf);
   if (!fingerprint) return fingerprint.error();

@@ -1,10 +1,11 @@
 // Where BCC finds kernel struct layouts.
 //
-// BCC compiles against a kernel "build" tree. When the running kernel's own
-// headers are installed we use them unchanged. Otherwise we generate a minimal
-// tree from the kernel's BTF (/sys/kernel/btf/vmlinux), whose layouts are by
-// definition the running kernel's, and point BCC_KERNEL_SOURCE at it. Headers
-// of another kernel version are never used: their struct offsets are wrong.
+// BCC compiles against a kernel "build" tree. When the kernel has BTF
+// (/sys/kernel/btf/vmlinux), whose layouts are by definition the running
+// kernel's, we generate a minimal tree from it and point BCC_KERNEL_SOURCE at
+// it. Otherwise the running kernel's own installed headers are used
+// unchanged. Headers of another kernel version are never used: their struct
+// offsets are wrong.
 #pragma once
 
 #include <cstddef>
@@ -25,8 +26,9 @@ struct KernelHeaders {
   std::string describe() const;
 };
 
-// Finds installed headers for the running kernel, or generates (and caches)
-// a BTF-derived tree under cache_dir. Sets BCC_KERNEL_SOURCE for the latter.
+// Generates (and caches) a BTF-derived tree under cache_dir, or without BTF
+// finds installed headers for the running kernel. Sets BCC_KERNEL_SOURCE for
+// the former.
 Result<KernelHeaders> locate_kernel_headers(const std::filesystem::path& cache_dir);
 
 // $EBPFMON_CACHE_DIR, else /var/cache/ebpfmon.
@@ -39,7 +41,8 @@ struct KernelDescription {
   std::filesystem::path config;  // its .config, gzipped or not
 };
 
-// The running kernel: /sys/kernel/btf/vmlinux, uname, /proc/config.gz.
+// The running kernel: /sys/kernel/btf/vmlinux, uname, /proc/config.gz (or
+// /boot/config-<release> without it).
 KernelDescription running_kernel();
 
 // Generates the BTF-derived tree into dir (exposed for tests, which also

@@ -125,10 +125,10 @@ std::vector<ConsoleColumn> FuncMonitor::console_columns() const {
           {"PPID", f.ppid, 8},       {"UID", f.uid, 6},    {"FUNC", f.func_name, 0}};
 }
 
-std::string FuncMonitor::missing_helper(const KernelBtf& btf) {
+std::string FuncMonitor::missing_func_ip(const KernelBtf& btf) {
   if (!btf.available() || btf.has_enumerator("bpf_func_id", "BPF_FUNC_get_func_ip")) return "";
-  return "this kernel lacks bpf_get_func_ip, by which funcmon names each call (Linux 5.15 or "
-         "later has it)";
+  return "this kernel lacks bpf_get_func_ip, by which an fentry program names its function "
+         "(Linux 5.15 or later has it)";
 }
 
 Result<FuncMonitor::Selection> FuncMonitor::select(const FuncSettings& settings,
@@ -137,16 +137,17 @@ Result<FuncMonitor::Selection> FuncMonitor::select(const FuncSettings& settings,
   Selection s;
   const bool want_fentry = settings.backend == "fentry" || settings.backend == "auto";
   const bool want_kprobe = settings.backend == "kprobe" || settings.backend == "auto";
+  const std::string no_func_ip = missing_func_ip(KernelBtf());
   std::vector<std::string> reasons;
-  if (std::string why = missing_helper(KernelBtf()); !why.empty()) {
-    s.why_no_backend = why;
-  } else if (want_fentry && caps.has(Feature::Fentry)) {
+  if (want_fentry && no_func_ip.empty() && caps.has(Feature::Fentry)) {
     s.backend = HookType::Fentry;
   } else if (want_kprobe && caps.has(Feature::Kprobe)) {
     s.backend = HookType::Kprobe;
   } else {
     if (want_kprobe) reasons.push_back("kprobes: " + caps.status(Feature::Kprobe).detail);
-    if (want_fentry) reasons.push_back("fentry: " + caps.status(Feature::Fentry).detail);
+    if (want_fentry)
+      reasons.push_back("fentry: " +
+                        (no_func_ip.empty() ? caps.status(Feature::Fentry).detail : no_func_ip));
     for (size_t i = 0; i < reasons.size(); ++i) s.why_no_backend += (i ? "; " : "") + reasons[i];
   }
 
@@ -184,7 +185,7 @@ Result<BpfMonitor::Plan> FuncMonitor::plan(Capabilities& caps) const {
   plan.max_events_per_second = settings.max_events_per_second;
   plan.ring_buffer_bytes = size_t{settings.buffer_kb} << 10;
   if (settings.count_only) plan.defines.emplace_back("FUNC_COUNT_ONLY", 1);
-  // bpf_get_func_ip gives one address per function; room for twice that.
+  // One address per function (see func.bpf.c); room for twice that.
   plan.defines.emplace_back("FUNC_COUNT_SLOTS", static_cast<int64_t>(2 * s.traced.size() + 16));
   plan.source = bpf_sources::func_bpf;
   for (const std::string& f : s.traced) {

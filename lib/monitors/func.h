@@ -57,10 +57,11 @@ class FuncMonitor final : public BpfMonitor {
   };
   static Result<Selection> select(const FuncSettings& settings, const KernelFunctions& functions,
                                   Capabilities& caps);
-  // Why no backend can run funcmon's program on the kernel of `btf`: it
-  // lacks a helper the program calls, so the verifier would refuse it. Empty
-  // when it has them, or when there is no BTF to tell (the verifier decides).
-  static std::string missing_helper(const KernelBtf& btf);
+  // Why fentry cannot name its function on the kernel of `btf`: it lacks
+  // bpf_get_func_ip (before 5.15; kprobes name it from the saved
+  // instruction pointer). Empty when it has it, or when there is no BTF to
+  // tell (fentry needs BTF anyway).
+  static std::string missing_func_ip(const KernelBtf& btf);
 
   struct Count {
     std::string function;

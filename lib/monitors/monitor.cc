@@ -20,10 +20,10 @@ namespace {
 
 // Defines every program gets: how to emit events, the filters in use and
 // which process to ignore (our own).
-std::vector<std::pair<std::string, int64_t>> common_defines(const Filters& filters, bool ring,
-                                                            size_t ring_bytes) {
+std::vector<std::pair<std::string, int64_t>> common_defines(const Filters& filters,
+                                                            Capabilities& caps, size_t ring_bytes) {
   std::vector<std::pair<std::string, int64_t>> defines;
-  if (ring) {
+  if (caps.has(Feature::RingBuffer)) {
     defines.emplace_back("EBPFMON_RINGBUF_PAGES",
                          static_cast<int64_t>(ring_bytes / static_cast<size_t>(getpagesize())));
     // A quarter of the ring since the last wake-up wakes the reader: three
@@ -32,6 +32,7 @@ std::vector<std::pair<std::string, int64_t>> common_defines(const Filters& filte
     defines.emplace_back("EBPFMON_WAKE_AFTER_NS", kWakeAfter.count());
   }
   defines.emplace_back("EBPFMON_NR_CPUS", possible_cpus());
+  if (!caps.has(Feature::FallthroughLoops)) defines.emplace_back("EBPFMON_UNROLL_LOOPS", 1);
   // The value is the map's capacity: the number of distinct items given.
   if (!filters.pids.empty()) defines.emplace_back("EBPFMON_FILTER_PIDS", filters.pids.size());
   if (!filters.uids.empty()) defines.emplace_back("EBPFMON_FILTER_UIDS", filters.uids.size());
@@ -84,10 +85,8 @@ Result<BpfMonitor::Plan> BpfMonitor::checked_plan(Capabilities& caps) const {
 Result<BpfMonitor::Prepared> BpfMonitor::prepare(const Config& config, Capabilities& caps) const {
   auto plan = checked_plan(caps);
   if (!plan) return plan.error();
-  ProgramSpec spec{
-      name(), plan->source,
-      common_defines(config.filters, caps.has(Feature::RingBuffer), plan->ring_buffer_bytes),
-      plan->hooks};
+  ProgramSpec spec{name(), plan->source,
+                   common_defines(config.filters, caps, plan->ring_buffer_bytes), plan->hooks};
   spec.defines.insert(spec.defines.end(), plan->defines.begin(), plan->defines.end());
   if (plan->max_events_per_second > 0)
     spec.defines.emplace_back("EBPFMON_MAX_RATE", plan->max_events_per_second);

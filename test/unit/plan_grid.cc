@@ -62,9 +62,9 @@ Filters every_filter() {
   return f;
 }
 
-// The capabilities as probed, then with fallbacks forced: perf buffer and a
-// hash for in-flight calls, then classic tracepoints.
-const std::vector<std::string> kDisabled = {"", "ringbuf,task_storage",
+// The capabilities as probed, then with fallbacks forced: perf buffer, a
+// hash for in-flight calls and unrolled loops, then classic tracepoints.
+const std::vector<std::string> kDisabled = {"", "ringbuf,task_storage,fallthrough_loops",
                                             "raw_tracepoint,task_storage"};
 
 Capabilities capabilities_without(const std::string& disabled) {

@@ -167,7 +167,7 @@ std::string describe(const ProgramSpec& spec) {
   return text;
 }
 
-// Where scripts/fetch-kernel-btf leaves the BTF of Debian's cloud kernels
+// Where scripts/fetch-test-kernels leaves the BTF of Debian's cloud kernels
 // (scripts/install-deps --with-vm runs it).
 fs::path foreign_kernels_dir() {
   const char* env = std::getenv("EBPFMON_TEST_KERNELS");
@@ -180,7 +180,7 @@ bool fetched(const char* label) {
   if (fs::exists(dir / "btf")) return true;
   const std::string why = slurp(dir / "unavailable");
   std::fprintf(stderr, "test_kernel_headers: skipping %s: %s\n", label,
-               why.empty() ? ("not in " + dir.string() + ": run scripts/fetch-kernel-btf").c_str()
+               why.empty() ? ("not in " + dir.string() + ": run scripts/fetch-test-kernels").c_str()
                            : why.c_str());
   return false;
 }
@@ -339,8 +339,8 @@ TEST_CASE("every BPF program compiles for Debian 11's 5.10 cloud kernel, from it
   const KernelBtf btf = fetched_btf("debian11-5.10");
   compile_all_for("debian11-5.10", btf, "BPF_FUNC_task_storage_get");
   CHECK(ExecMonitor::layouts(btf, true).warnings.empty());
-  // funcmon's program would be refused: its plan says why instead.
-  CHECK(FuncMonitor::missing_helper(btf).find("bpf_get_func_ip") != std::string::npos);
+  // fentry could not name its function there: funcmon uses kprobes.
+  CHECK(FuncMonitor::missing_func_ip(btf).find("bpf_get_func_ip") != std::string::npos);
 }
 
 TEST_CASE("every BPF program compiles for Debian 12's 6.1 cloud kernel, from its BTF" *
@@ -348,5 +348,5 @@ TEST_CASE("every BPF program compiles for Debian 12's 6.1 cloud kernel, from its
   const KernelBtf btf = fetched_btf("debian12-6.1");
   compile_all_for("debian12-6.1", btf, "BPF_FUNC_cgrp_storage_get");
   CHECK(ExecMonitor::layouts(btf, true).warnings.empty());
-  CHECK(FuncMonitor::missing_helper(btf).empty());
+  CHECK(FuncMonitor::missing_func_ip(btf).empty());
 }

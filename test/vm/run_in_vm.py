@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Run one command as root inside a QEMU (TCG) guest booting Debian's pinned
-6.12 cloud kernel, for what the host kernel cannot do (kprobes, fentry).
+6.12 cloud kernel (or one scripts/fetch-test-kernels fetched: 5.10, 6.1),
+for what the host kernel cannot do (kprobes, fentry) or is not (older).
 
 The guest sees the host's whole root read-only over virtiofs, under a tmpfs
 overlay, so host paths (build outputs, bpftrace, python3, files a test put
@@ -10,7 +11,8 @@ guest's own. See README.md.
 
 CLI:
     run_in_vm.py [--timeout S] [--env K=V ...] [--cwd DIR] [--verbose]
-                 [--console-log FILE] -- CMD ARGS...
+                 [--console-log FILE] [--kernel LABEL] -- CMD ARGS...
+(--kernel debian11-5.10 or debian12-6.1: a kernel fetch-test-kernels fetched)
 exits with CMD's exit code (its stdout and stderr relayed to ours), 77 with
 "vm: skipped: <reason>" when the VM cannot run here, 125 with
 "vm: failed: <reason>" and the tail of the kernel log when the guest did not
@@ -112,15 +114,62 @@ class Result:
             self.returncode, len(self.stdout), len(self.stderr), self.boot_seconds or -1, self.total_seconds)
 
 
-def kernel_image(version=KERNEL_VERSION):
-    return "/boot/vmlinuz-" + version
+class GuestKernel:
+    """A kernel the guest boots: its release (uname -r), image, initramfs
+    (None: it boots without one, its virtio and overlay drivers built in or
+    on the host's /lib/modules) and tree (None: installed on the host;
+    else the directory where scripts/fetch-test-kernels unpacked its
+    packages, which guest-init shows at /boot and /lib/modules)."""
+
+    def __init__(self, release, image, initrd=None, tree=None):
+        self.release = release
+        self.image = image
+        self.initrd = initrd
+        self.tree = tree
+
+    def __repr__(self):
+        return "GuestKernel(%s)" % self.release
 
 
-def unavailable_reason(version=KERNEL_VERSION, headers=False):
+def pinned_kernel():
+    """The kernel installed on the host for the guest (install-deps --with-vm)."""
+    return GuestKernel(KERNEL_VERSION, "/boot/vmlinuz-" + KERNEL_VERSION)
+
+
+def fetched_kernels_dir():
+    return os.environ.get("EBPFMON_TEST_KERNELS", "/var/cache/ebpfmon-test/kernels")
+
+
+def fetched_kernel(label):
+    """A kernel scripts/fetch-test-kernels unpacked (label as it names
+    them: debian11-5.10, debian12-6.1). Raises Skip when it is not there."""
+    base = os.path.join(fetched_kernels_dir(), label)
+    try:
+        with open(os.path.join(base, "unavailable")) as f:
+            raise Skip("kernel %s could not be fetched: %s" % (label, f.read().strip()))
+    except FileNotFoundError:
+        pass
+    try:
+        with open(os.path.join(base, "release")) as f:
+            release = f.read().strip()
+    except FileNotFoundError:
+        raise Skip("kernel %s not in %s (scripts/fetch-test-kernels fetches it)" % (label, base))
+    tree = os.path.join(base, "guest", "root")
+    kernel = GuestKernel(release, os.path.join(tree, "boot", "vmlinuz-" + release),
+                         os.path.join(base, "guest", "initrd"), tree)
+    for path in (kernel.image, kernel.initrd):
+        if not os.path.isfile(path):
+            raise Skip("%s missing (scripts/fetch-test-kernels fetches it)" % path)
+    if not _cmdline_safe(tree):
+        raise Skip("%r cannot go on the kernel command line (blanks or quotes)" % tree)
+    return kernel
+
+
+def unavailable_reason(kernel=None, headers=False):
     """Why the VM cannot run here (a one-line reason), or None when it can.
-    headers=True also requires /lib/modules/<version>/build (BCC in the
-    guest compiles against it)."""
-    pkg = "linux-image-" + version
+    headers=True also requires /lib/modules/<release>/build of the pinned
+    kernel (BCC in the guest compiles against it)."""
+    kernel = kernel or pinned_kernel()
     if not sys.platform.startswith("linux") or os.uname().machine != "x86_64":
         return "needs an x86_64 Linux host"
     if os.geteuid() != 0:
@@ -129,16 +178,18 @@ def unavailable_reason(version=KERNEL_VERSION, headers=False):
         return "%s not found (apt-get install qemu-system-x86)" % QEMU
     if not os.access(VIRTIOFSD, os.X_OK):
         return "%s not found (apt-get install qemu-system-x86; it comes with qemu-system-common)" % VIRTIOFSD
-    if not os.path.isfile(kernel_image(version)):
-        return "%s missing (apt-get install %s)" % (kernel_image(version), pkg)
-    moddir = "/lib/modules/" + version
-    overlay = os.path.join(moddir, "kernel/fs/overlayfs")
-    if not os.path.isdir(overlay) or not any(n.startswith("overlay.ko") for n in os.listdir(overlay)):
-        return "%s/overlay.ko* missing (apt-get install %s)" % (overlay, pkg)
-    if shutil.which("insmod", path=GUEST_PATH) is None:
-        return "insmod not found (apt-get install kmod)"
-    if headers and not os.path.isfile(os.path.join(moddir, "build", "Makefile")):
-        return "%s/build missing (apt-get install linux-headers-%s)" % (moddir, version)
+    if kernel.tree is None:
+        pkg = "linux-image-" + kernel.release
+        if not os.path.isfile(kernel.image):
+            return "%s missing (apt-get install %s)" % (kernel.image, pkg)
+        moddir = "/lib/modules/" + kernel.release
+        overlay = os.path.join(moddir, "kernel/fs/overlayfs")
+        if not os.path.isdir(overlay) or not any(n.startswith("overlay.ko") for n in os.listdir(overlay)):
+            return "%s/overlay.ko* missing (apt-get install %s)" % (overlay, pkg)
+        if shutil.which("insmod", path=GUEST_PATH) is None:
+            return "insmod not found (apt-get install kmod)"
+        if headers and not os.path.isfile(os.path.join(moddir, "build", "Makefile")):
+            return "%s/build missing (apt-get install linux-headers-%s)" % (moddir, kernel.release)
     if not os.access(GUEST_INIT, os.R_OK) or not os.access(os.path.join(HERE, "guest-fstab"), os.R_OK):
         return "guest-init or guest-fstab missing next to " + __file__
     return None
@@ -263,7 +314,7 @@ def job_script(cmd, env=None, cwd=None, init="sh"):
 
 
 def run(cmd, env=None, cwd=None, timeout=600, relay=False, memory_mb=4096, cpus=2,
-        console_log=None, keep_console_on_failure=True, version=KERNEL_VERSION, init="sh"):
+        console_log=None, keep_console_on_failure=True, kernel=None, init="sh"):
     """Boot the guest, run cmd (list of str; host paths) as root with only
     BASE_ENV plus env, in cwd (default: our cwd), and return a Result once
     it exits. relay=True also copies its stdout/stderr live to ours.
@@ -271,8 +322,10 @@ def run(cmd, env=None, cwd=None, timeout=600, relay=False, memory_mb=4096, cpus=
     there; otherwise it is kept (under the temp dir's parent, path in the
     error) only when the guest fails. init="systemd" boots the host's
     systemd as PID 1 (into a oneshot service that runs cmd, nothing else
-    enabled) instead of the bare shell. Raises Skip or GuestError."""
-    reason = unavailable_reason(version)
+    enabled) instead of the bare shell. kernel: a GuestKernel (default: the
+    pinned one). Raises Skip or GuestError."""
+    kernel = kernel or pinned_kernel()
+    reason = unavailable_reason(kernel)
     if reason:
         raise Skip(reason)
     if not _cmdline_safe(GUEST_INIT):
@@ -342,7 +395,8 @@ def run(cmd, env=None, cwd=None, timeout=600, relay=False, memory_mb=4096, cpus=
             child_fds.append(w)
             serial_args += ["-serial", "file:/proc/self/fd/%d" % w]
         append = ("console=ttyS0 root=hostroot rootfstype=virtiofs ro panic=-1 "
-                  "vmjob=%s init=/bin/sh -- %s" % (job, GUEST_INIT))
+                  "vmjob=%s%s init=/bin/sh -- %s" % (
+                      job, (" vmtree=" + kernel.tree) if kernel.tree else "", GUEST_INIT))
         mem = "%dM" % memory_mb
         argv = [QEMU, "-accel", "tcg,thread=single", "-cpu", "max", "-smp", str(cpus),
                 "-m", mem,
@@ -350,7 +404,8 @@ def run(cmd, env=None, cwd=None, timeout=600, relay=False, memory_mb=4096, cpus=
                 "-numa", "node,memdev=mem",
                 "-chardev", "socket,id=vfs,path=" + sock,
                 "-device", "vhost-user-fs-pci,chardev=vfs,tag=hostroot",
-                "-kernel", kernel_image(version), "-append", append,
+                "-kernel", kernel.image, "-append", append] + (
+                    ["-initrd", kernel.initrd] if kernel.initrd else []) + [
                 "-display", "none", "-no-reboot", "-nodefaults", "-net", "none"] + serial_args
         qemu_log = open(os.path.join(tmp, "qemu.log"), "wb")
         try:
@@ -450,7 +505,7 @@ def exit_on_sigterm():
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     usage = ("usage: run_in_vm.py [--timeout S] [--env K=V ...] [--cwd DIR] [--memory MB] "
-             "[--cpus N] [--console-log FILE] [--init sh|systemd] [--verbose] -- CMD ARGS...")
+             "[--cpus N] [--console-log FILE] [--init sh|systemd] [--kernel LABEL] [--verbose] -- CMD ARGS...")
     if "--" not in argv:
         print(usage, file=sys.stderr)
         return 2
@@ -458,6 +513,7 @@ def main(argv=None):
     opts, cmd = argv[:split], argv[split + 1:]
     timeout, env, cwd, memory, cpus, console_log, verbose = 600.0, {}, None, 4096, 2, None, False
     init = "sh"
+    kernel = None
     i = 0
     try:
         while i < len(opts):
@@ -470,7 +526,8 @@ def main(argv=None):
                 i += 1
                 continue
             if "=" in o and o.startswith("--") and o.split("=", 1)[0] in (
-                    "--timeout", "--env", "--cwd", "--memory", "--cpus", "--console-log", "--init"):
+                    "--timeout", "--env", "--cwd", "--memory", "--cpus", "--console-log", "--init",
+                    "--kernel"):
                 o, val = o.split("=", 1)
                 i += 1
             else:
@@ -496,6 +553,8 @@ def main(argv=None):
                 if val not in ("sh", "systemd"):
                     raise ValueError("--init takes sh or systemd, not " + val)
                 init = val
+            elif o == "--kernel":
+                kernel = val
             else:
                 raise ValueError("unknown option " + o)
     except (IndexError, ValueError) as e:
@@ -510,7 +569,7 @@ def main(argv=None):
     exit_on_sigterm()
     try:
         res = run(cmd, env=env, cwd=cwd, timeout=timeout, relay=True, memory_mb=memory, cpus=cpus,
-                  console_log=console_log, init=init)
+                  console_log=console_log, init=init, kernel=kernel and fetched_kernel(kernel))
     except Skip as e:
         print("vm: skipped: " + e.reason, file=sys.stderr)
         return SKIP
