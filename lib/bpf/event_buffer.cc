@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
+#include <linux/perf_event.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -14,14 +15,26 @@
 
 namespace ebpfmon {
 
-void EventBuffer::on_perf_record(void* ctx, int /*cpu*/, void* data, uint32_t size) {
+// What the kernel puts in a perf buffer: a sample (our record, copied out
+// to be delivered in time order) or a count of those it could not put there.
+bpf_perf_event_ret EventBuffer::on_perf_event(void* ctx, int /*cpu*/, perf_event_header* event) {
   auto* self = static_cast<EventBuffer*>(ctx);
-  self->handler_(data, size);
-  ++self->consumed_;
-}
-
-void EventBuffer::on_perf_lost(void* ctx, int /*cpu*/, unsigned long long count) {
-  static_cast<EventBuffer*>(ctx)->lost_ += count;
+  const auto* body = reinterpret_cast<const unsigned char*>(event) + sizeof *event;
+  if (event->type == PERF_RECORD_SAMPLE) {  // u32 size, then the record
+    uint32_t size = 0;
+    std::memcpy(&size, body, sizeof size);
+    PerfRecord record{0, self->perf_bytes_.size(), size};
+    if (size >= sizeof record.ts_ns)
+      std::memcpy(&record.ts_ns, body + sizeof size, sizeof record.ts_ns);
+    self->perf_bytes_.insert(self->perf_bytes_.end(), body + sizeof size,
+                             body + sizeof size + size);
+    self->perf_batch_.push_back(record);
+  } else if (event->type == PERF_RECORD_LOST) {  // u64 id, u64 lost
+    uint64_t lost = 0;
+    std::memcpy(&lost, body + sizeof(uint64_t), sizeof lost);
+    self->lost_ += lost;
+  }
+  return LIBBPF_PERF_EVENT_CONT;
 }
 
 Result<std::unique_ptr<EventBuffer>> EventBuffer::open(int map_fd, size_t perf_pages_per_cpu,
@@ -102,16 +115,36 @@ size_t EventBuffer::consume_ring() {
   return records;
 }
 
-// Unlike the ring buffer, the perf buffer wakes its reader for every
-// record (libbpf's default): its per-CPU buffers are read one CPU after
-// another, so a batch would reorder records across CPUs (an exec's
-// parent_exec_id needs the parent's exec first).
+// As on the ring buffer, the reader is woken per batch: once a quarter of
+// a CPU's buffer is waiting (libbpf's perf_buffer__new wakes it for every
+// record); the runner's timer reads the rest. A read takes every CPU's
+// buffer, one after another, and delivers the lot by timestamp, so that a
+// record is not handled before an earlier one from another CPU (an exec's
+// parent_exec_id needs its parent's exec first).
 Result<void> EventBuffer::open_perf(int map_fd, size_t pages_per_cpu) {
-  perf_ = perf_buffer__new(map_fd, pages_per_cpu, on_perf_record, on_perf_lost, this, nullptr);
+  perf_event_attr attr{};
+  attr.type = PERF_TYPE_SOFTWARE;
+  attr.config = PERF_COUNT_SW_BPF_OUTPUT;
+  attr.sample_type = PERF_SAMPLE_RAW;
+  attr.sample_period = 1;
+  attr.watermark = 1;
+  attr.wakeup_watermark =
+      static_cast<uint32_t>(pages_per_cpu * static_cast<size_t>(getpagesize()) / 4);
+  perf_ = perf_buffer__new_raw(map_fd, pages_per_cpu, &attr, on_perf_event, this, nullptr);
   if (perf_ == nullptr)
     return Error::runtime(std::string("cannot open the BPF perf buffer: ") + std::strerror(errno),
                           "raise the locked-memory limit or lower the buffer size");
   return {};
+}
+
+size_t EventBuffer::deliver_perf_batch() {
+  std::stable_sort(perf_batch_.begin(), perf_batch_.end(),
+                   [](const PerfRecord& a, const PerfRecord& b) { return a.ts_ns < b.ts_ns; });
+  for (const PerfRecord& r : perf_batch_) handler_(perf_bytes_.data() + r.offset, r.size);
+  const size_t records = perf_batch_.size();
+  perf_batch_.clear();
+  perf_bytes_.clear();
+  return records;
 }
 
 EventBuffer::~EventBuffer() {
@@ -127,11 +160,11 @@ int EventBuffer::epoll_fd() const {
 
 Result<size_t> EventBuffer::consume() {
   if (is_ring()) return consume_ring();
-  const size_t before = consumed_;
   const int rc = perf_buffer__consume(perf_);
+  const size_t records = deliver_perf_batch();
   if (rc < 0 && rc != -EINTR)
     return Error::runtime(std::string("reading the BPF event buffer failed: ") + std::strerror(-rc));
-  return consumed_ - before;
+  return records;
 }
 
 }  // namespace ebpfmon

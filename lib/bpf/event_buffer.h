@@ -2,6 +2,8 @@
 // are missing. Both are polled through one epoll fd from the event loop.
 #pragma once
 
+#include <bpf/libbpf.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -11,14 +13,13 @@
 #include "core/result.h"
 #include "core/unique_fd.h"
 
-struct perf_buffer;
-
 namespace ebpfmon {
 
 class EventBuffer {
  public:
-  // Called for every record, in the polling thread. Perf records are only
-  // 4-byte aligned: copy out with memcpy.
+  // Called for every record, in the polling thread, in the order the kernel
+  // stamped them. Every record starts with its kernel timestamp (a u64,
+  // CLOCK_MONOTONIC: ts_ns in each event of ebpf/*.h). Copy out with memcpy.
   using Handler = std::function<void(const void* data, size_t size)>;
 
   // A ring buffer or a perf buffer, as the map's type says (the BPF program
@@ -42,8 +43,8 @@ class EventBuffer {
   Result<void> open_ring(int map_fd, size_t data_bytes);
   Result<void> open_perf(int map_fd, size_t pages_per_cpu);
   size_t consume_ring();
-  static void on_perf_record(void* ctx, int cpu, void* data, uint32_t size);
-  static void on_perf_lost(void* ctx, int cpu, unsigned long long count);
+  static bpf_perf_event_ret on_perf_event(void* ctx, int cpu, perf_event_header* event);
+  size_t deliver_perf_batch();
 
   Handler handler_;
   // The ring buffer is read here rather than with libbpf's ring_buffer,
@@ -58,8 +59,16 @@ class EventBuffer {
   UniqueFd ring_epoll_;
   std::vector<unsigned char> wrapped_;
   perf_buffer* perf_ = nullptr;
+  // A perf buffer read's records, from every CPU's buffer, copied out to be
+  // delivered by timestamp: the buffers are read one CPU after another.
+  struct PerfRecord {
+    uint64_t ts_ns;
+    size_t offset;  // in perf_bytes_
+    uint32_t size;
+  };
+  std::vector<PerfRecord> perf_batch_;
+  std::vector<unsigned char> perf_bytes_;
   uint64_t lost_ = 0;
-  size_t consumed_ = 0;
 };
 
 }  // namespace ebpfmon

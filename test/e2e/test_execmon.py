@@ -253,7 +253,7 @@ def test_small_ring_buffer_wraps(tmp):
         arg = ("w%d-" % i) * (1 + (i * 37) % 400)  # 3 to 3600 bytes
         expected[str(reap(spawn([TRUE, "wrap", arg])))] = "%s wrap %s" % (TRUE, arg)
     check(t.stop() == 0, "--buffer-kb 64 run exits 0")
-    # EBPFMON_DISABLE_FEATURES=ringbuf forces the perf buffer.
+    # The sanitized pass forces the perf buffer (test/meson.build).
     forced_perf = "ringbuf" in os.environ.get("EBPFMON_DISABLE_FEATURES", "").split(",")
     used = "perf buffer" if forced_perf else "ring buffer"
     check("events through the " + used in t.stderr_text(), "the %s was the one used" % used)

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """funcmon inside the QEMU guest (run by test_funcmon.py through
 run_in_vm.py), where the kernel has kprobes and fentry; and exec's context
-and the exit monitor compiled against the guest's own installed headers
-(the host only has the BTF tree). Workloads whose
+and the exit monitor on Debian's 6.12 kernel (its BTF tree: the headers,
+also installed, are for kernels without BTF; test_kernel.py tests them on
+5.10 and 6.1). Workloads whose
 truth this script knows: a child with a known pid, ppid, uid and comm
 reads a file exactly N times. Prints one line per failed check and a final
 "N checks passed, M failed"; exits 1 when a check failed."""
@@ -193,7 +194,7 @@ def test_hundred_probes(backend):
 
 
 def test_exec_context(tmp):
-    """exec and exit built with Debian's real 6.12 headers: cwd, exe (through
+    """exec and exit on Debian's 6.12 kernel: cwd, exe (through
     a symlink), the parent chain and the exec id pairing."""
     out = tempfile.mkdtemp()
     work = tempfile.mkdtemp(prefix="ctx dir ")
