@@ -307,11 +307,12 @@ static __always_inline u32 ebpfmon_current_uid(void) {
  * of execs. User space adds the pid and the boot id.
  *
  * A task is held as an untyped address (its members are read with
- * ebpfmon_read_kernel(..., struct task_struct, ...)), never as a struct
- * task_struct *: against Linux 5.10's types, libbcc 0.26 compiled an address
- * taken from such a parameter 16 bytes off (every read through it got
- * another member) and lost reads through such locals in a loop (ancestors'
- * comm); a const void * is compiled as it is. */
+ * ebpfmon_read_kernel(..., struct task_struct, ...)), not as a struct
+ * task_struct * (only the task iterator's, which bpf_task_pt_regs needs
+ * typed, on 5.15+): against Linux 5.10's types, libbcc 0.26 compiled an
+ * address taken from such a parameter 16 bytes off (every read through it
+ * got another member) and lost reads through such locals in a loop
+ * (ancestors' comm); a const void * is compiled as it is. */
 static __always_inline void ebpfmon_task_exec_id(const void *task, u64 *start_ns,
                                                  u64 *exec_seq) {
   const void *leader = NULL;

@@ -9,8 +9,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
-import run_in_vm  # noqa: E402
-from harness import BUILD_DIR, FAILURES, SKIP, check, finish, require_root, run, tool  # noqa: E402
+from guest_script import run_guest_script  # noqa: E402
+from harness import BUILD_DIR, check, finish, require_root, run, tool  # noqa: E402
 
 
 def host_kernel_has(path):
@@ -45,27 +45,9 @@ def test_host():
 def main():
     require_root()
     test_host()
-    run_in_vm.exit_on_sigterm()
-    guest = os.path.join(HERE, "guest_funcmon.py")
-    try:
-        r = run_in_vm.run(["/usr/bin/python3", guest], timeout=1800,
-                          env={"EBPFMON_BUILD_DIR": os.path.abspath(BUILD_DIR)})
-    except run_in_vm.Skip as e:
-        print("SKIP: the guest part: " + e.reason)
-        if FAILURES:
-            finish()  # the host part failed: that is a failure, not a skip
-        sys.exit(SKIP)
-    except run_in_vm.GuestError as e:
-        print(e.report())
-        check(False, "the guest finished")
-        finish()
-    sys.stdout.write(r.stdout.decode(errors="replace"))
-    sys.stdout.write(r.stderr.decode(errors="replace"))
-    print("guest: booted in %.1f s, %.1f s in all" % (r.boot_seconds, r.total_seconds))
-    check(r.returncode == 0, "guest checks passed (exit %d)" % r.returncode)
-    check(not r.kernel_warnings(), "no kernel warnings in the guest: %s" % r.kernel_warnings()[:3])
+    run_guest_script("guest_funcmon.py", timeout=1800,
+                     env={"EBPFMON_BUILD_DIR": os.path.abspath(BUILD_DIR)})
     finish()
-
 
 if __name__ == "__main__":
     main()

@@ -17,7 +17,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 import run_in_vm  # noqa: E402
-from harness import BUILD_DIR, SKIP, check, finish, require_root  # noqa: E402
+from guest_script import run_guest_script  # noqa: E402
+from harness import BUILD_DIR, SKIP, finish, require_root  # noqa: E402
 
 
 def main():
@@ -25,27 +26,14 @@ def main():
         print("usage: test_kernel.py LABEL (debian11-5.10, debian12-6.1)", file=sys.stderr)
         sys.exit(2)
     require_root()
-    run_in_vm.exit_on_sigterm()
     try:
         kernel = run_in_vm.fetched_kernel(sys.argv[1])
-        r = run_in_vm.run(["/usr/bin/python3", os.path.join(HERE, "guest_kernel.py"), kernel.tree],
-                          kernel=kernel, timeout=1500,
-                          env={"EBPFMON_BUILD_DIR": os.path.abspath(BUILD_DIR)})
     except run_in_vm.Skip as e:
         print("SKIP: " + e.reason)
         sys.exit(SKIP)
-    except run_in_vm.GuestError as e:
-        print(e.report())
-        check(False, "the guest finished")
-        finish()
-    sys.stdout.write(r.stdout.decode(errors="replace"))
-    sys.stdout.write(r.stderr.decode(errors="replace"))
-    print("guest %s: booted in %.1f s, %.1f s in all" % (kernel.release, r.boot_seconds or -1,
-                                                       r.total_seconds))
-    check(r.returncode == 0, "guest checks passed (exit %d)" % r.returncode)
-    check(not r.kernel_warnings(), "no kernel warnings in the guest: %s" % r.kernel_warnings()[:3])
+    run_guest_script("guest_kernel.py", [kernel.tree], kernel=kernel, timeout=1500,
+                     env={"EBPFMON_BUILD_DIR": os.path.abspath(BUILD_DIR)})
     finish()
-
 
 if __name__ == "__main__":
     main()
