@@ -23,8 +23,15 @@ const bpf_insn kReturnZero[] = {
     {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
 };
 
+// Loads a probe's program (GPL: the helpers probed may require it).
+template <size_t N>
+int load_program(bpf_prog_type type, const bpf_insn (&program)[N],
+                 const bpf_prog_load_opts* opts = nullptr) {
+  return bpf_prog_load(type, nullptr, "GPL", program, N, opts);
+}
+
 int load_trivial(bpf_prog_type type, const bpf_prog_load_opts* opts = nullptr) {
-  return bpf_prog_load(type, nullptr, "GPL", kReturnZero, 2, opts);
+  return load_program(type, kReturnZero, opts);
 }
 
 std::string errno_text(int err) { return std::strerror(err); }
@@ -130,8 +137,7 @@ FeatureStatus probe_task_storage() {
       {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},
       {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
   };
-  UniqueFd prog(bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, nullptr, "GPL", program,
-                        sizeof program / sizeof program[0], nullptr));
+  UniqueFd prog(load_program(BPF_PROG_TYPE_RAW_TRACEPOINT, program));
   if (!prog)
     return {false, "a raw tracepoint program may not use task storage here (" +
                        errno_text(errno) + "; needs Linux 6.2 or later)"};
@@ -166,8 +172,7 @@ FeatureStatus probe_fallthrough_loops() {
       {BPF_JMP | BPF_JLT | BPF_K, BPF_REG_1, 0, -2, 4},   // the test
       {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
   };
-  UniqueFd prog(bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, nullptr, "GPL", program,
-                              sizeof program / sizeof program[0], nullptr));
+  UniqueFd prog(load_program(BPF_PROG_TYPE_SOCKET_FILTER, program));
   if (!prog)
     return {false, "the verifier refuses a loop that falls through into its test (" +
                        errno_text(errno) + "): loops over kernel structures are unrolled"};
